@@ -1,0 +1,38 @@
+"""nst_core: neural style transfer (Gatys et al. 2015) over VGG19, as a generator of frames.
+
+    from nst_core import Settings, stylize
+    for frame in stylize("photo.jpg", "painting.jpg", Settings(iterations=300, max_size=384)):
+        ...  # frame.image is uint8 H x W x 3; the last frame (frame.final) is the result
+
+Importing this package is cheap: TensorFlow loads on the first run, not here.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .errors import DivergedError, ImageError, ModelLoadError, NSTError, SettingsError, WeightsError
+from .frame import Frame
+from .images import ImageInput, load_image, png_bytes, save_png
+from .settings import LAYER_PRESETS, Limits, Settings
+
+__all__ = ["Settings", "Limits", "Frame", "stylize", "load_image", "save_png", "png_bytes", "warm_up",
+           "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
+           "DivergedError"]
+
+
+def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,
+            extractor=None) -> Iterator[Frame]:
+    """See :func:`nst_core.run.stylize`."""
+    from .run import stylize as _stylize
+
+    return _stylize(content, style, settings, extractor=extractor)
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Load VGG19 and trace the compiled step now, so the first real run starts at once."""
+    import numpy as np
+
+    s = (settings or Settings()).replace(iterations=2, max_size=64, preview_every=1)
+    tile = np.full((64, 64, 3), 128, np.uint8)
+    for _ in stylize(tile, tile, s):
+        pass

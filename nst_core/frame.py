@@ -1,0 +1,32 @@
+"""Frame: what a run reports to its observers (app, CLI, tests). Plain data, no TensorFlow."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One look at a run in progress.
+
+    ``image`` is uint8 H x W x 3 RGB. ``losses`` holds the weighted terms ``content``, ``style``,
+    ``tv`` and their sum ``total``. The last frame of a run has ``final=True`` and holds the best
+    image found; ``message`` says why a run ended early (e.g. the loss diverged), else "".
+    """
+
+    iteration: int
+    total: int
+    losses: dict[str, float]
+    elapsed_s: float
+    image: np.ndarray = field(repr=False)
+    final: bool = False
+    message: str = ""
+
+    @property
+    def iterations_per_s(self) -> float:
+        return self.iteration / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_json(self) -> dict:
+        return {"iteration": self.iteration, "total": self.total, "losses": self.losses,
+                "elapsed_s": round(self.elapsed_s, 3)}

@@ -1,0 +1,129 @@
+"""Image input and output: decode with limits, EXIF, alpha, resize, float <-> uint8. Pure functions.
+
+Every image inside nst_core is a uint8 numpy array H x W x 3, RGB, upright.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError
+from .settings import Limits
+
+ImageInput = Union[str, os.PathLike, Image.Image, np.ndarray]
+MIN_SIDE = 32  # VGG19 pools four times before block5; smaller images have no deep features
+
+
+def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image") -> np.ndarray:
+    """Read a path, PIL image or array into uint8 H x W x 3 RGB.
+
+    Refuses files above the upload limit and images above the pixel limit before decoding them
+    (decompression bombs), turns EXIF-rotated photos upright, composites transparency over white
+    and takes the first frame of an animation.
+    """
+    limits = limits or Limits()
+    if isinstance(src, np.ndarray):
+        return _from_array(src, what)
+    if isinstance(src, Image.Image):
+        return _from_pil(src, limits, what)
+    path = Path(src)
+    if not path.is_file():
+        raise ImageError(f"{what} not found: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImageError(f"{what} {path.name} is an empty file (0 bytes)")
+    if size > limits.max_upload_bytes:
+        raise ImageError(f"{what} {path.name} is {size / 1e6:.1f} MB; the limit is "
+                         f"{limits.max_upload_bytes / 1e6:.0f} MB (NST_MAX_UPLOAD_MB)")
+    try:
+        with Image.open(path) as im:
+            return _from_pil(im, limits, f"{what} {path.name}")
+    except UnidentifiedImageError:
+        raise ImageError(f"{what} {path.name} is not an image PIL can read (try PNG or JPEG)") from None
+
+
+def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:
+    w, h = im.size
+    if w * h > limits.max_input_pixels:
+        raise ImageError(f"{what} is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is "
+                         f"{limits.max_input_pixels / 1e6:.0f} (NST_MAX_INPUT_PIXELS)")
+    try:
+        im.seek(0)
+        im.load()
+        im = ImageOps.exif_transpose(im)
+    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
+        raise ImageError(f"{what} is damaged and could not be decoded ({exc})") from None
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit greyscale: scale to 8 bits rather than clip everything above 255 to white
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if a.max() > 255 else 255.0
+        im = Image.fromarray(np.clip(a / top * 255 + 0.5, 0, 255).astype(np.uint8))
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba)
+    return _from_array(np.asarray(im.convert("RGB")), what)
+
+
+def _from_array(a: np.ndarray, what: str) -> np.ndarray:
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] not in (3, 4):
+        raise ImageError(f"{what} must be H x W x 3 (RGB), got an array of shape {a.shape}")
+    if a.shape[2] == 4:  # composite over white, as for files
+        alpha = a[:, :, 3:4].astype(np.float32) / 255
+        a = a[:, :, :3] * alpha + 255 * (1 - alpha)
+    if a.dtype != np.uint8:
+        if np.issubdtype(a.dtype, np.floating) and np.nanmax(a) <= 1.0:
+            a = a * 255  # float images in [0, 1]
+        a = np.clip(np.nan_to_num(a), 0, 255).round().astype(np.uint8)
+    return np.ascontiguousarray(a[:, :, :3])
+
+
+def fit_size(shape: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """(height, width) with the longer side at most ``max_side``, keeping the aspect ratio."""
+    h, w = shape
+    scale = min(1.0, max_side / max(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize uint8 H x W x 3 to (height, width) with a Lanczos filter."""
+    if image.shape[:2] == tuple(size):
+        return image
+    return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.LANCZOS))
+
+
+def check_size(image: np.ndarray, what: str) -> None:
+    h, w = image.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(f"{what} is {w}x{h} at this size; VGG19 needs at least {MIN_SIDE} px on each side "
+                         f"(use a less extreme aspect ratio or a larger size)")
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """float pixels in 0..255 (any shape ending in 3) -> uint8, rounded and clipped."""
+    return np.clip(np.asarray(pixels, dtype=np.float32) + 0.5, 0, 255).astype(np.uint8)
+
+
+def png_bytes(image: np.ndarray, text: dict[str, str] | None = None) -> bytes:
+    """Encode uint8 H x W x 3 as PNG, with optional text chunks (e.g. the run recipe)."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for k, v in (text or {}).items():
+        info.add_text(k, v)
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def save_png(image: np.ndarray, path: str | os.PathLike, text: dict[str, str] | None = None) -> Path:
+    path = Path(path)
+    path.write_bytes(png_bytes(image, text))
+    return path

@@ -1,0 +1,164 @@
+"""Settings: one frozen dataclass holding every default, validated on construction. No TensorFlow here.
+
+The app's sliders, the CLI's options and the presets all read their defaults and help from
+:class:`Settings`, so each default is written once, here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, field
+
+from .errors import SettingsError
+
+#: Named layer sets: (content layers, style layers). Names are Keras VGG19 layer names.
+LAYER_PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gatys": (("block5_conv2",),
+              ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")),
+    "johnson": (("block2_conv2",),
+                ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3")),
+}
+OPTIMIZERS = ("lbfgs", "adam", "sgd")
+INITS = ("content", "noise", "style")
+NORMALIZATIONS = ("mean", "keras-io")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        raise SettingsError(f"environment variable {name} must be a whole number, "
+                            f"got {os.environ[name]!r}") from None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may ask for. An operator raises them through the environment."""
+
+    max_size: int = field(default_factory=lambda: _env_int("NST_MAX_SIZE", 2048))
+    max_iterations: int = field(default_factory=lambda: _env_int("NST_MAX_ITERATIONS", 5000))
+    max_input_pixels: int = field(default_factory=lambda: _env_int("NST_MAX_INPUT_PIXELS", 50_000_000))
+    max_upload_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_UPLOAD_MB", 30) * 1_000_000)
+
+
+def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True) -> dict:
+    return {"help": help, "flag": flag, "choices": choices, "cli": cli}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes a run. Weights are relative: only their ratios matter to L-BFGS."""
+
+    content_weight: float = field(default=1.0, metadata=_opt(
+        "weight of the content loss (mean squared feature error)"))
+    style_weight: float = field(default=2e-5, metadata=_opt(
+        "weight of the style loss (Gram matrices, normalised per pixel)"))
+    tv_weight: float = field(default=100.0, metadata=_opt(
+        "weight of the total-variation (smoothness) loss"))
+    iterations: int = field(default=200, metadata=_opt(
+        "forward+backward passes of VGG19 (L-BFGS line-search steps count too)"))
+    max_size: int = field(default=384, metadata=_opt(
+        "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size"))
+    optimizer: str = field(default="lbfgs", metadata=_opt("optimiser", choices=OPTIMIZERS))
+    learning_rate: float = field(default=0.0, metadata=_opt(
+        "step size for adam/sgd in pixel units 0..255; 0 picks the optimiser's default "
+        "(adam 5; sgd 1, or 100 under keras-io normalisation; sgd decays x0.96 every 100 steps)", flag="--lr"))
+    lr_decay: float = field(default=0.96, metadata=_opt("sgd: learning-rate decay factor"))
+    lr_decay_steps: int = field(default=100, metadata=_opt("sgd: steps per decay factor"))
+    lbfgs_history: int = field(default=10, metadata=_opt("lbfgs: number of remembered updates"))
+    layers: str = field(default="gatys", metadata=_opt(
+        "layer preset: content and style layers", choices=tuple(LAYER_PRESETS)))
+    content_layers: tuple[str, ...] = field(default=(), metadata=_opt(
+        "custom content layers, comma-separated VGG19 names (overrides --layers)"))
+    style_layers: tuple[str, ...] = field(default=(), metadata=_opt(
+        "custom style layers, comma-separated (overrides --layers)"))
+    style_layer_weights: tuple[float, ...] = field(default=(), metadata=_opt(
+        "per-style-layer weights, comma-separated; normalised to sum to 1 (default: equal)"))
+    normalization: str = field(default="mean", metadata=_opt(
+        "loss scaling: 'mean' (resolution-independent) or 'keras-io' (that example's exact sums)",
+        choices=NORMALIZATIONS))
+    tv_power: float = field(default=1.0, metadata=_opt(
+        "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
+    init: str = field(default="content", metadata=_opt("starting image", choices=INITS))
+    preview_every: int = field(default=10, metadata=_opt("yield a preview frame every K iterations"))
+    seed: int = field(default=0, metadata=_opt("random seed (noise init)"))
+    weights: str = field(default="embedded", metadata=_opt(
+        "VGG19 weights: 'embedded' (in the repository), 'imagenet' (Keras download), or a .h5 path"))
+    limits: Limits = field(default_factory=Limits, compare=False, metadata=_opt("", cli=False))
+
+    def __post_init__(self) -> None:
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise SettingsError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.content_weight == self.style_weight == self.tv_weight == 0:
+            raise SettingsError("content_weight, style_weight and tv_weight are all 0: set at least one > 0")
+        self._check_int("iterations", 1, self.limits.max_iterations, "NST_MAX_ITERATIONS")
+        self._check_int("max_size", 32, self.limits.max_size, "NST_MAX_SIZE")
+        self._check_int("preview_every", 1, 10**9)
+        self._check_int("lr_decay_steps", 1, 10**9)
+        self._check_int("lbfgs_history", 1, 100)
+        self._check_int("seed", 0, 2**32 - 1)
+        for name, choices in (("optimizer", OPTIMIZERS), ("layers", tuple(LAYER_PRESETS)),
+                              ("init", INITS), ("normalization", NORMALIZATIONS)):
+            if getattr(self, name) not in choices:
+                raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
+            raise SettingsError(f"learning_rate must be a finite number >= 0 (0 = default), got {self.learning_rate!r}")
+        if not (0 < self.lr_decay <= 1):
+            raise SettingsError(f"lr_decay must be in (0, 1], got {self.lr_decay!r}")
+        if not (1 <= self.tv_power <= 2):
+            raise SettingsError(f"tv_power must be between 1 and 2, got {self.tv_power!r}")
+        if not isinstance(self.weights, str) or not self.weights:
+            raise SettingsError("weights must be 'embedded', 'imagenet' or a path to a VGG19 .h5")
+        if self.weights not in ("embedded", "imagenet") and not os.path.isfile(self.weights):
+            raise SettingsError(f"VGG19 weights file not found: {self.weights}; use 'embedded' (shipped), "
+                                f"'imagenet' (Keras download) or the path of a Keras VGG19 notop .h5")
+        self._check_layers()
+
+    def _check_int(self, name: str, lo: int, hi: int, env: str | None = None) -> None:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            hint = f" (the server's limit; raise it with {env})" if env and isinstance(value, int) and value > hi else ""
+            raise SettingsError(f"{name} must be a whole number from {lo} to {hi}{hint}, got {value!r}")
+
+    def _check_layers(self) -> None:
+        from .weights import CONV_LAYERS
+
+        for name in ("content_layers", "style_layers"):
+            unknown = [n for n in getattr(self, name) if n not in CONV_LAYERS]
+            if unknown:
+                raise SettingsError(f"{name}: unknown VGG19 layer {unknown[0]!r}; use names like "
+                                    f"block4_conv2 (block1_conv1 ... block5_conv4)")
+        content, style = self.layer_names
+        if not content or not style:
+            raise SettingsError("at least one content layer and one style layer are needed")
+        w = self.style_layer_weights
+        if w and (len(w) != len(style) or any(not math.isfinite(v) or v < 0 for v in w) or sum(w) <= 0):
+            raise SettingsError(f"style_layer_weights needs {len(style)} finite numbers >= 0 (one per style "
+                                f"layer, not all 0), got {list(w)}")
+
+    @property
+    def layer_names(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(content layers, style layers): the custom lists where given, else the preset's."""
+        content, style = LAYER_PRESETS[self.layers]
+        return self.content_layers or content, self.style_layers or style
+
+    @property
+    def normalized_style_layer_weights(self) -> tuple[float, ...]:
+        style = self.layer_names[1]
+        w = self.style_layer_weights or (1.0,) * len(style)
+        return tuple(v / sum(w) for v in w)
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with some fields changed (validated again)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise SettingsError(f"unknown setting {sorted(unknown)[0]!r}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The settings as plain JSON-able values (limits left out: they belong to the server)."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in dataclasses.fields(self) if f.name != "limits" for v in [getattr(self, f.name)]}
