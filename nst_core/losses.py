@@ -1,0 +1,64 @@
+"""Loss functions: content, Gram style, total variation. Small pure functions; sizes come from the tensors.
+
+Two scalings, chosen by ``Settings.normalization``:
+
+* ``mean`` (default) makes every term independent of the image's size, so one set of weights gives
+  the same balance at 256 px and at 1024 px:
+  content = mean over H*W*C of (F - P)^2;
+  style per layer = mean over C*C of (G - A)^2 / 4 with G = F^T F / (H*W), which is exactly Gatys
+  et al.'s E_l = sum (G_raw - A_raw)^2 / (4 N^2 M^2) written with a per-pixel Gram;
+  tv = mean over pixels and channels of (dx^2 + dy^2)^power on pixels scaled to [0, 1].
+* ``keras-io`` reproduces the keras.io example's objective to the letter (sums, its Gram and its
+  ``4 * 3^2 * (rows*cols)^2`` divisor, TV power 1.25 on the preprocessed image) for comparisons.
+"""
+from __future__ import annotations
+
+from .tf_quiet import import_tensorflow
+
+tf = import_tensorflow()
+
+
+def gram(features: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] -> [C, C], normalised by the number of positions H*W (a per-pixel average)."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f, transpose_a=True) / tf.cast(tf.shape(f)[0], f.dtype)
+
+
+def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """Mean squared error between [H, W, C] feature maps."""
+    return tf.reduce_mean(tf.square(features - target))
+
+
+def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
+    """[C, C] Grams (per-pixel normalised) -> Gatys' E_l: mean squared difference / 4."""
+    return tf.reduce_mean(tf.square(gram_x - gram_target)) / 4.0
+
+
+def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0) -> tf.Tensor:
+    """[H, W, 3] in [0, 1] -> mean of (dx^2 + dy^2)^power over the (H-1) x (W-1) grid."""
+    dy = image[1:, :-1, :] - image[:-1, :-1, :]
+    dx = image[:-1, 1:, :] - image[:-1, :-1, :]
+    return tf.reduce_mean(tf.pow(tf.square(dx) + tf.square(dy), power))
+
+
+def kio_gram(features: tf.Tensor) -> tf.Tensor:
+    """keras.io's Gram: [H, W, C] -> [C, C] = F^T F, unnormalised."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f, transpose_a=True)
+
+
+def kio_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """keras.io: sum of squared differences."""
+    return tf.reduce_sum(tf.square(features - target))
+
+
+def kio_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor, pixels: tf.Tensor) -> tf.Tensor:
+    """keras.io: sum (S - C)^2 / (4 * 3^2 * pixels^2), pixels = rows * cols of the *image*."""
+    return tf.reduce_sum(tf.square(gram_x - gram_target)) / (4.0 * 9.0 * tf.square(pixels))
+
+
+def kio_tv_loss(preprocessed: tf.Tensor, power: tf.Tensor | float = 1.25) -> tf.Tensor:
+    """keras.io: sum of (a + b)^1.25 over the preprocessed (BGR, mean-subtracted) [H, W, 3] image."""
+    a = tf.square(preprocessed[:-1, :-1, :] - preprocessed[1:, :-1, :])
+    b = tf.square(preprocessed[:-1, :-1, :] - preprocessed[:-1, 1:, :])
+    return tf.reduce_sum(tf.pow(a + b, power))
