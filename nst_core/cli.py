@@ -1,0 +1,113 @@
+"""The command line: options and help generated from Settings; inputs checked before TensorFlow loads."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+import typing
+from pathlib import Path
+
+from .errors import NSTError
+from .settings import Settings
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser_for(field: dataclasses.Field, hint) -> typing.Callable[[str], object]:
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        return lambda text: tuple(item(v.strip()) for v in text.split(",") if v.strip())
+    return hint
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        _fail(f"{message} (see python -m nst_core --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m nst_core",
+        description="Paint CONTENT in the style of STYLE (Gatys et al. 2015, VGG19).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("content", help="the photo: a path to an image file")
+    p.add_argument("style", help="the painting: a path to an image file")
+    p.add_argument("-o", "--output", default="stylized.png", help="where to write the PNG")
+    p.add_argument("--json", action="store_true", help="print one JSON object per frame on stdout")
+    hints = typing.get_type_hints(Settings)
+    defaults = Settings()
+    for f in dataclasses.fields(Settings):
+        if not f.metadata.get("cli", True):
+            continue
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+        default = getattr(defaults, f.name)
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        kwargs = {"dest": f.name, "type": _parser_for(f, hints[f.name]), "default": argparse.SUPPRESS,
+                  "help": f"{f.metadata['help']} (default: {shown if shown != '' else 'none'})"}
+        if f.metadata.get("choices"):
+            kwargs["choices"] = f.metadata["choices"]
+        p.add_argument(flag, **kwargs)
+    return p
+
+
+def _fail(message: str) -> typing.NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _progress(frame, out) -> None:
+    width = 30
+    done = int(width * frame.iteration / frame.total)
+    rate = frame.iterations_per_s
+    eta = (frame.total - frame.iteration) / rate if rate else 0
+    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total} "
+              f"loss {frame.losses['total']:.4g}  {rate:.2f} it/s  ETA {eta:4.0f}s ")
+    out.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(build_parser().parse_args(argv))
+    content, style, output, as_json = (args.pop(k) for k in ("content", "style", "output", "json"))
+    try:
+        settings = Settings(**args)
+        # Decode both images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
+        from .images import load_image, save_png
+
+        c = load_image(content, settings.limits, "content image")
+        s = load_image(style, settings.limits, "style image")
+        out = Path(output)
+        if not out.parent.exists():
+            _fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
+    except NSTError as exc:
+        _fail(str(exc))
+
+    from . import stylize
+
+    last = None
+    try:
+        for frame in stylize(c, s, settings):
+            last = frame
+            if as_json and not frame.final:  # the final frame is printed with its "output" below
+                print(json.dumps(frame.to_json()), flush=True)
+            else:
+                _progress(frame, sys.stderr)
+    except NSTError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        if last is None:
+            print("\ninterrupted before the first frame; nothing written", file=sys.stderr)
+            return 130
+        save_png(last.image, out)
+        print(f"\ninterrupted at iteration {last.iteration}; saved that frame to {out}", file=sys.stderr)
+        return 130
+    save_png(last.image, out, {"nst-settings": json.dumps(settings.to_dict())})
+    if last.message:
+        print(f"\nwarning: {last.message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({**last.to_json(), "output": str(out)}), flush=True)
+    else:
+        print(f"\nwrote {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s",
+              file=sys.stderr)
+    return 0
