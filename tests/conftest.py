@@ -1,0 +1,63 @@
+"""Shared fixtures: tiny models and images for fast tests, the real images for integration tests."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SHARED_IMAGES = SHARED / "images"
+SHARED_H5 = SHARED / "weights" / "vgg19_notop.h5"
+
+
+def synthetic_photo(h: int = 96, w: int = 128) -> np.ndarray:
+    """A made-up 'photo': sky gradient, a dark block of 'buildings', a bright disc."""
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    img = np.stack([80 + 100 * y, 120 + 80 * y, 230 - 60 * y], axis=-1)
+    img[int(h * 0.55):, :] = (60, 90, 50)
+    img[int(h * 0.3):int(h * 0.7), int(w * 0.2):int(w * 0.45)] = (150, 70, 40)
+    img[(y - 0.25) ** 2 + (x - 0.75) ** 2 < 0.01] = (250, 240, 120)
+    return img.astype(np.uint8)
+
+
+def synthetic_painting(h: int = 96, w: int = 96) -> np.ndarray:
+    """A made-up 'painting': strong diagonal strokes in two colours."""
+    y, x = np.mgrid[0:h, 0:w]
+    stripes = ((x + y) // 6) % 2
+    return np.where(stripes[..., None] == 1, (30, 60, 160), (240, 200, 40)).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def image_pair(tmp_path_factory) -> tuple[Path, Path]:
+    """(content, style) files: Tübingen and The Starry Night when ../shared is there, else made here."""
+    if (SHARED_IMAGES / "tubingen.jpg").exists():
+        return SHARED_IMAGES / "tubingen.jpg", SHARED_IMAGES / "starry_night.jpg"
+    d = tmp_path_factory.mktemp("pair")
+    Image.fromarray(synthetic_photo(384, 512)).save(d / "photo.png")
+    Image.fromarray(synthetic_painting(256, 256)).save(d / "painting.png")
+    return d / "photo.png", d / "painting.png"
+
+
+@pytest.fixture(scope="session")
+def tiny_extractor():
+    """A two-layer stand-in for VGG19, named like VGG19's layers: fast, for unit tests of the loop."""
+    from nst_core.features import tf
+
+    rng = np.random.default_rng(0)
+    k1 = tf.constant(rng.normal(0, 0.1, (3, 3, 3, 8)), tf.float32)
+    k2 = tf.constant(rng.normal(0, 0.1, (3, 3, 8, 16)), tf.float32)
+
+    def extract(x):  # [1, H, W, 3] preprocessed -> {layer: [1, h, w, C]}
+        a = tf.nn.relu(tf.nn.conv2d(x, k1, 1, "SAME"))
+        b = tf.nn.relu(tf.nn.conv2d(tf.nn.avg_pool2d(a, 2, 2, "VALID"), k2, 1, "SAME"))
+        return {"block1_conv1": a, "block2_conv1": b}
+
+    return extract
+
+
+TINY_LAYERS = {"content_layers": ("block2_conv1",), "style_layers": ("block1_conv1", "block2_conv1")}

@@ -1,0 +1,65 @@
+"""The command line as a user meets it: JSON frames, a PNG, exit codes, one-line errors, no TF noise."""
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from conftest import ROOT, synthetic_painting, synthetic_photo
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "nst_core", *map(str, args)], cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def small_pair(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    Image.fromarray(synthetic_photo(60, 80)).save(d / "photo.png")
+    Image.fromarray(synthetic_painting(64, 64)).save(d / "painting.jpg")
+    return d / "photo.png", d / "painting.jpg"
+
+
+def test_json_frames_and_the_png(small_pair, tmp_path):
+    out = tmp_path / "out.png"
+    r = cli(*small_pair, "-o", out, "--size", 64, "--iterations", 6, "--preview-every", 2, "--json")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [f["iteration"] for f in lines] == [2, 4, 6]
+    assert set(lines[0]) == {"iteration", "total", "losses", "elapsed_s"}
+    assert lines[-1]["output"] == str(out) and "output" not in lines[0]
+    assert set(lines[-1]["losses"]) == {"content", "style", "tv", "total"}
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.size == (64, 48)  # 80x60 fitted to 64, aspect kept
+        assert json.loads(im.text["nst-settings"])["iterations"] == 6
+    # TensorFlow's start-up lines stay out of the user's terminal
+    for noise in ("cuda", "oneDNN", "cpu_feature_guard", "absl"):
+        assert noise not in r.stderr
+
+
+def test_progress_bar_without_json(small_pair, tmp_path):
+    r = cli(*small_pair, "-o", tmp_path / "o.png", "--size", 48, "--iterations", 3)
+    assert r.returncode == 0 and r.stdout == ""
+    assert "3/3" in r.stderr and "wrote" in r.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["missing.jpg", "{style}"], "content image not found: missing.jpg"),
+    (["{notimage}", "{style}"], "is not an image"),
+    (["{content}", "{style}", "--style-weight", "-1"], "style_weight must be a finite number >= 0"),
+    (["{content}", "{style}", "--iterations", "0"], "iterations must be a whole number"),
+    (["{content}", "{style}", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+    (["{content}", "{style}", "--size", "big"], "invalid int value: 'big'"),
+    (["{content}", "{style}", "--weights", "/no/such.h5"], "VGG19 weights file not found: /no/such.h5"),
+    (["{content}", "{style}", "-o", "/no/such/dir/o.png"], "output folder /no/such/dir does not exist"),
+])
+def test_bad_input_exits_2_with_one_line(small_pair, tmp_path, args, words):
+    notimage = tmp_path / "fake.jpg"
+    notimage.write_text("hello")
+    paths = {"content": small_pair[0], "style": small_pair[1], "notimage": notimage}
+    r = cli(*[a.format(**paths) for a in args])
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ") and words in r.stderr
+    assert "Traceback" not in r.stderr

@@ -1,0 +1,42 @@
+"""The real embedded VGG19 at small sizes: weights, optimisers and the shape of the result."""
+import numpy as np
+import pytest
+
+from conftest import SHARED_H5
+from nst_core import Settings, WeightsError, stylize
+from nst_core.weights import CONV_LAYERS, load_h5, load_quantized
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
+def test_each_optimizer_lowers_the_loss_on_a_real_pair(image_pair, optimizer):
+    s = Settings(max_size=96, iterations=12, preview_every=1, optimizer=optimizer)
+    frames = list(stylize(*image_pair, s))
+    assert frames[-1].losses["total"] < 0.7 * frames[0].losses["total"]
+    assert frames[-1].losses["style"] < frames[0].losses["style"]
+
+
+def test_result_keeps_aspect_and_size(image_pair):
+    last = list(stylize(*image_pair, Settings(max_size=80, iterations=2)))[-1]
+    assert last.final and last.image.shape == (60, 80, 3)  # Tübingen is 4:3 (or the made-up 4:3 photo)
+
+
+def test_embedded_weights_are_the_h5_values():
+    if not SHARED_H5.exists():
+        pytest.skip("../shared/weights/vgg19_notop.h5 is not beside this checkout")
+    h5, q8 = load_h5(SHARED_H5), load_quantized()
+    for name in CONV_LAYERS:
+        np.testing.assert_array_equal(h5[name][0], q8[name][0])
+        np.testing.assert_array_equal(h5[name][1], q8[name][1])
+
+
+def test_missing_or_corrupt_weights_name_the_file_and_the_fix(tmp_path):
+    with pytest.raises(WeightsError, match=r"not found at .*missing.npz.*weights='embedded'"):
+        load_quantized(tmp_path / "missing.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 garbage")
+    with pytest.raises(WeightsError, match=r"bad.npz are unreadable"):
+        load_quantized(bad)
+    fake = tmp_path / "fake.h5"
+    fake.write_bytes(b"not hdf5")
+    with pytest.raises(WeightsError, match=r"fake.h5 is not a Keras VGG19 notop .h5"):
+        load_h5(fake)

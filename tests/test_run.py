@@ -1,0 +1,100 @@
+"""The run loop with a tiny stand-in model: frames, cancellation, L-BFGS state, no retracing."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo
+from nst_core import Settings, stylize
+from nst_core.objective import get_objective
+
+
+def run(settings, extractor, content=None, style=None):
+    content = synthetic_photo() if content is None else content
+    style = synthetic_painting() if style is None else style
+    return list(stylize(content, style, settings, extractor=extractor))
+
+
+def tiny(**kw):
+    base = dict(iterations=20, max_size=64, preview_every=5, style_weight=1.0, **TINY_LAYERS)
+    return Settings(**{**base, **kw})
+
+
+def test_frames_arrive_every_k_iterations_and_the_last_is_final(tiny_extractor):
+    frames = run(tiny(), tiny_extractor)
+    assert [f.iteration for f in frames] == [5, 10, 15, 20]
+    assert [f.final for f in frames] == [False, False, False, True]
+    last = frames[-1]
+    assert last.image.dtype == np.uint8 and last.image.shape == (48, 64, 3)  # 96x128 fitted to 64
+    assert set(last.losses) == {"content", "style", "tv", "total"}
+    assert last.losses["total"] == pytest.approx(sum(last.losses[k] for k in ("content", "style", "tv")), rel=1e-5)
+    assert all(b.elapsed_s >= a.elapsed_s for a, b in zip(frames, frames[1:]))
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
+def test_every_optimizer_lowers_the_loss(tiny_extractor, optimizer):
+    lr = 100.0 if optimizer == "sgd" else 0.0  # the tiny model's gradients are small
+    frames = run(tiny(optimizer=optimizer, preview_every=1, iterations=15, init="noise", learning_rate=lr),
+                 tiny_extractor)
+    assert frames[-1].losses["total"] < 0.5 * frames[0].losses["total"]
+
+
+def lbfgs_threads():
+    return [t for t in threading.enumerate() if t.name == "lbfgs" and t.is_alive()]
+
+
+def test_closing_the_generator_stops_the_work(tiny_extractor):
+    before = len(lbfgs_threads())
+    gen = stylize(synthetic_photo(), synthetic_painting(), tiny(iterations=5000, preview_every=1),
+                  extractor=tiny_extractor)
+    first = next(gen)
+    assert first.iteration == 1 and len(lbfgs_threads()) == before + 1
+    t = time.perf_counter()
+    gen.close()
+    assert time.perf_counter() - t < 1.0  # within one iteration of a tiny model
+    assert len(lbfgs_threads()) == before  # the optimiser's worker is gone
+
+
+def test_lbfgs_state_survives_preview_frames(tiny_extractor):
+    """Frames are observations only: the optimisation does not restart at a preview."""
+    every1 = {f.iteration: f.losses["total"] for f in run(tiny(iterations=40, preview_every=1), tiny_extractor)}
+    every20 = {f.iteration: f.losses["total"] for f in run(tiny(iterations=40, preview_every=20), tiny_extractor)}
+    assert every20[20] == every1[20]
+    assert every20[40] == every1[40]
+
+
+def test_no_retracing_between_iterations_runs_weights_or_sizes(tiny_extractor):
+    run(tiny(iterations=3), tiny_extractor)
+    objective = get_objective(tiny_extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
+    traces = objective.step.experimental_get_tracing_count(), objective.targets_fn.experimental_get_tracing_count()
+    assert traces == (1, 1)
+    run(tiny(iterations=6, style_weight=5.0, tv_weight=2.0, max_size=80), tiny_extractor)
+    run(tiny(iterations=4, content_weight=0.1), tiny_extractor,
+        content=synthetic_photo(70, 50), style=synthetic_painting(60, 120))
+    assert (objective.step.experimental_get_tracing_count(),
+            objective.targets_fn.experimental_get_tracing_count()) == traces
+
+
+def test_a_diverging_run_stops_with_a_message_and_keeps_the_best_image(tiny_extractor):
+    from nst_core.features import tf
+
+    calls = tf.Variable(0)
+
+    def breaks_after_five_iterations(x):  # 2 calls for the targets, then one per iteration
+        calls.assign_add(1)
+        scale = tf.where(calls > 7, float("nan"), 1.0)
+        return {k: v * scale for k, v in tiny_extractor(x).items()}
+
+    frames = run(tiny(iterations=30, preview_every=1), breaks_after_five_iterations)
+    last = frames[-1]
+    assert last.final and "became nan at iteration 6" in last.message
+    assert last.iteration == 5 and np.isfinite(last.losses["total"])
+    assert last.losses["total"] == min(f.losses["total"] for f in frames[:-1])
+
+
+def test_same_seed_gives_identical_images(tiny_extractor):
+    a = run(tiny(init="noise", seed=7), tiny_extractor)[-1].image
+    b = run(tiny(init="noise", seed=7), tiny_extractor)[-1].image
+    c = run(tiny(init="noise", seed=8), tiny_extractor)[-1].image
+    assert np.array_equal(a, b) and not np.array_equal(a, c)

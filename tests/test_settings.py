@@ -1,0 +1,50 @@
+"""Settings: one source of defaults, and bad values refused with a message that says what to do."""
+import math
+
+import pytest
+
+from nst_core import Settings, SettingsError
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"style_weight": -1}, "style_weight must be a finite number >= 0, got -1"),
+    ({"content_weight": math.nan}, "content_weight must be a finite number"),
+    ({"tv_weight": math.inf}, "tv_weight must be a finite number"),
+    ({"iterations": 0}, "iterations must be a whole number from 1"),
+    ({"iterations": 10**7}, "raise it with NST_MAX_ITERATIONS"),
+    ({"max_size": 10**6}, "raise it with NST_MAX_SIZE"),
+    ({"max_size": 8}, "max_size must be a whole number from 32"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of lbfgs, adam, sgd"),
+    ({"layers": "picasso"}, "layers must be one of gatys, johnson"),
+    ({"style_layers": ("block9_conv1",)}, "unknown VGG19 layer 'block9_conv1'"),
+    ({"style_layer_weights": (1.0, 2.0)}, "style_layer_weights needs 5 finite numbers"),
+    ({"content_weight": 0, "style_weight": 0, "tv_weight": 0}, "all 0"),
+])
+def test_bad_values_are_refused_with_a_clear_message(changes, words):
+    with pytest.raises(SettingsError, match=".*".join(map(__import__("re").escape, [words]))):
+        Settings(**changes)
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NST_MAX_SIZE", "4096")
+    assert Settings(max_size=3000).max_size == 3000
+    monkeypatch.setenv("NST_MAX_SIZE", "256")
+    with pytest.raises(SettingsError, match="from 32 to 256"):
+        Settings(max_size=384)
+
+
+def test_layer_presets_and_custom_layers():
+    assert Settings().layer_names == (("block5_conv2",), ("block1_conv1", "block2_conv1", "block3_conv1",
+                                                        "block4_conv1", "block5_conv1"))
+    j = Settings(layers="johnson")
+    assert j.layer_names[0] == ("block2_conv2",) and j.layer_names[1][-1] == "block5_conv3"
+    custom = Settings(style_layers=("block1_conv1", "block3_conv1"), style_layer_weights=(3.0, 1.0))
+    assert custom.normalized_style_layer_weights == (0.75, 0.25)
+
+
+def test_replace_validates_and_rejects_unknown_names():
+    with pytest.raises(SettingsError, match="unknown setting 'colour'"):
+        Settings().replace(colour=1)
+    with pytest.raises(SettingsError):
+        Settings().replace(iterations=-5)
+    assert Settings().replace(iterations=7).iterations == 7
