@@ -56,9 +56,9 @@ class Settings:
         "weight of the style loss (Gram matrices, normalised per pixel)"))
     tv_weight: float = field(default=100.0, metadata=_opt(
         "weight of the total-variation (smoothness) loss"))
-    iterations: int = field(default=200, metadata=_opt(
+    iterations: int = field(default=80, metadata=_opt(
         "forward+backward passes of VGG19 (L-BFGS line-search steps count too)"))
-    max_size: int = field(default=384, metadata=_opt(
+    max_size: int = field(default=256, metadata=_opt(
         "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size"))
     optimizer: str = field(default="lbfgs", metadata=_opt("optimiser", choices=OPTIMIZERS))
     learning_rate: float = field(default=0.0, metadata=_opt(
@@ -81,7 +81,7 @@ class Settings:
     tv_power: float = field(default=1.0, metadata=_opt(
         "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
     init: str = field(default="content", metadata=_opt("starting image", choices=INITS))
-    preview_every: int = field(default=10, metadata=_opt("yield a preview frame every K iterations"))
+    preview_every: int = field(default=5, metadata=_opt("yield a preview frame every K iterations"))
     seed: int = field(default=0, metadata=_opt("random seed (noise init)"))
     weights: str = field(default="embedded", metadata=_opt(
         "VGG19 weights: 'embedded' (in the repository), 'imagenet' (Keras download), or a .h5 path"))
