@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("style", help="the painting: a path to an image file")
     p.add_argument("-o", "--output", default="stylized.png", help="where to write the PNG")
     p.add_argument("--json", action="store_true", help="print one JSON object per frame on stdout")
+    p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
     hints = typing.get_type_hints(Settings)
     defaults = Settings()
     for f in dataclasses.fields(Settings):
@@ -57,6 +58,15 @@ def _fail(message: str) -> typing.NoReturn:
     raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _preset(name: str) -> Settings:
+    from .presets import load_presets
+
+    presets = load_presets()
+    if name not in presets:
+        _fail(f"no preset named {name!r}; choose one of {', '.join(presets)}")
+    return presets[name].settings
+
+
 def _progress(frame, out) -> None:
     width = 30
     done = int(width * frame.iteration / frame.total)
@@ -69,9 +79,10 @@ def _progress(frame, out) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json = (args.pop(k) for k in ("content", "style", "output", "json"))
+    content, style, output, as_json, preset = (args.pop(k) for k in ("content", "style", "output", "json",
+                                                                      "preset"))
     try:
-        settings = Settings(**args)
+        settings = Settings(**args) if not preset else _preset(preset).replace(**args)
         # Decode both images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         from .images import load_image, save_png
 

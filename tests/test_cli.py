@@ -63,3 +63,14 @@ def test_bad_input_exits_2_with_one_line(small_pair, tmp_path, args, words):
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ") and words in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_preset_with_an_explicit_override(small_pair, tmp_path):
+    out = tmp_path / "p.png"
+    r = cli(*small_pair, "-o", out, "--preset", "cpu-quick", "--iterations", 2, "--size", 48, "--json")
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as im:
+        saved = json.loads(im.text["nst-settings"])
+    assert saved["iterations"] == 2 and saved["preview_every"] == 5  # 5 from the preset, 2 from the option
+    r = cli(*small_pair, "--preset", "nope")
+    assert r.returncode == 2 and "no preset named 'nope'" in r.stderr
