@@ -61,3 +61,42 @@ def tiny_extractor():
 
 
 TINY_LAYERS = {"content_layers": ("block2_conv1",), "style_layers": ("block1_conv1", "block2_conv1")}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while True:  # poll until the server answers (or died), not a fixed sleep
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited early:\n{proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.2)  # polling interval, not synchronisation
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -1,0 +1,206 @@
+"""The Gradio app: a thin UI over nst_core's frame generator. No TensorFlow here.
+
+    python app.py [--host 0.0.0.0] [--port 7860] [--share]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import tempfile
+import threading
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from nst_core import Limits, NSTError, Settings, png_bytes, stylize, warm_up
+from nst_core.images import fit_size, resize
+from nst_core.presets import load_presets
+from nst_core.settings import LAYER_PRESETS, OPTIMIZERS
+
+DEFAULTS = Settings()
+LIMITS = Limits()
+PRESETS = load_presets()
+LOG_OFF = -10.0  # the weight sliders' left end means "off" (weight 0)
+UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
+
+
+def to_log(weight: float) -> float:
+    return LOG_OFF if weight <= 0 else round(math.log10(weight), 2)
+
+
+def from_log(value: float) -> float:
+    # three significant figures, so that -4.7 means 2e-05 (as shown), not 1.9953e-05
+    return 0.0 if value <= LOG_OFF else float(f"{10.0 ** value:.3g}")
+
+
+def slider_weight(value: float, preset_weight: float) -> float:
+    """The preset's exact weight while its slider sits where the preset put it, else the slider's."""
+    return preset_weight if abs(value - to_log(preset_weight)) < 1e-6 else from_log(value)
+
+
+def weight_info(value: float) -> str:
+    w = from_log(value)
+    return "off" if w == 0 else f"= {w:.3g}"
+
+
+def settings_from_ui(preset: str, cw: float, sw: float, tv: float, iterations: float, size: float,
+                     optimizer: str, layers: str) -> Settings:
+    """The preset's Settings with the widgets' values on top (validated by Settings)."""
+    base = PRESETS[preset].settings if preset in PRESETS else DEFAULTS
+    return base.replace(content_weight=slider_weight(cw, base.content_weight),
+                        style_weight=slider_weight(sw, base.style_weight),
+                        tv_weight=slider_weight(tv, base.tv_weight),
+                        iterations=int(iterations), max_size=int(size), optimizer=optimizer, layers=layers,
+                        preview_every=1)
+
+
+def apply_preset(name: str):
+    """Picking a preset moves the sliders to its values."""
+    s = PRESETS[name].settings
+    return (gr.Slider(value=to_log(s.content_weight), info=weight_info(to_log(s.content_weight))),
+            gr.Slider(value=to_log(s.style_weight), info=weight_info(to_log(s.style_weight))),
+            gr.Slider(value=to_log(s.tv_weight), info=weight_info(to_log(s.tv_weight))),
+            s.iterations, min(s.max_size, LIMITS.max_size), s.optimizer, s.layers, PRESETS[name].description)
+
+
+def status_text(frame, stopped: bool = False) -> str:
+    rate = frame.iterations_per_s
+    eta = (frame.total - frame.iteration) / rate if rate and not frame.final else 0.0
+    head = ("Stopped" if stopped else "Done") if frame.final else "Painting"
+    losses = " · ".join(f"{k} {v:.4g}" for k, v in frame.losses.items())
+    text = (f"**{head}** — iteration {frame.iteration} / {frame.total} · {rate:.2f} it/s · "
+            f"{'ETA %.0f s' % eta if not frame.final else 'took %.1f s' % frame.elapsed_s}  \n{losses}")
+    return text + (f"  \n⚠️ {frame.message}" if frame.message else "")
+
+
+def chart_rows(frame) -> list[dict]:
+    return [{"iteration": frame.iteration, "term": k, "log10 loss": math.log10(v) if v > 0 else None}
+            for k, v in frame.losses.items()]
+
+
+def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags):
+    """Stream previews, then the result: PNG download, before/after slider, the settings used."""
+    if content is None or style is None:
+        raise gr.Error("Drop a content photo and a style painting first.")
+    try:
+        settings = settings_from_ui(preset, cw, sw, tv, iterations, size, optimizer, layers)
+        frames = stylize(content, style, settings)
+        flags["stop"] = False
+        rows, last, pushed = [], None, -1.0
+        for frame in frames:
+            rows += chart_rows(frame)
+            last = frame
+            if flags.get("stop"):
+                frames.close()
+                break
+            if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
+                pushed = frame.elapsed_s
+                yield (frame.image, status_text(frame), pd.DataFrame(rows), gr.skip(), gr.skip(), gr.skip())
+    except NSTError as exc:
+        raise gr.Error(str(exc)) from None
+    if last is None:
+        return
+    stopped = not last.final
+    recipe = {**settings.to_dict(), "stopped_at": last.iteration if stopped else None}
+    folder = tempfile.mkdtemp(prefix="nst-result-")
+    path = os.path.join(folder, "stylized.png")
+    with open(path, "wb") as f:
+        f.write(png_bytes(last.image, {"nst-settings": json.dumps(recipe)}))
+    before = resize(np.asarray(content), fit_size(np.asarray(content).shape[:2], settings.max_size))
+    try:
+        yield (last.image, status_text(last if last.final else _as_final(last), stopped), pd.DataFrame(rows),
+               path, (before, last.image), recipe)
+    finally:  # Gradio has copied the file into its own cache by now
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as_final(frame):
+    from dataclasses import replace
+
+    return replace(frame, final=True)
+
+
+def stop(flags):
+    flags["stop"] = True
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="Neural style transfer", delete_cache=(600, 3600)) as demo:
+        gr.Markdown("# Neural style transfer\nDrop a photo and a painting, press **Run**, and watch "
+                    "the photo being painted (Gatys et al. 2015, VGG19, on this server's CPU).")
+        flags = gr.State({"stop": False})
+        with gr.Row():
+            with gr.Column(scale=1):
+                with gr.Row():
+                    content = gr.Image(label="Content photo", type="numpy", sources=["upload", "clipboard"],
+                                       elem_id="content")
+                    style = gr.Image(label="Style painting", type="numpy", sources=["upload", "clipboard"],
+                                     elem_id="style")
+                preset = gr.Dropdown(list(PRESETS), value="default", label="Preset")
+                preset_info = gr.Markdown(PRESETS["default"].description)
+                cw = gr.Slider(LOG_OFF, 4, to_log(DEFAULTS.content_weight), step=0.1,
+                               label="Content weight (log10)", info=weight_info(to_log(DEFAULTS.content_weight)),
+                               elem_id="content_weight")
+                sw = gr.Slider(LOG_OFF, 4, to_log(DEFAULTS.style_weight), step=0.1,
+                               label="Style weight (log10)", info=weight_info(to_log(DEFAULTS.style_weight)),
+                               elem_id="style_weight")
+                tv = gr.Slider(LOG_OFF, 6, to_log(DEFAULTS.tv_weight), step=0.1,
+                               label="Smoothness (TV) weight (log10)", info=weight_info(to_log(DEFAULTS.tv_weight)),
+                               elem_id="tv_weight")
+                with gr.Row():
+                    iterations = gr.Slider(1, min(1000, LIMITS.max_iterations), DEFAULTS.iterations, step=1,
+                                           label="Iterations", elem_id="iterations")
+                    size = gr.Slider(64, min(1024, LIMITS.max_size), DEFAULTS.max_size, step=32,
+                                     label="Output size (longer side, px)", elem_id="size")
+                with gr.Row():
+                    optimizer = gr.Dropdown(list(OPTIMIZERS), value=DEFAULTS.optimizer, label="Optimiser")
+                    layers = gr.Dropdown(list(LAYER_PRESETS), value=DEFAULTS.layers, label="Layers")
+                with gr.Row():
+                    run_btn = gr.Button("Run", variant="primary", elem_id="run")
+                    stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
+            with gr.Column(scale=1):
+                preview = gr.Image(label="Live preview", type="numpy", interactive=False, format="png",
+                                   height=380, elem_id="preview")
+                status = gr.Markdown("Ready.", label="Progress", elem_id="status")
+                chart = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses",
+                                    height=220)
+                result = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result")
+                compare = gr.ImageSlider(label="Before / after", type="numpy", interactive=False, height=380)
+                with gr.Accordion("Settings used", open=False):
+                    recipe = gr.JSON(label="Settings used")
+        for slider in (cw, sw, tv):
+            slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False,
+                          show_progress="hidden", api_visibility="private")
+        preset.change(apply_preset, preset, [cw, sw, tv, iterations, size, optimizer, layers, preset_info],
+                      queue=False, api_visibility="private")
+        run_event = run_btn.click(run, [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
+                                        flags], [preview, status, chart, result, compare, recipe],
+                                  api_name="stylize", concurrency_limit=1)
+        stop_btn.click(stop, flags, None, queue=False, api_name="stop")
+        del run_event
+    demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
+    return demo
+
+
+demo = build_demo()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Serve the neural style transfer app.")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    p.add_argument("--no-warmup", action="store_true", help="skip loading VGG19 before serving")
+    args = p.parse_args(argv)
+    if not args.no_warmup:  # load VGG19 and trace the step now, not on the first click
+        threading.Thread(target=warm_up, name="warmup", daemon=True).start()
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+                max_file_size=LIMITS.max_upload_bytes)
+
+
+if __name__ == "__main__":
+    main()

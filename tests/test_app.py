@@ -1,0 +1,87 @@
+"""The app's handlers, called directly: sliders, presets, a run, Stop and errors."""
+import json
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+import app
+from conftest import synthetic_painting, synthetic_photo
+
+
+def test_app_module_does_not_import_tensorflow():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(app.__file__).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+             for a in n.names} | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(str(m).startswith(("tensorflow", "keras")) for m in names)
+
+
+def test_log_sliders_show_and_use_the_real_weight():
+    assert app.from_log(app.to_log(2e-5)) == 2e-5
+    assert app.weight_info(-4.7) == "= 2e-05"
+    assert app.from_log(app.LOG_OFF) == 0.0 and app.weight_info(app.LOG_OFF) == "off"
+
+
+def test_slider_defaults_come_from_settings():
+    s = app.settings_from_ui("default", app.to_log(app.DEFAULTS.content_weight), app.to_log(app.DEFAULTS.style_weight),
+                             app.to_log(app.DEFAULTS.tv_weight), app.DEFAULTS.iterations, app.DEFAULTS.max_size,
+                             app.DEFAULTS.optimizer, app.DEFAULTS.layers)
+    assert s.replace(preview_every=app.DEFAULTS.preview_every) == app.DEFAULTS
+
+
+def test_picking_a_preset_moves_the_sliders():
+    cw, sw, tv, iterations, size, optimizer, layers, info = app.apply_preset("keras-io")
+    assert app.weight_info(cw.value) == "= 2.51e-08" and app.from_log(sw.value) == 1e-6
+    assert optimizer == "sgd" and iterations == 500 and "keras.io" in info
+    # untouched sliders keep the preset's exact weights, and its hidden values reach the run
+    s = app.settings_from_ui("keras-io", cw.value, sw.value, tv.value, iterations, size, optimizer, layers)
+    assert (s.content_weight, s.style_weight, s.tv_weight) == (2.5e-8, 1e-6, 1e-6)
+    assert s.normalization == "keras-io" and s.tv_power == 1.25 and s.learning_rate == 100
+
+
+def run_small(flags, stop_after=None, **kw):
+    args = dict(preset="default", cw=0.0, sw=-4.7, tv=2.0, iterations=4, size=64, optimizer="lbfgs",
+                layers="gatys")
+    args.update(kw)
+    outs = []
+    for out in app.run(synthetic_photo(), synthetic_painting(), *args.values(), flags):
+        if isinstance(out[3], str):  # the PNG lives until Gradio has copied it: open it now
+            out = (*out[:3], Image.open(out[3]), *out[4:])
+            out[3].load()
+        outs.append(out)
+        if stop_after and len(outs) == stop_after:
+            app.stop(flags)
+    return outs
+
+
+def test_a_run_streams_previews_then_the_result():
+    outs = run_small({"stop": False}, iterations=6)
+    *previews, last = outs
+    assert len(previews) >= 1 and previews[0][0].shape == (48, 64, 3)
+    image, status, chart, im, (before, after), recipe = last
+    assert "Done" in status and "6 / 6" in status
+    assert set(chart["term"]) == {"content", "style", "tv", "total"}
+    assert im.format == "PNG" and im.size == (64, 48)  # a PNG at full size, carrying its recipe
+    assert json.loads(im.text["nst-settings"])["iterations"] == 6
+    assert before.shape == after.shape == (48, 64, 3) and recipe["max_size"] == 64
+
+
+def test_stop_keeps_the_current_image_as_the_result():
+    outs = run_small({"stop": False}, stop_after=1, iterations=500)
+    image, status, chart, im, compare, recipe = outs[-1]
+    assert "Stopped" in status and recipe["stopped_at"] < 500
+    assert np.array_equal(np.asarray(im.convert("RGB")), image)
+
+
+@pytest.mark.parametrize("content, style, words", [
+    (None, synthetic_painting(), "Drop a content photo"),
+    (synthetic_photo(), None, "Drop a content photo"),
+    (np.zeros((1, 1, 3), np.uint8), synthetic_painting(), "at least 32 px"),
+])
+def test_bad_input_is_one_clear_message(content, style, words):
+    with pytest.raises(gr.Error, match=words):
+        list(app.run(content, style, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys", {"stop": False}))

@@ -1,0 +1,62 @@
+"""A real headless Chromium on the launched app: upload, slider, Run, live previews, Stop, download."""
+import shutil
+
+import pytest
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def page(app_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+        pg.goto(app_server)
+        pg.wait_for_selector("#run")
+        yield pg
+        browser.close()
+
+
+def preview_src(page) -> str:
+    return page.eval_on_selector("#preview img", "e => e.src") if page.query_selector("#preview img") else ""
+
+
+def test_upload_slide_run_watch_stop_download(page, image_pair, tmp_path):
+    page.set_input_files("#content input[type=file]", str(image_pair[0]))
+    page.set_input_files("#style input[type=file]", str(image_pair[1]))
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+    size = page.locator("#size input[type=number]")
+    size.fill("128")
+    size.press("Enter")
+    iterations = page.locator("#iterations input[type=number]")
+    iterations.fill("400")
+    iterations.press("Enter")
+    page.screenshot(path=str(tmp_path / "before.png"))
+    page.click("#run")
+    seen = []
+    for _ in range(3):  # the live preview changes, frame after frame
+        page.wait_for_function(
+            "prev => { const i = document.querySelector('#preview img'); return i && i.src && i.src !== prev; }",
+            arg=seen[-1] if seen else "", timeout=60_000)
+        seen.append(preview_src(page))
+    assert len(set(seen)) == 3
+    page.screenshot(path=str(tmp_path / "during.png"))
+    page.click("#stop")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')",
+                           timeout=60_000)
+    link = page.locator("#result a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as dl:
+        link.click()
+    path = tmp_path / "download.png"
+    dl.value.save_as(path)
+    with Image.open(path) as im:
+        assert im.format == "PNG" and max(im.size) == 128
+    page.screenshot(path=str(tmp_path / "after.png"))
