@@ -15,7 +15,7 @@ from .frame import Frame
 from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
-__all__ = ["Settings", "Limits", "Frame", "stylize", "load_image", "save_png", "png_bytes", "warm_up",
+__all__ = ["Settings", "Limits", "Frame", "stylize", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
@@ -28,11 +28,28 @@ def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = 
     return _stylize(content, style, settings, extractor=extractor)
 
 
-def warm_up(settings: Settings | None = None) -> None:
-    """Load VGG19 and trace the compiled step now, so the first real run starts at once."""
+def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,
+                 strength: float | None = None):
+    """See :func:`nst_core.fast.fast_stylize`."""
+    from .fast import fast_stylize as _fast
+
+    return _fast(content, style, settings, strength=strength)
+
+
+def warm_up(settings: Settings | None = None, fast: bool = False) -> None:
+    """Load VGG19 and trace the compiled step now, so the first real run starts at once; with
+    ``fast``, also load the fast-path model (a failure there is logged, not raised: the
+    optimisation path does not need it)."""
+    import logging
+
     import numpy as np
 
     s = (settings or Settings()).replace(iterations=2, max_size=64, preview_every=1)
     tile = np.full((64, 64, 3), 128, np.uint8)
     for _ in stylize(tile, tile, s):
         pass
+    if fast:
+        try:
+            fast_stylize(tile, tile, s)
+        except ModelLoadError as exc:
+            logging.getLogger("nst_core").warning("%s", exc)

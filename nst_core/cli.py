@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="stylized.png", help="where to write the PNG")
     p.add_argument("--json", action="store_true", help="print one JSON object per frame on stdout")
     p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
+    p.add_argument("--fast", action="store_true",
+                   help="one pass of the Magenta model (about a second) instead of the optimisation")
     hints = typing.get_type_hints(Settings)
     defaults = Settings()
     for f in dataclasses.fields(Settings):
@@ -56,6 +58,27 @@ def build_parser() -> argparse.ArgumentParser:
 def _fail(message: str) -> typing.NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    import json as _json
+
+    from .fast import fast_stylize
+    from .images import save_png
+
+    t0 = time.perf_counter()
+    try:
+        image = fast_stylize(content, style, settings)
+    except NSTError as exc:
+        _fail(str(exc))
+    save_png(image, out, {"nst-settings": _json.dumps({**settings.to_dict(), "fast": True})})
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        print(_json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
+                           "output": str(out)}))
+    else:
+        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
+    return 0
 
 
 def _preset(name: str) -> Settings:
@@ -79,8 +102,8 @@ def _progress(frame, out) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset = (args.pop(k) for k in ("content", "style", "output", "json",
-                                                                      "preset"))
+    content, style, output, as_json, preset, fast = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast"))
     try:
         settings = Settings(**args) if not preset else _preset(preset).replace(**args)
         # Decode both images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
@@ -93,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             _fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
     except NSTError as exc:
         _fail(str(exc))
+
+    if fast:
+        return _fast(c, s, settings, out, as_json)
 
     from . import stylize
 

@@ -31,12 +31,16 @@ def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple
     return c, st
 
 
-def initial_pixels(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
+def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray) -> np.ndarray:
     """float32 [H, W, 3] in 0..255: where the optimisation starts."""
-    if kind == "noise":
-        return np.random.default_rng(seed).uniform(0, 255, content.shape).astype(np.float32)
-    if kind == "style":
+    if s.init == "noise":
+        return np.random.default_rng(s.seed).uniform(0, 255, content.shape).astype(np.float32)
+    if s.init == "style":
         return resize(style, content.shape[:2]).astype(np.float32)
+    if s.init == "fast":  # a draft from the feed-forward model, refined by the optimisation
+        from .fast import fast_stylize
+
+        return fast_stylize(content, style, s).astype(np.float32)
     return content.astype(np.float32)
 
 
@@ -62,7 +66,8 @@ def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = 
     layer_w = s.normalized_style_layer_weights
     if s.normalization == "keras-io":
         layer_w = tuple(1.0 / len(style_layers) for _ in style_layers)  # sw / len(layers), as there
-    opt = make_optimizer(initial_pixels(s.init, content_img, style_img, s.seed), s)
+    start = initial_pixels(s, content_img, style_img)
+    opt = make_optimizer(start, s)
     best, best_losses, done, message = None, None, 0, ""
     try:
         for it in range(1, s.iterations + 1):
@@ -83,7 +88,7 @@ def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = 
     finally:
         opt.close()
     if best is None:  # diverged at the first step: the start image is all we have
-        best = initial_pixels(s.init, content_img, style_img, s.seed)
+        best = start
         best_losses = {"content": math.nan, "style": math.nan, "tv": math.nan, "total": math.nan}
     yield Frame(done, s.iterations, best_losses, time.perf_counter() - t0, to_uint8(best),
                 final=True, message=message)

@@ -20,7 +20,8 @@ LAYER_PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                 ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3")),
 }
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
-INITS = ("content", "noise", "style")
+INITS = ("content", "noise", "style", "fast")
+HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 NORMALIZATIONS = ("mean", "keras-io")
 
 
@@ -80,7 +81,12 @@ class Settings:
         choices=NORMALIZATIONS))
     tv_power: float = field(default=1.0, metadata=_opt(
         "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
-    init: str = field(default="content", metadata=_opt("starting image", choices=INITS))
+    init: str = field(default="content", metadata=_opt(
+        "starting image: the content, seeded noise, the style, or the fast path's result", choices=INITS))
+    fast_strength: float = field(default=1.0, metadata=_opt(
+        "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)"))
+    hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL", HUB_HANDLE), metadata=_opt(
+        "fast path model: a TF-Hub URL or a local SavedModel folder (env NST_HUB_MODEL)"))
     preview_every: int = field(default=5, metadata=_opt("yield a preview frame every K iterations"))
     seed: int = field(default=0, metadata=_opt("random seed (noise init)"))
     weights: str = field(default="embedded", metadata=_opt(
@@ -108,6 +114,8 @@ class Settings:
             raise SettingsError(f"learning_rate must be a finite number >= 0 (0 = default), got {self.learning_rate!r}")
         if not (0 < self.lr_decay <= 1):
             raise SettingsError(f"lr_decay must be in (0, 1], got {self.lr_decay!r}")
+        if not (isinstance(self.fast_strength, (int, float)) and 0 <= self.fast_strength <= 1):
+            raise SettingsError(f"fast_strength must be between 0 and 1, got {self.fast_strength!r}")
         if not (1 <= self.tv_power <= 2):
             raise SettingsError(f"tv_power must be between 1 and 2, got {self.tv_power!r}")
         if not isinstance(self.weights, str) or not self.weights:

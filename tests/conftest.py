@@ -72,7 +72,31 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_server():
+def tiny_hub_model(tmp_path_factory) -> str:
+    """A SavedModel called like the Magenta model: (content [N,H,W,3], style [1,256,256,3]) -> [out].
+    Its 'stylisation' paints the content with the style's mean colour, half and half."""
+    from nst_core.features import tf
+
+    class Tiny(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32),
+                                      tf.TensorSpec([None, None, None, 3], tf.float32)])
+        def __call__(self, content, style):
+            return [0.5 * content + 0.5 * tf.reduce_mean(style, axis=[1, 2], keepdims=True)]
+
+    path = tmp_path_factory.mktemp("hub") / "tiny"
+    tf.saved_model.save(Tiny(), str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def hub_model(tiny_hub_model) -> str:
+    """The shared Magenta stand-in when it is beside the checkout, else the tiny one."""
+    real = SHARED / "hub" / "magenta_arbitrary_lite"
+    return str(real) if real.exists() else tiny_hub_model
+
+
+@pytest.fixture(scope="session")
+def app_server(hub_model):
     """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
     import subprocess
     import sys
@@ -80,7 +104,7 @@ def app_server():
     import urllib.request
 
     port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "NST_HUB_MODEL": hub_model}
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
