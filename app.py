@@ -16,7 +16,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from nst_core import Limits, NSTError, Settings, png_bytes, stylize, warm_up
+from nst_core import Limits, NSTError, Settings, fast_stylize, png_bytes, stylize, warm_up
 from nst_core.images import fit_size, resize
 from nst_core.presets import load_presets
 from nst_core.settings import LAYER_PRESETS, OPTIMIZERS
@@ -48,14 +48,15 @@ def weight_info(value: float) -> str:
 
 
 def settings_from_ui(preset: str, cw: float, sw: float, tv: float, iterations: float, size: float,
-                     optimizer: str, layers: str) -> Settings:
+                     optimizer: str, layers: str, strength: float | None = None, init: str = "content") -> Settings:
     """The preset's Settings with the widgets' values on top (validated by Settings)."""
     base = PRESETS[preset].settings if preset in PRESETS else DEFAULTS
     return base.replace(content_weight=slider_weight(cw, base.content_weight),
                         style_weight=slider_weight(sw, base.style_weight),
                         tv_weight=slider_weight(tv, base.tv_weight),
                         iterations=int(iterations), max_size=int(size), optimizer=optimizer, layers=layers,
-                        preview_every=1)
+                        preview_every=1, init=init,
+                        fast_strength=base.fast_strength if strength is None else float(strength))
 
 
 def apply_preset(name: str):
@@ -82,12 +83,35 @@ def chart_rows(frame) -> list[dict]:
             for k, v in frame.losses.items()]
 
 
-def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags):
-    """Stream previews, then the result: PNG download, before/after slider, the settings used."""
+def _need_images(content, style) -> None:
     if content is None or style is None:
         raise gr.Error("Drop a content photo and a style painting first.")
+
+
+def instant(content, style, size, strength):
+    """The fast path: one pass of the Magenta model, shown at once."""
+    _need_images(content, style)
     try:
-        settings = settings_from_ui(preset, cw, sw, tv, iterations, size, optimizer, layers)
+        s = DEFAULTS.replace(max_size=int(size), fast_strength=float(strength))
+        image = fast_stylize(content, style, s)
+    except NSTError as exc:
+        raise gr.Error(str(exc)) from None
+    return image, f"**Instant** — one pass of the Magenta model at strength {strength:g}. " \
+                  f"**Refine** continues from it with the optimisation."
+
+
+def refine(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, strength, flags):
+    """The optimisation, starting from the fast path's picture instead of the photo."""
+    yield from run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags,
+                   strength=strength, init="fast")
+
+
+def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags,
+        strength=None, init="content"):
+    """Stream previews, then the result: PNG download, before/after slider, the settings used."""
+    _need_images(content, style)
+    try:
+        settings = settings_from_ui(preset, cw, sw, tv, iterations, size, optimizer, layers, strength, init)
         frames = stylize(content, style, settings)
         flags["stop"] = False
         rows, last, pushed = [], None, -1.0
@@ -159,9 +183,14 @@ def build_demo() -> gr.Blocks:
                 with gr.Row():
                     optimizer = gr.Dropdown(list(OPTIMIZERS), value=DEFAULTS.optimizer, label="Optimiser")
                     layers = gr.Dropdown(list(LAYER_PRESETS), value=DEFAULTS.layers, label="Layers")
+                strength = gr.Slider(0, 1, DEFAULTS.fast_strength, step=0.05, elem_id="strength",
+                                     label="Instant: style strength (blends the model's picture with the photo)")
                 with gr.Row():
                     run_btn = gr.Button("Run", variant="primary", elem_id="run")
                     stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
+                with gr.Row():
+                    instant_btn = gr.Button("Instant (about a second)", elem_id="instant")
+                    refine_btn = gr.Button("Refine (optimise from Instant)", elem_id="refine")
             with gr.Column(scale=1):
                 preview = gr.Image(label="Live preview", type="numpy", interactive=False, format="png",
                                    height=380, elem_id="preview")
@@ -177,11 +206,15 @@ def build_demo() -> gr.Blocks:
                           show_progress="hidden", api_visibility="private")
         preset.change(apply_preset, preset, [cw, sw, tv, iterations, size, optimizer, layers, preset_info],
                       queue=False, api_visibility="private")
-        run_event = run_btn.click(run, [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
-                                        flags], [preview, status, chart, result, compare, recipe],
-                                  api_name="stylize", concurrency_limit=1)
+        knobs = [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers]
+        outputs = [preview, status, chart, result, compare, recipe]
+        # One concurrency group: runs, refinements and instant passes share the CPU one at a time.
+        run_btn.click(run, knobs + [flags], outputs, api_name="stylize", concurrency_limit=1, concurrency_id="cpu")
+        refine_btn.click(refine, knobs + [strength, flags], outputs, api_name="refine", concurrency_limit=1,
+                         concurrency_id="cpu")
+        instant_btn.click(instant, [content, style, size, strength], [preview, status], api_name="instant",
+                          concurrency_limit=1, concurrency_id="cpu")
         stop_btn.click(stop, flags, None, queue=False, api_name="stop")
-        del run_event
     demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
     return demo
 
@@ -196,8 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--no-warmup", action="store_true", help="skip loading VGG19 before serving")
     args = p.parse_args(argv)
-    if not args.no_warmup:  # load VGG19 and trace the step now, not on the first click
-        threading.Thread(target=warm_up, name="warmup", daemon=True).start()
+    if not args.no_warmup:  # load the models and trace the step now, not on the first click
+        threading.Thread(target=warm_up, kwargs={"fast": True}, name="warmup", daemon=True).start()
     demo.launch(server_name=args.host, server_port=args.port, share=args.share,
                 max_file_size=LIMITS.max_upload_bytes)
 

@@ -85,3 +85,15 @@ def test_stop_keeps_the_current_image_as_the_result():
 def test_bad_input_is_one_clear_message(content, style, words):
     with pytest.raises(gr.Error, match=words):
         list(app.run(content, style, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys", {"stop": False}))
+
+
+def test_instant_shows_the_fast_result(monkeypatch, tiny_hub_model):
+    monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=tiny_hub_model))
+    image, status = app.instant(synthetic_photo(), synthetic_painting(), 64, 0.5)
+    assert image.shape == (48, 64, 3) and "Instant" in status
+
+
+def test_instant_without_a_model_says_how_to_fix_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=str(tmp_path / "none")))
+    with pytest.raises(gr.Error, match="NST_HUB_MODEL"):
+        app.instant(synthetic_photo(), synthetic_painting(), 64, 1.0)

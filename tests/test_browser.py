@@ -60,3 +60,27 @@ def test_upload_slide_run_watch_stop_download(page, image_pair, tmp_path):
     with Image.open(path) as im:
         assert im.format == "PNG" and max(im.size) == 128
     page.screenshot(path=str(tmp_path / "after.png"))
+
+
+def wait_for_new_preview(page, previous: str) -> str:
+    page.wait_for_function(
+        "prev => { const i = document.querySelector('#preview img'); return i && i.src && i.src !== prev; }",
+        arg=previous, timeout=60_000)
+    return preview_src(page)
+
+
+def test_instant_then_refine(page, tmp_path):
+    """Runs after the test above on the same page: both images are still in their drop zones."""
+    before = preview_src(page)
+    page.click("#instant")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Instant')",
+                           timeout=60_000)
+    draft = wait_for_new_preview(page, before) if preview_src(page) == before else preview_src(page)
+    page.screenshot(path=str(tmp_path / "instant.png"))
+    page.click("#refine")
+    first = wait_for_new_preview(page, draft)
+    wait_for_new_preview(page, first)
+    page.click("#stop")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')",
+                           timeout=60_000)
+    page.screenshot(path=str(tmp_path / "refined.png"))
