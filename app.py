@@ -152,6 +152,24 @@ def stop(flags):
     flags["stop"] = True
 
 
+def example_files() -> list[list[str]]:
+    """The made-in-code example pairs as PNG files (gr.Examples wants paths)."""
+    from PIL import Image
+
+    from nst_core.examples import EXAMPLE_PAIRS
+
+    folder = tempfile.mkdtemp(prefix="nst-examples-")
+    rows = []
+    for i, (make_content, make_style) in enumerate(EXAMPLE_PAIRS.values()):
+        row = []
+        for kind, make in (("content", make_content), ("style", make_style)):
+            path = os.path.join(folder, f"{i}-{kind}-{make.__name__}.png")
+            Image.fromarray(make()).save(path)
+            row.append(path)
+        rows.append(row)
+    return rows
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Neural style transfer", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Neural style transfer\nDrop a photo and a painting, press **Run**, and watch "
@@ -164,6 +182,7 @@ def build_demo() -> gr.Blocks:
                                        elem_id="content")
                     style = gr.Image(label="Style painting", type="numpy", sources=["upload", "clipboard"],
                                      elem_id="style")
+                gr.Examples(example_files(), [content, style], label="Examples (made in code)")
                 preset = gr.Dropdown(list(PRESETS), value="default", label="Preset")
                 preset_info = gr.Markdown(PRESETS["default"].description)
                 cw = gr.Slider(LOG_OFF, 4, to_log(DEFAULTS.content_weight), step=0.1,

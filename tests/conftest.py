@@ -95,6 +95,21 @@ def hub_model(tiny_hub_model) -> str:
     return str(real) if real.exists() else tiny_hub_model
 
 
+class AppServer(str):
+    """The server's URL (a str) that also knows the server's process id."""
+
+    def __new__(cls, url: str, pid: int):
+        obj = super().__new__(cls, url)
+        obj.pid = pid
+        return obj
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.fixture(scope="session")
 def app_server(hub_model):
     """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
@@ -121,6 +136,6 @@ def app_server(hub_model):
                 proc.kill()
                 raise
             time.sleep(0.2)  # polling interval, not synchronisation
-    yield url
+    yield AppServer(url, proc.pid)
     proc.terminate()
     proc.wait(timeout=30)

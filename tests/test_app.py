@@ -97,3 +97,12 @@ def test_instant_without_a_model_says_how_to_fix_it(monkeypatch, tmp_path):
     monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=str(tmp_path / "none")))
     with pytest.raises(gr.Error, match="NST_HUB_MODEL"):
         app.instant(synthetic_photo(), synthetic_painting(), 64, 1.0)
+
+
+def test_example_pairs_are_made_in_code_and_load():
+    from nst_core import load_image
+
+    rows = app.example_files()
+    assert len(rows) >= 2
+    for content, style in rows:
+        assert load_image(content).shape == (384, 512, 3) and load_image(style).ndim == 3

@@ -84,3 +84,37 @@ def test_instant_then_refine(page, tmp_path):
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')",
                            timeout=60_000)
     page.screenshot(path=str(tmp_path / "refined.png"))
+
+
+def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
+    """A run whose viewer leaves must not keep the CPU busy for the next user."""
+    import time
+
+    from conftest import cpu_seconds
+
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(image_pair[0]))
+    tab.set_input_files("#style input[type=file]", str(image_pair[1]))
+    tab.wait_for_selector("#content img")
+    tab.wait_for_selector("#style img")
+    iterations = tab.locator("#iterations input[type=number]")
+    iterations.fill("1000")
+    iterations.press("Enter")
+    tab.click("#run")
+    tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Painting')",
+                          timeout=60_000)
+
+    def cores_busy(window: float = 1.5) -> float:  # a measuring window, not a wait for an event
+        c0, t0 = cpu_seconds(app_server.pid), time.monotonic()
+        time.sleep(window)
+        return (cpu_seconds(app_server.pid) - c0) / (time.monotonic() - t0)
+
+    assert cores_busy() > 0.8  # the run is painting
+    tab.close()
+    ctx.close()
+    deadline = time.monotonic() + 15
+    while (busy := cores_busy()) > 0.3 and time.monotonic() < deadline:
+        pass
+    assert busy < 0.3, f"the server still uses {busy:.2f} cores after the tab closed"
