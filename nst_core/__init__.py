@@ -8,7 +8,7 @@ Importing this package is cheap: TensorFlow loads on the first run, not here.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from .errors import DivergedError, ImageError, ModelLoadError, NSTError, SettingsError, WeightsError
 from .frame import Frame
@@ -20,12 +20,12 @@ __all__ = ["Settings", "Limits", "Frame", "stylize", "fast_stylize", "load_image
            "DivergedError"]
 
 
-def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,
-            extractor=None) -> Iterator[Frame]:
-    """See :func:`nst_core.run.stylize`."""
+def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
+            init_image: ImageInput | None = None, extractor=None) -> Iterator[Frame]:
+    """See :func:`nst_core.run.stylize` (imported on first use, so that importing nst_core stays cheap)."""
     from .run import stylize as _stylize
 
-    return _stylize(content, style, settings, extractor=extractor)
+    return _stylize(content, style, settings, init_image=init_image, extractor=extractor)
 
 
 def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,

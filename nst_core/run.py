@@ -3,92 +3,164 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from .colour import keep_content_colours, match_colours
 from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
-from .objective import get_objective
+from .objective import Targets, get_objective
 from .optimize import make_optimizer
 from .settings import Settings
+from .errors import SettingsError
+
+MULTISCALE_START = 128  # the coarsest scale's longer side
+MULTISCALE_STEP = math.sqrt(2)
+
+
+def scale_sizes(max_size: int, multiscale: bool) -> list[int]:
+    """Longer sides to optimise at, coarse to fine, ending at ``max_size``."""
+    if not multiscale or max_size <= MULTISCALE_START * MULTISCALE_STEP:
+        return [max_size]
+    n = math.ceil(math.log(max_size / MULTISCALE_START, MULTISCALE_STEP))
+    return [round(max_size / MULTISCALE_STEP ** k) for k in range(n, 0, -1)] + [max_size]
+
+
+def _as_list(style) -> list:
+    return list(style) if isinstance(style, (list, tuple)) else [style]
+
+
+def size_images(content: np.ndarray, styles: Sequence[np.ndarray], size: int, s: Settings):
+    """Content fitted to ``size``; each style at ``style_scale`` x the content's longer side (the
+    content's exact shape under keras-io normalisation, as that example does); colour-matched
+    to the content when asked."""
+    c = resize(content, fit_size(content.shape[:2], size))
+    check_size(c, "content image")
+    sized = []
+    for st in styles:
+        if s.normalization == "keras-io":
+            st = resize(st, c.shape[:2])
+        else:
+            h, w = st.shape[:2]
+            scale = s.style_scale * max(c.shape[:2]) / max(h, w)
+            st = resize(st, (max(1, round(h * scale)), max(1, round(w * scale))))
+        check_size(st, "style image")
+        sized.append(match_colours(st, c) if s.preserve_colors == "match" else st)
+    return c, sized
 
 
 def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """Load and size both images: content to ``max_size``; style to the same longer side
-    (to the content's exact shape under keras-io normalisation, as that example does)."""
+    """Load and size a content and one style image for a single-scale run at ``max_size``."""
     c = load_image(content, s.limits, "content image")
-    st = load_image(style, s.limits, "style image")
-    c = resize(c, fit_size(c.shape[:2], s.max_size))
-    if s.normalization == "keras-io":
-        st = resize(st, c.shape[:2])
-    else:
-        h, w = st.shape[:2]
-        scale = max(c.shape[:2]) / max(h, w)
-        st = resize(st, (max(1, round(h * scale)), max(1, round(w * scale))))
-    check_size(c, "content image")
-    check_size(st, "style image")
+    st = load_image(_as_list(style)[0], s.limits, "style image")
+    c, (st,) = size_images(c, [st], s.max_size, s)
     return c, st
 
 
-def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray) -> np.ndarray:
+def blend_targets(objective, content: np.ndarray, styles: Sequence[np.ndarray], weights) -> Targets:
+    """Targets with the style Grams blended: sum_i w_i G_i (w normalised)."""
+    parts = [objective.targets(content, st) for st in styles]
+    if len(parts) == 1:
+        return parts[0]
+    w = np.asarray(weights or [1.0] * len(parts), np.float64)
+    w = w / w.sum()
+    grams = tuple(sum(wi * p.style[k] for wi, p in zip(w, parts)) for k in range(len(parts[0].style)))
+    return Targets(parts[0].content, grams)
+
+
+def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray, init_image=None) -> np.ndarray:
     """float32 [H, W, 3] in 0..255: where the optimisation starts."""
     if s.init == "noise":
         return np.random.default_rng(s.seed).uniform(0, 255, content.shape).astype(np.float32)
     if s.init == "style":
         return resize(style, content.shape[:2]).astype(np.float32)
+    if s.init == "image":
+        return resize(init_image, content.shape[:2]).astype(np.float32)
     if s.init == "fast":  # a draft from the feed-forward model, refined by the optimisation
         from .fast import fast_stylize
 
-        return fast_stylize(content, style, s).astype(np.float32)
+        return fast_stylize(content, style, s.replace(max_size=max(content.shape[:2]))).astype(np.float32)
     return content.astype(np.float32)
 
 
-def stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,
-            extractor=None) -> Iterator[Frame]:
+def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: int, total: int, t0: float,
+              show):
+    """Run the optimiser from ``x0`` for ``s.iterations`` iterations numbered from ``first + 1``.
+    Yields preview Frames; returns (best pixels, best losses, last iteration, message)."""
+    weights = (s.content_weight, s.style_weight, s.tv_weight)
+    n_style = len(targets.style)
+    layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
+               else s.normalized_style_layer_weights)
+    opt = make_optimizer(x0, s)
+    best, best_losses, it, message = x0, None, first, ""
+    try:
+        for it in range(first + 1, first + s.iterations + 1):
+            x = opt.ask()
+            if x is None:
+                it -= 1
+                break
+            total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
+            if not (math.isfinite(total_loss) and np.isfinite(grad).all()):
+                message = (f"the loss became {total_loss} at iteration {it}; stopped and kept the best image "
+                           f"so far (lower the learning rate or the weights)")
+                it -= 1
+                break
+            losses = {**parts, "total": total_loss}
+            if best_losses is None or total_loss <= best_losses["total"]:
+                best, best_losses = x.copy(), losses
+            opt.tell(total_loss, grad)
+            if it % s.preview_every == 0 and it < total:
+                yield Frame(it, total, losses, time.perf_counter() - t0, show(to_uint8(x)))
+    finally:
+        opt.close()
+    return best, best_losses, it, message
+
+
+def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
+            init_image: ImageInput | None = None, extractor=None) -> Iterator[Frame]:
     """Yield a Frame every ``preview_every`` iterations, then a final one with the best image.
 
-    One iteration is one forward and one backward pass of VGG19 (up to the deepest layer in use).
+    ``style`` may be one image or a list (blended by ``style_blend``). One iteration is one
+    forward and one backward pass of VGG19 (up to the deepest layer in use). With ``multiscale``
+    the picture is optimised at growing sizes, ``iterations`` at each, and frames grow with it.
     Closing the generator stops the work at once and ends the optimiser's worker.
     ``extractor`` replaces VGG19 (tests pass a tiny model): [1, H, W, 3] -> {layer: [1, h, w, C]}.
     """
     s = settings or Settings()
     t0 = time.perf_counter()
-    content_img, style_img = prepare_images(content, style, s)
+    content_full = load_image(content, s.limits, "content image")
+    styles_full = [load_image(st, s.limits, "style image") for st in _as_list(style)]
+    if s.style_blend and len(s.style_blend) != len(styles_full):
+        raise SettingsError(f"style_blend has {len(s.style_blend)} weights for {len(styles_full)} style images")
+    if s.init == "image":
+        if init_image is None:
+            raise SettingsError("init='image' needs an initial image (init_image=..., --init-image PATH)")
+        init_image = load_image(init_image, s.limits, "initial image")
     content_layers, style_layers = s.layer_names
     if extractor is None:
         from .features import vgg_features
 
         extractor = vgg_features(s.weights, content_layers + style_layers)
     objective = get_objective(extractor, content_layers, style_layers, s.normalization)
-    targets = objective.targets(content_img, style_img)
-    weights = (s.content_weight, s.style_weight, s.tv_weight)
-    layer_w = s.normalized_style_layer_weights
-    if s.normalization == "keras-io":
-        layer_w = tuple(1.0 / len(style_layers) for _ in style_layers)  # sw / len(layers), as there
-    start = initial_pixels(s, content_img, style_img)
-    opt = make_optimizer(start, s)
-    best, best_losses, done, message = None, None, 0, ""
-    try:
-        for it in range(1, s.iterations + 1):
-            x = opt.ask()
-            if x is None:
-                break
-            total, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
-            if not (math.isfinite(total) and np.isfinite(grad).all()):
-                message = (f"the loss became {total} at iteration {it}; stopped and kept the best image "
-                           f"so far (lower the learning rate or the weights)")
-                break
-            done, losses = it, {**parts, "total": total}
-            if best_losses is None or total <= best_losses["total"]:
-                best, best_losses = x.copy(), losses
-            opt.tell(total, grad)
-            if it % s.preview_every == 0 and it < s.iterations:
-                yield Frame(it, s.iterations, losses, time.perf_counter() - t0, to_uint8(x))
-    finally:
-        opt.close()
-    if best is None:  # diverged at the first step: the start image is all we have
-        best = start
+    sizes = scale_sizes(s.max_size, s.multiscale)
+    total = s.iterations * len(sizes)
+    best, best_losses, done, message, c = None, None, 0, "", None
+    for size in sizes:
+        c, styles = size_images(content_full, styles_full, size, s)
+        targets = blend_targets(objective, c, styles, s.style_blend)
+        if best is None:
+            start = initial_pixels(s, c, styles[0], init_image)
+        else:  # warm start: the coarser scale's result, enlarged
+            start = resize(to_uint8(best), c.shape[:2]).astype(np.float32)
+
+        def show(image, c=c):
+            return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
+
+        best, best_losses, done, message = yield from _optimise(objective, targets, start, s, done, total, t0, show)
+        if message:
+            break
+    if best_losses is None:  # diverged at the first step: the start image is all we have
         best_losses = {"content": math.nan, "style": math.nan, "tv": math.nan, "total": math.nan}
-    yield Frame(done, s.iterations, best_losses, time.perf_counter() - t0, to_uint8(best),
-                final=True, message=message)
+    yield Frame(done, total, best_losses, time.perf_counter() - t0, show(to_uint8(best)), final=True,
+                message=message)

@@ -20,7 +20,8 @@ LAYER_PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                 ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3")),
 }
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
-INITS = ("content", "noise", "style", "fast")
+INITS = ("content", "noise", "style", "fast", "image")
+COLOUR_MODES = ("off", "luminance", "match")
 HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 NORMALIZATIONS = ("mean", "keras-io")
 
@@ -82,7 +83,17 @@ class Settings:
     tv_power: float = field(default=1.0, metadata=_opt(
         "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
     init: str = field(default="content", metadata=_opt(
-        "starting image: the content, seeded noise, the style, or the fast path's result", choices=INITS))
+        "starting image: the content, seeded noise, the (first) style, the fast path's result, or an "
+        "image of your own (--init-image)", choices=INITS))
+    style_blend: tuple[float, ...] = field(default=(), metadata=_opt(
+        "weights of several style images, comma-separated; normalised to sum to 1 (default: equal)"))
+    style_scale: float = field(default=1.0, metadata=_opt(
+        "style image size relative to the output: >1 finer strokes, <1 bigger strokes"))
+    preserve_colors: str = field(default="off", metadata=_opt(
+        "keep the photo's colours: 'luminance' (transfer light only) or 'match' (recolour the style "
+        "to the photo's colour statistics first)", choices=COLOUR_MODES))
+    multiscale: bool = field(default=False, metadata=_opt(
+        "coarse-to-fine: optimise from about 128 px up in x1.41 steps, `iterations` at each scale"))
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)"))
     hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL", HUB_HANDLE), metadata=_opt(
@@ -107,7 +118,8 @@ class Settings:
         self._check_int("lbfgs_history", 1, 100)
         self._check_int("seed", 0, 2**32 - 1)
         for name, choices in (("optimizer", OPTIMIZERS), ("layers", tuple(LAYER_PRESETS)),
-                              ("init", INITS), ("normalization", NORMALIZATIONS)):
+                              ("init", INITS), ("normalization", NORMALIZATIONS),
+                              ("preserve_colors", COLOUR_MODES)):
             if getattr(self, name) not in choices:
                 raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
         if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
@@ -116,6 +128,13 @@ class Settings:
             raise SettingsError(f"lr_decay must be in (0, 1], got {self.lr_decay!r}")
         if not (isinstance(self.fast_strength, (int, float)) and 0 <= self.fast_strength <= 1):
             raise SettingsError(f"fast_strength must be between 0 and 1, got {self.fast_strength!r}")
+        if not (isinstance(self.style_scale, (int, float)) and 0.1 <= self.style_scale <= 4):
+            raise SettingsError(f"style_scale must be between 0.1 and 4, got {self.style_scale!r}")
+        if any(not math.isfinite(w) or w < 0 for w in self.style_blend) or (self.style_blend and
+                                                                               sum(self.style_blend) <= 0):
+            raise SettingsError(f"style_blend needs finite weights >= 0, not all 0; got {list(self.style_blend)}")
+        if not isinstance(self.multiscale, bool):
+            raise SettingsError(f"multiscale must be true or false, got {self.multiscale!r}")
         if not (1 <= self.tv_power <= 2):
             raise SettingsError(f"tv_power must be between 1 and 2, got {self.tv_power!r}")
         if not isinstance(self.weights, str) or not self.weights:
