@@ -33,12 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Paint CONTENT in the style of STYLE (Gatys et al. 2015, VGG19).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("content", help="the photo: a path to an image file")
-    p.add_argument("style", help="the painting: a path to an image file")
+    p.add_argument("style", nargs="+", help="the painting(s): one or more image files (see --style-blend)")
     p.add_argument("-o", "--output", default="stylized.png", help="where to write the PNG")
     p.add_argument("--json", action="store_true", help="print one JSON object per frame on stdout")
     p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
     p.add_argument("--fast", action="store_true",
                    help="one pass of the Magenta model (about a second) instead of the optimisation")
+    p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
+    p.add_argument("--init-image", help="starting image for --init image")
+    p.add_argument("--animation", help="also write the run's frames as an animated GIF here")
     hints = typing.get_type_hints(Settings)
     defaults = Settings()
     for f in dataclasses.fields(Settings):
@@ -49,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         kwargs = {"dest": f.name, "type": _parser_for(f, hints[f.name]), "default": argparse.SUPPRESS,
                   "help": f"{f.metadata['help']} (default: {shown if shown != '' else 'none'})"}
+        if hints[f.name] is bool:
+            kwargs = {"dest": f.name, "action": "store_true", "default": argparse.SUPPRESS,
+                      "help": f.metadata["help"]}
         if f.metadata.get("choices"):
             kwargs["choices"] = f.metadata["choices"]
         p.add_argument(flag, **kwargs)
@@ -61,8 +67,6 @@ def _fail(message: str) -> typing.NoReturn:
 
 
 def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
-    import json as _json
-
     from .fast import fast_stylize
     from .images import save_png
 
@@ -71,10 +75,12 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
         image = fast_stylize(content, style, settings)
     except NSTError as exc:
         _fail(str(exc))
-    save_png(image, out, {"nst-settings": _json.dumps({**settings.to_dict(), "fast": True})})
+    from .recipe import KEY, recipe_json
+
+    save_png(image, out, {KEY: recipe_json(settings, fast=True)})
     elapsed = time.perf_counter() - t0
     if as_json:
-        print(_json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
+        print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
                            "output": str(out)}))
     else:
         print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
@@ -102,15 +108,22 @@ def _progress(frame, out) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast = (
-        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast"))
+    content, style, output, as_json, preset, fast, recipe, init_image, animation = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
+                              "animation"))
     try:
-        settings = Settings(**args) if not preset else _preset(preset).replace(**args)
-        # Decode both images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
+        base = _preset(preset) if preset else Settings()
+        if recipe:
+            from .recipe import read_recipe
+
+            base = read_recipe(recipe, base)
+        settings = base.replace(**args)
+        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         from .images import load_image, save_png
 
         c = load_image(content, settings.limits, "content image")
-        s = load_image(style, settings.limits, "style image")
+        s = [load_image(path, settings.limits, "style image") for path in style]
+        init = load_image(init_image, settings.limits, "initial image") if init_image else None
         out = Path(output)
         if not out.parent.exists():
             _fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
@@ -118,14 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         _fail(str(exc))
 
     if fast:
-        return _fast(c, s, settings, out, as_json)
+        return _fast(c, s[0], settings, out, as_json)
 
     from . import stylize
+    from .recipe import KEY, recipe_json
 
-    last = None
+    last, shown = None, []
     try:
-        for frame in stylize(c, s, settings):
+        for frame in stylize(c, s, settings, init_image=init):
             last = frame
+            if animation:
+                shown.append(frame.image)
             if as_json and not frame.final:  # the final frame is printed with its "output" below
                 print(json.dumps(frame.to_json()), flush=True)
             else:
@@ -136,10 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         if last is None:
             print("\ninterrupted before the first frame; nothing written", file=sys.stderr)
             return 130
-        save_png(last.image, out)
+        save_png(last.image, out, {KEY: recipe_json(settings, stopped_at=last.iteration)})
         print(f"\ninterrupted at iteration {last.iteration}; saved that frame to {out}", file=sys.stderr)
         return 130
-    save_png(last.image, out, {"nst-settings": json.dumps(settings.to_dict())})
+    save_png(last.image, out, {KEY: recipe_json(settings)})
+    if animation:
+        from .animation import gif_bytes
+
+        Path(animation).write_bytes(gif_bytes(shown))
     if last.message:
         print(f"\nwarning: {last.message}", file=sys.stderr)
     if as_json:

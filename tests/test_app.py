@@ -66,7 +66,7 @@ def test_a_run_streams_previews_then_the_result():
     assert "Done" in status and "6 / 6" in status
     assert set(chart["term"]) == {"content", "style", "tv", "total"}
     assert im.format == "PNG" and im.size == (64, 48)  # a PNG at full size, carrying its recipe
-    assert json.loads(im.text["nst-settings"])["iterations"] == 6
+    assert json.loads(im.text["nst-recipe"])["settings"]["iterations"] == 6
     assert before.shape == after.shape == (48, 64, 3) and recipe["max_size"] == 64
 
 

@@ -33,7 +33,7 @@ def test_json_frames_and_the_png(small_pair, tmp_path):
     assert set(lines[-1]["losses"]) == {"content", "style", "tv", "total"}
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size == (64, 48)  # 80x60 fitted to 64, aspect kept
-        assert json.loads(im.text["nst-settings"])["iterations"] == 6
+        assert json.loads(im.text["nst-recipe"])["settings"]["iterations"] == 6
     # TensorFlow's start-up lines stay out of the user's terminal
     for noise in ("cuda", "oneDNN", "cpu_feature_guard", "absl"):
         assert noise not in r.stderr
@@ -70,7 +70,7 @@ def test_preset_with_an_explicit_override(small_pair, tmp_path):
     r = cli(*small_pair, "-o", out, "--preset", "cpu-quick", "--iterations", 2, "--size", 48, "--json")
     assert r.returncode == 0, r.stderr
     with Image.open(out) as im:
-        saved = json.loads(im.text["nst-settings"])
+        saved = json.loads(im.text["nst-recipe"])["settings"]
     assert saved["iterations"] == 2 and saved["preview_every"] == 5  # 5 from the preset, 2 from the option
     r = cli(*small_pair, "--preset", "nope")
     assert r.returncode == 2 and "no preset named 'nope'" in r.stderr

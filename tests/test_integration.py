@@ -40,3 +40,29 @@ def test_missing_or_corrupt_weights_name_the_file_and_the_fix(tmp_path):
     fake.write_bytes(b"not hdf5")
     with pytest.raises(WeightsError, match=r"fake.h5 is not a Keras VGG19 notop .h5"):
         load_h5(fake)
+
+
+def test_keras_io_normalisation_is_that_examples_objective(image_pair):
+    """Our keras-io loss equals an independent transcription of the keras.io example's loss."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import kerasio_baseline as kio
+    from nst_core.features import vgg_features
+    from nst_core.objective import get_objective
+    from nst_core.presets import load_presets
+    from nst_core.run import prepare_images
+
+    s = load_presets()["keras-io"].settings.replace(max_size=96)
+    content, style = prepare_images(*image_pair, s)
+    x = np.clip(content + np.random.default_rng(0).normal(0, 30, content.shape), 0, 255).astype(np.float32)
+    compute_loss, _ = kio.make_loss(*content.shape[:2])
+    bgr = (x[..., ::-1] - np.array(kio.CAFFE_MEAN_BGR, np.float32))[None]
+    theirs = float(compute_loss(bgr, kio.preprocess(content), kio.preprocess(style)))
+    cl, sl = s.layer_names
+    objective = get_objective(vgg_features("embedded", cl + sl), cl, sl, "keras-io")
+    ours, _, _ = objective(x, objective.targets(content, style), (s.content_weight, s.style_weight, s.tv_weight),
+                           (1 / len(sl),) * len(sl), s.tv_power)
+    assert ours == pytest.approx(theirs, rel=1e-5)

@@ -1,0 +1,67 @@
+"""Run recipes: the settings, seed and library versions that made a picture, as JSON.
+
+A recipe rides in the PNG's text metadata (key ``nst-recipe``) and can be saved on its own;
+loading one gives back the Settings that reproduce the run. Operator-only fields (where the
+weights and the hub model come from) are recorded but never taken from a recipe.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from .errors import SettingsError
+from .settings import Settings
+
+KEY = "nst-recipe"
+FORMAT = "nst-recipe/1"
+OPERATOR_ONLY = ("weights", "hub_model")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("tensorflow", "numpy", "pillow", "scipy", "keras"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def make_recipe(settings: Settings, **extra) -> dict:
+    return {"format": FORMAT, "settings": settings.to_dict(), "versions": _versions(), **extra}
+
+
+def recipe_json(settings: Settings, **extra) -> str:
+    return json.dumps(make_recipe(settings, **extra), indent=1)
+
+
+def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Settings:
+    """Settings from a recipe dict, a .json file or a PNG that carries one."""
+    if isinstance(source, dict):
+        data = source
+    else:
+        path = Path(source)
+        try:
+            if path.suffix.lower() == ".png":
+                from PIL import Image
+
+                with Image.open(path) as im:
+                    text = im.text.get(KEY)
+                if text is None:
+                    raise SettingsError(f"{path.name} carries no run recipe (was it made by this app?)")
+            else:
+                text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
+        except (OSError, ValueError) as exc:
+            raise SettingsError(f"cannot read a recipe from {path.name}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("settings"), dict):
+        raise SettingsError(f"not a run recipe (expected format {FORMAT!r})")
+    known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data["settings"].items() if k in known}
+    try:
+        return dataclasses.replace(base or Settings(), **values)
+    except (TypeError, SettingsError) as exc:
+        raise SettingsError(f"recipe: {exc}") from None

@@ -1,0 +1,115 @@
+"""Creative controls on a real small image with the embedded weights: each one's visible effect."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_core import Settings, load_image, png_bytes, stylize
+from nst_core.animation import gif_bytes
+from nst_core.colour import keep_content_colours, match_colours, to_ycc
+from nst_core.recipe import KEY, read_recipe, recipe_json
+from nst_core.run import scale_sizes, size_images
+
+SMALL = dict(max_size=96, iterations=8, preview_every=4)
+
+
+def final(content, style, **kw):
+    return list(stylize(content, style, Settings(**{**SMALL, **kw})))[-1]
+
+
+def test_luminance_mode_keeps_the_contents_colours(image_pair):
+    out = final(*image_pair, preserve_colors="luminance", style_weight=1e-4)
+    plain = final(*image_pair, style_weight=1e-4)
+    content = np.asarray(Image.open(image_pair[0]).convert("RGB").resize(out.image.shape[1::-1], Image.LANCZOS))
+    chroma = lambda im: to_ycc(im)[..., 1:]  # noqa: E731
+    assert np.abs(chroma(out.image) - chroma(content)).mean() < 2.0  # rounding only
+    assert np.abs(chroma(plain.image) - chroma(content)).mean() > 5.0  # without it, colours move
+
+
+def test_colour_matching_gives_the_style_the_contents_statistics(image_pair):
+    content, style = load_image(image_pair[0]), load_image(image_pair[1])
+    matched = match_colours(style, content).reshape(-1, 3).astype(float)
+    c = content.reshape(-1, 3).astype(float)
+    assert np.abs(matched.mean(0) - c.mean(0)).max() < 2.0
+    assert np.abs(np.cov(matched, rowvar=False) - np.cov(c, rowvar=False)).max() < 0.05 * np.abs(np.cov(c, rowvar=False)).max()
+
+
+def test_blend_weights_one_zero_equal_the_single_style(image_pair):
+    content, starry = image_pair
+    other = np.full((96, 96, 3), (200, 30, 30), np.uint8)
+    single = final(content, starry)
+    blended = final(content, [starry, other], style_blend=(1.0, 0.0))
+    mixed = final(content, [starry, other], style_blend=(0.5, 0.5))
+    assert np.array_equal(single.image, blended.image)
+    assert not np.array_equal(single.image, mixed.image)
+
+
+def test_same_seed_same_png_bytes(image_pair):
+    a = png_bytes(final(*image_pair, init="noise", seed=3).image)
+    b = png_bytes(final(*image_pair, init="noise", seed=3).image)
+    c = png_bytes(final(*image_pair, init="noise", seed=4).image)
+    assert a == b and a != c
+
+
+def test_style_scale_sets_the_style_images_size(image_pair):
+    content, style = load_image(image_pair[0]), load_image(image_pair[1])
+    for scale in (0.5, 2.0):
+        c, (st,) = size_images(content, [style], 128, Settings(style_scale=scale))
+        assert max(st.shape[:2]) == round(scale * max(c.shape[:2]))
+    big = final(*image_pair, style_scale=2.0, style_weight=1e-4, max_size=128)
+    small = final(*image_pair, style_scale=0.5, style_weight=1e-4, max_size=128)
+    assert np.abs(big.image.astype(float) - small.image).mean() > 3  # a visibly different picture
+
+
+def test_initial_image_is_where_the_run_starts(image_pair):
+    start = np.full((60, 80, 3), (20, 200, 60), np.uint8)
+    frames = list(stylize(*image_pair, Settings(max_size=80, iterations=1, init="image"), init_image=start))
+    assert np.abs(frames[-1].image.astype(float) - start).mean() < 2
+    with pytest.raises(Exception, match="needs an initial image"):
+        list(stylize(*image_pair, Settings(max_size=80, iterations=1, init="image")))
+
+
+def test_multiscale_grows_the_picture_coarse_to_fine(image_pair):
+    assert scale_sizes(256, True) == [128, 181, 256]
+    assert scale_sizes(1024, True)[0] == 128 and scale_sizes(1024, True)[-1] == 1024
+    assert scale_sizes(256, False) == [256]
+    frames = list(stylize(*image_pair, Settings(max_size=256, iterations=3, preview_every=3, multiscale=True)))
+    widths = [f.image.shape[1] for f in frames]
+    assert widths == sorted(widths) and widths[0] == 128 and widths[-1] == 256
+    assert frames[-1].total == 9 and frames[-1].iteration == 9
+
+
+def test_recipe_round_trips_through_the_png(image_pair, tmp_path):
+    s = Settings(**SMALL, init="noise", seed=11, style_weight=3e-5, preserve_colors="match")
+    first = list(stylize(*image_pair, s))[-1].image
+    path = tmp_path / "r.png"
+    path.write_bytes(png_bytes(first, {KEY: recipe_json(s)}))
+    again = read_recipe(path)
+    assert again == s
+    assert png_bytes(list(stylize(*image_pair, again))[-1].image) == png_bytes(first)
+
+
+def test_recipes_never_set_operator_fields(tmp_path):
+    import json
+
+    data = json.loads(recipe_json(Settings()))
+    data["settings"]["weights"] = "/etc/passwd"
+    data["settings"]["hub_model"] = "http://evil.example/model"
+    s = read_recipe(data)
+    assert s.weights == "embedded" and s.hub_model == Settings().hub_model
+
+
+def test_progress_animation_is_a_gif_of_the_frames(image_pair):
+    frames = list(stylize(*image_pair, Settings(max_size=96, iterations=6, preview_every=1)))
+    data = gif_bytes([f.image for f in frames])
+    with Image.open(io.BytesIO(data)) as gif:
+        assert gif.format == "GIF" and gif.n_frames == len(frames) and gif.size == (96, 72)
+
+
+def test_luminance_recombination_is_exact_on_grey():
+    grey = np.full((4, 4, 3), 128, np.uint8)
+    red = np.zeros((4, 4, 3), np.uint8)
+    red[..., 0] = 200
+    out = keep_content_colours(grey, red)
+    assert out[..., 0].mean() > out[..., 1].mean()  # red chroma kept, grey luma
