@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import math
 import os
 import shutil
@@ -17,17 +17,21 @@ import numpy as np
 import pandas as pd
 
 from nst_core import Limits, NSTError, Settings, fast_stylize, png_bytes, stylize, warm_up
+from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.presets import load_presets
-from nst_core.settings import LAYER_PRESETS, OPTIMIZERS
+from nst_core.recipe import KEY as RECIPE_KEY, read_recipe, recipe_json
+from nst_core.settings import COLOUR_MODES, LAYER_PRESETS, OPTIMIZERS
 
 DEFAULTS = Settings()
 LIMITS = Limits()
 PRESETS = load_presets()
 LOG_OFF = -10.0  # the weight sliders' left end means "off" (weight 0)
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
+UI_INITS = ("content", "noise", "style", "image")
 
 
+# ---- weights on log sliders -------------------------------------------------------------------
 def to_log(weight: float) -> float:
     return LOG_OFF if weight <= 0 else round(math.log10(weight), 2)
 
@@ -47,27 +51,49 @@ def weight_info(value: float) -> str:
     return "off" if w == 0 else f"= {w:.3g}"
 
 
-def settings_from_ui(preset: str, cw: float, sw: float, tv: float, iterations: float, size: float,
-                     optimizer: str, layers: str, strength: float | None = None, init: str = "content") -> Settings:
-    """The preset's Settings with the widgets' values on top (validated by Settings)."""
-    base = PRESETS[preset].settings if preset in PRESETS else DEFAULTS
+# ---- widgets <-> Settings ----------------------------------------------------------------------
+def settings_from_ui(base: Settings, cw: float, sw: float, tv: float, iterations: float, size: float,
+                     optimizer: str, layers: str, blend: float = 0.5, colours: str = "off", init: str = "content",
+                     style_scale: float = 1.0, multiscale: bool = False, seed: float = 0, two_styles: bool = False,
+                     strength: float | None = None) -> Settings:
+    """``base`` (a preset or a loaded recipe) with the widgets' values on top, validated by Settings."""
     return base.replace(content_weight=slider_weight(cw, base.content_weight),
                         style_weight=slider_weight(sw, base.style_weight),
                         tv_weight=slider_weight(tv, base.tv_weight),
                         iterations=int(iterations), max_size=int(size), optimizer=optimizer, layers=layers,
-                        preview_every=1, init=init,
+                        preview_every=1, preserve_colors=colours, init=init, style_scale=float(style_scale),
+                        multiscale=bool(multiscale), seed=int(seed or 0),
+                        style_blend=(1.0 - float(blend), float(blend)) if two_styles else (),
                         fast_strength=base.fast_strength if strength is None else float(strength))
 
 
-def apply_preset(name: str):
-    """Picking a preset moves the sliders to its values."""
-    s = PRESETS[name].settings
+def widget_values(s: Settings) -> tuple:
+    """What the knobs show for ``s`` (the inverse of settings_from_ui, for presets and recipes)."""
+    blend = s.style_blend[1] / sum(s.style_blend) if len(s.style_blend) == 2 else 0.5
     return (gr.Slider(value=to_log(s.content_weight), info=weight_info(to_log(s.content_weight))),
             gr.Slider(value=to_log(s.style_weight), info=weight_info(to_log(s.style_weight))),
             gr.Slider(value=to_log(s.tv_weight), info=weight_info(to_log(s.tv_weight))),
-            s.iterations, min(s.max_size, LIMITS.max_size), s.optimizer, s.layers, PRESETS[name].description)
+            s.iterations, min(s.max_size, LIMITS.max_size), s.optimizer, s.layers, blend, s.preserve_colors,
+            s.init if s.init in UI_INITS else "content", s.style_scale, s.multiscale, s.seed)
 
 
+def apply_preset(name: str):
+    """Picking a preset moves the sliders to its values (and forgets a loaded recipe)."""
+    return (*widget_values(PRESETS[name].settings), PRESETS[name].description, None)
+
+
+def load_recipe_file(path):
+    """A recipe (.json, or a PNG made here) sets every knob; its hidden values ride in the state."""
+    if path is None:
+        raise gr.Error("Choose a recipe file (.json, or a PNG made by this app).")
+    try:
+        s = read_recipe(path)
+    except NSTError as exc:
+        raise gr.Error(str(exc)) from None
+    return (*widget_values(s), "Loaded a recipe: **Run** reproduces it.", s)
+
+
+# ---- reporting ---------------------------------------------------------------------------------
 def status_text(frame, stopped: bool = False) -> str:
     rate = frame.iterations_per_s
     eta = (frame.total - frame.iteration) / rate if rate and not frame.final else 0.0
@@ -83,6 +109,7 @@ def chart_rows(frame) -> list[dict]:
             for k, v in frame.losses.items()]
 
 
+# ---- handlers ----------------------------------------------------------------------------------
 def _need_images(content, style) -> None:
     if content is None or style is None:
         raise gr.Error("Drop a content photo and a style painting first.")
@@ -96,25 +123,24 @@ def instant(content, style, size, strength):
         image = fast_stylize(content, style, s)
     except NSTError as exc:
         raise gr.Error(str(exc)) from None
-    return image, f"**Instant** — one pass of the Magenta model at strength {strength:g}. " \
-                  f"**Refine** continues from it with the optimisation."
+    return image, (f"**Instant** — one pass of the Magenta model at strength {strength:g}. "
+                   f"**Refine** continues from it with the optimisation.")
 
 
-def refine(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, strength, flags):
-    """The optimisation, starting from the fast path's picture instead of the photo."""
-    yield from run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags,
-                   strength=strength, init="fast")
-
-
-def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, flags,
-        strength=None, init="content"):
-    """Stream previews, then the result: PNG download, before/after slider, the settings used."""
+def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
+        colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
+        recipe=None, flags=None, strength=None):
+    """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
     _need_images(content, style)
+    flags = {} if flags is None else flags
+    base = recipe if isinstance(recipe, Settings) else PRESETS.get(preset, PRESETS["default"]).settings
     try:
-        settings = settings_from_ui(preset, cw, sw, tv, iterations, size, optimizer, layers, strength, init)
-        frames = stylize(content, style, settings)
+        settings = settings_from_ui(base, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
+                                    style_scale, multiscale, seed, style2 is not None, strength)
+        styles = [style] if style2 is None else [style, style2]
+        frames = stylize(content, styles, settings, init_image=init_image)
         flags["stop"] = False
-        rows, last, pushed = [], None, -1.0
+        rows, shown, last, pushed = [], [], None, -1.0
         for frame in frames:
             rows += chart_rows(frame)
             last = frame
@@ -123,29 +149,39 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
                 break
             if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                 pushed = frame.elapsed_s
-                yield (frame.image, status_text(frame), pd.DataFrame(rows), gr.skip(), gr.skip(), gr.skip())
+                shown.append(frame.image)
+                yield (frame.image, status_text(frame), pd.DataFrame(rows), gr.skip(), gr.skip(), gr.skip(),
+                       gr.skip())
     except NSTError as exc:
         raise gr.Error(str(exc)) from None
     if last is None:
         return
     stopped = not last.final
-    recipe = {**settings.to_dict(), "stopped_at": last.iteration if stopped else None}
+    if stopped:
+        last = dataclasses.replace(last, final=True)
+    recipe_text = recipe_json(settings, stopped_at=last.iteration if stopped else None)
     folder = tempfile.mkdtemp(prefix="nst-result-")
-    path = os.path.join(folder, "stylized.png")
-    with open(path, "wb") as f:
-        f.write(png_bytes(last.image, {"nst-settings": json.dumps(recipe)}))
-    before = resize(np.asarray(content), fit_size(np.asarray(content).shape[:2], settings.max_size))
+    files = {"stylized.png": png_bytes(last.image, {RECIPE_KEY: recipe_text}),
+             "recipe.json": recipe_text.encode(), "progress.gif": gif_bytes(shown + [last.image])}
+    paths = {}
+    for name, data in files.items():
+        paths[name] = os.path.join(folder, name)
+        with open(paths[name], "wb") as f:
+            f.write(data)
+    content = np.asarray(content)
+    before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
     try:
-        yield (last.image, status_text(last if last.final else _as_final(last), stopped), pd.DataFrame(rows),
-               path, (before, last.image), recipe)
-    finally:  # Gradio has copied the file into its own cache by now
+        yield (last.image, status_text(last, stopped), pd.DataFrame(rows), paths["stylized.png"],
+               (before, last.image), settings.to_dict(), [paths["recipe.json"], paths["progress.gif"]])
+    finally:  # Gradio has copied the files into its own cache by now
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _as_final(frame):
-    from dataclasses import replace
-
-    return replace(frame, final=True)
+def refine(*args):
+    """The optimisation, starting from the fast path's picture instead of the photo."""
+    *knobs, strength = args
+    knobs[RUN_INPUT_INIT] = "fast"
+    yield from run(*knobs, strength=strength)
 
 
 def stop(flags):
@@ -170,11 +206,17 @@ def example_files() -> list[list[str]]:
     return rows
 
 
+RUN_INPUT_INIT = 13  # position of `init` among run()'s inputs (Refine overrides it)
+
+
+# ---- layout ------------------------------------------------------------------------------------
 def build_demo() -> gr.Blocks:
+    d = DEFAULTS
     with gr.Blocks(title="Neural style transfer", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Neural style transfer\nDrop a photo and a painting, press **Run**, and watch "
                     "the photo being painted (Gatys et al. 2015, VGG19, on this server's CPU).")
         flags = gr.State({"stop": False})
+        recipe_state = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Row():
@@ -185,24 +227,43 @@ def build_demo() -> gr.Blocks:
                 gr.Examples(example_files(), [content, style], label="Examples (made in code)")
                 preset = gr.Dropdown(list(PRESETS), value="default", label="Preset")
                 preset_info = gr.Markdown(PRESETS["default"].description)
-                cw = gr.Slider(LOG_OFF, 4, to_log(DEFAULTS.content_weight), step=0.1,
-                               label="Content weight (log10)", info=weight_info(to_log(DEFAULTS.content_weight)),
-                               elem_id="content_weight")
-                sw = gr.Slider(LOG_OFF, 4, to_log(DEFAULTS.style_weight), step=0.1,
-                               label="Style weight (log10)", info=weight_info(to_log(DEFAULTS.style_weight)),
-                               elem_id="style_weight")
-                tv = gr.Slider(LOG_OFF, 6, to_log(DEFAULTS.tv_weight), step=0.1,
-                               label="Smoothness (TV) weight (log10)", info=weight_info(to_log(DEFAULTS.tv_weight)),
-                               elem_id="tv_weight")
+                cw = gr.Slider(LOG_OFF, 4, to_log(d.content_weight), step=0.1, label="Content weight (log10)",
+                               info=weight_info(to_log(d.content_weight)), elem_id="content_weight")
+                sw = gr.Slider(LOG_OFF, 4, to_log(d.style_weight), step=0.1, label="Style weight (log10)",
+                               info=weight_info(to_log(d.style_weight)), elem_id="style_weight")
+                tv = gr.Slider(LOG_OFF, 6, to_log(d.tv_weight), step=0.1, label="Smoothness (TV) weight (log10)",
+                               info=weight_info(to_log(d.tv_weight)), elem_id="tv_weight")
                 with gr.Row():
-                    iterations = gr.Slider(1, min(1000, LIMITS.max_iterations), DEFAULTS.iterations, step=1,
-                                           label="Iterations", elem_id="iterations")
-                    size = gr.Slider(64, min(1024, LIMITS.max_size), DEFAULTS.max_size, step=32,
+                    iterations = gr.Slider(1, min(1000, LIMITS.max_iterations), d.iterations, step=1,
+                                           label="Iterations (per scale)", elem_id="iterations")
+                    size = gr.Slider(64, min(1024, LIMITS.max_size), d.max_size, step=32,
                                      label="Output size (longer side, px)", elem_id="size")
                 with gr.Row():
-                    optimizer = gr.Dropdown(list(OPTIMIZERS), value=DEFAULTS.optimizer, label="Optimiser")
-                    layers = gr.Dropdown(list(LAYER_PRESETS), value=DEFAULTS.layers, label="Layers")
-                strength = gr.Slider(0, 1, DEFAULTS.fast_strength, step=0.05, elem_id="strength",
+                    optimizer = gr.Dropdown(list(OPTIMIZERS), value=d.optimizer, label="Optimiser")
+                    layers = gr.Dropdown(list(LAYER_PRESETS), value=d.layers, label="Layers")
+                with gr.Accordion("Advanced", open=False):
+                    with gr.Row():
+                        style2 = gr.Image(label="Second style (optional)", type="numpy",
+                                          sources=["upload", "clipboard"], elem_id="style2")
+                        init_image = gr.Image(label="Initial image (for start: image)", type="numpy",
+                                              sources=["upload", "clipboard"], elem_id="init_image")
+                    blend = gr.Slider(0, 1, 0.5, step=0.05, label="Second style's share of the blend")
+                    colours = gr.Radio(list(COLOUR_MODES), value=d.preserve_colors, label="Keep the photo's colours",
+                                       info="luminance: transfer light only · match: recolour the painting first")
+                    with gr.Row():
+                        init = gr.Dropdown(list(UI_INITS), value=d.init, label="Start from")
+                        seed = gr.Number(d.seed, precision=0, minimum=0, label="Seed")
+                    style_scale = gr.Slider(0.25, 4, d.style_scale, step=0.05,
+                                            label="Style scale (>1 finer strokes, <1 bigger strokes)")
+                    multiscale = gr.Checkbox(d.multiscale, label="Coarse-to-fine (multi-scale): from 128 px up, "
+                                                                 "fast at large sizes")
+                    recipe_file = gr.File(label="Load a recipe (.json, or a PNG made here)",
+                                          file_types=[".json", ".png"], elem_id="recipe_file")
+                    gr.Markdown(f"Limits on this server: output up to {LIMITS.max_size} px, "
+                                f"{LIMITS.max_iterations} iterations, uploads up to "
+                                f"{LIMITS.max_upload_bytes // 1_000_000} MB and "
+                                f"{LIMITS.max_input_pixels // 1_000_000} megapixels.")
+                strength = gr.Slider(0, 1, d.fast_strength, step=0.05, elem_id="strength",
                                      label="Instant: style strength (blends the model's picture with the photo)")
                 with gr.Row():
                     run_btn = gr.Button("Run", variant="primary", elem_id="run")
@@ -214,22 +275,28 @@ def build_demo() -> gr.Blocks:
                 preview = gr.Image(label="Live preview", type="numpy", interactive=False, format="png",
                                    height=380, elem_id="preview")
                 status = gr.Markdown("Ready.", label="Progress", elem_id="status")
-                chart = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses",
-                                    height=220)
+                chart = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses", height=220)
                 result = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result")
                 compare = gr.ImageSlider(label="Before / after", type="numpy", interactive=False, height=380)
+                extras = gr.File(label="Recipe (JSON) and progress animation (GIF)", file_count="multiple",
+                                 interactive=False, elem_id="extras")
                 with gr.Accordion("Settings used", open=False):
-                    recipe = gr.JSON(label="Settings used")
+                    used = gr.JSON(label="Settings used")
         for slider in (cw, sw, tv):
             slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False,
                           show_progress="hidden", api_visibility="private")
-        preset.change(apply_preset, preset, [cw, sw, tv, iterations, size, optimizer, layers, preset_info],
-                      queue=False, api_visibility="private")
-        knobs = [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers]
-        outputs = [preview, status, chart, result, compare, recipe]
+        knobs = [cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init, style_scale, multiscale, seed]
+        preset.change(apply_preset, preset, knobs + [preset_info, recipe_state], queue=False,
+                      api_visibility="private")
+        recipe_file.upload(load_recipe_file, recipe_file, knobs + [preset_info, recipe_state],
+                           api_visibility="private")
+        inputs = [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2, blend, colours,
+                  init, init_image, style_scale, multiscale, seed, recipe_state, flags]
+        assert inputs[RUN_INPUT_INIT] is init
+        outputs = [preview, status, chart, result, compare, used, extras]
         # One concurrency group: runs, refinements and instant passes share the CPU one at a time.
-        run_btn.click(run, knobs + [flags], outputs, api_name="stylize", concurrency_limit=1, concurrency_id="cpu")
-        refine_btn.click(refine, knobs + [strength, flags], outputs, api_name="refine", concurrency_limit=1,
+        run_btn.click(run, inputs, outputs, api_name="stylize", concurrency_limit=1, concurrency_id="cpu")
+        refine_btn.click(refine, inputs + [strength], outputs, api_name="refine", concurrency_limit=1,
                          concurrency_id="cpu")
         instant_btn.click(instant, [content, style, size, strength], [preview, status], api_name="instant",
                           concurrency_limit=1, concurrency_id="cpu")
@@ -246,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
-    p.add_argument("--no-warmup", action="store_true", help="skip loading VGG19 before serving")
+    p.add_argument("--no-warmup", action="store_true", help="skip loading the models before serving")
     args = p.parse_args(argv)
     if not args.no_warmup:  # load the models and trace the step now, not on the first click
         threading.Thread(target=warm_up, kwargs={"fast": True}, name="warmup", daemon=True).start()

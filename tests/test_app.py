@@ -27,18 +27,19 @@ def test_log_sliders_show_and_use_the_real_weight():
 
 
 def test_slider_defaults_come_from_settings():
-    s = app.settings_from_ui("default", app.to_log(app.DEFAULTS.content_weight), app.to_log(app.DEFAULTS.style_weight),
-                             app.to_log(app.DEFAULTS.tv_weight), app.DEFAULTS.iterations, app.DEFAULTS.max_size,
-                             app.DEFAULTS.optimizer, app.DEFAULTS.layers)
-    assert s.replace(preview_every=app.DEFAULTS.preview_every) == app.DEFAULTS
+    d = app.DEFAULTS
+    s = app.settings_from_ui(d, app.to_log(d.content_weight), app.to_log(d.style_weight), app.to_log(d.tv_weight),
+                             d.iterations, d.max_size, d.optimizer, d.layers)
+    assert s.replace(preview_every=d.preview_every) == d
 
 
 def test_picking_a_preset_moves_the_sliders():
-    cw, sw, tv, iterations, size, optimizer, layers, info = app.apply_preset("keras-io")
+    cw, sw, tv, iterations, size, optimizer, layers, *_, info, recipe = app.apply_preset("keras-io")
     assert app.weight_info(cw.value) == "= 2.51e-08" and app.from_log(sw.value) == 1e-6
-    assert optimizer == "sgd" and iterations == 500 and "keras.io" in info
+    assert optimizer == "sgd" and iterations == 500 and "keras.io" in info and recipe is None
     # untouched sliders keep the preset's exact weights, and its hidden values reach the run
-    s = app.settings_from_ui("keras-io", cw.value, sw.value, tv.value, iterations, size, optimizer, layers)
+    s = app.settings_from_ui(app.PRESETS["keras-io"].settings, cw.value, sw.value, tv.value, iterations, size,
+                             optimizer, layers)
     assert (s.content_weight, s.style_weight, s.tv_weight) == (2.5e-8, 1e-6, 1e-6)
     assert s.normalization == "keras-io" and s.tv_power == 1.25 and s.learning_rate == 100
 
@@ -48,7 +49,7 @@ def run_small(flags, stop_after=None, **kw):
                 layers="gatys")
     args.update(kw)
     outs = []
-    for out in app.run(synthetic_photo(), synthetic_painting(), *args.values(), flags):
+    for out in app.run(synthetic_photo(), synthetic_painting(), *args.values(), flags=flags):
         if isinstance(out[3], str):  # the PNG lives until Gradio has copied it: open it now
             out = (*out[:3], Image.open(out[3]), *out[4:])
             out[3].load()
@@ -62,7 +63,7 @@ def test_a_run_streams_previews_then_the_result():
     outs = run_small({"stop": False}, iterations=6)
     *previews, last = outs
     assert len(previews) >= 1 and previews[0][0].shape == (48, 64, 3)
-    image, status, chart, im, (before, after), recipe = last
+    image, status, chart, im, (before, after), recipe, extras = last
     assert "Done" in status and "6 / 6" in status
     assert set(chart["term"]) == {"content", "style", "tv", "total"}
     assert im.format == "PNG" and im.size == (64, 48)  # a PNG at full size, carrying its recipe
@@ -72,8 +73,8 @@ def test_a_run_streams_previews_then_the_result():
 
 def test_stop_keeps_the_current_image_as_the_result():
     outs = run_small({"stop": False}, stop_after=1, iterations=500)
-    image, status, chart, im, compare, recipe = outs[-1]
-    assert "Stopped" in status and recipe["stopped_at"] < 500
+    image, status, chart, im, compare, recipe, extras = outs[-1]
+    assert "Stopped" in status and json.loads(im.text["nst-recipe"])["stopped_at"] < 500
     assert np.array_equal(np.asarray(im.convert("RGB")), image)
 
 
@@ -84,7 +85,7 @@ def test_stop_keeps_the_current_image_as_the_result():
 ])
 def test_bad_input_is_one_clear_message(content, style, words):
     with pytest.raises(gr.Error, match=words):
-        list(app.run(content, style, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys", {"stop": False}))
+        list(app.run(content, style, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys"))
 
 
 def test_instant_shows_the_fast_result(monkeypatch, tiny_hub_model):
@@ -106,3 +107,34 @@ def test_example_pairs_are_made_in_code_and_load():
     assert len(rows) >= 2
     for content, style in rows:
         assert load_image(content).shape == (384, 512, 3) and load_image(style).ndim == 3
+
+
+def test_a_loaded_recipe_sets_the_knobs_and_its_hidden_values(tmp_path):
+    from nst_core.recipe import recipe_json
+
+    s = app.PRESETS["keras-io"].settings.replace(seed=5, preserve_colors="luminance", multiscale=True)
+    path = tmp_path / "r.json"
+    path.write_text(recipe_json(s))
+    *knobs, info, state = app.load_recipe_file(str(path))
+    assert state == s and knobs[8] == "luminance" and knobs[11] is True and knobs[12] == 5
+    again = app.settings_from_ui(state, *[k.value if hasattr(k, "value") else k for k in knobs[:7]],
+                                 *knobs[7:])
+    assert again.replace(preview_every=s.preview_every) == s
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(gr.Error, match="not a run recipe"):
+        app.load_recipe_file(str(bad))
+
+
+def test_two_styles_colours_and_animation_reach_the_result():
+    outs = []
+    for out in app.run(synthetic_photo(), synthetic_painting(), "default", 0.0, -4.7, 2.0, 4, 64, "lbfgs", "gatys",
+                       style2=np.full((64, 64, 3), (200, 30, 30), np.uint8), blend=0.3, colours="luminance"):
+        if isinstance(out[6], list):
+            gif = Image.open(out[6][1])
+            gif.load()
+            out = (*out[:6], gif)
+        outs.append(out)
+    *_, used, gif = outs[-1]
+    assert used["style_blend"] == [0.7, 0.3] and used["preserve_colors"] == "luminance"
+    assert gif.format == "GIF" and gif.n_frames >= 2

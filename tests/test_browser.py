@@ -111,10 +111,12 @@ def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
         time.sleep(window)
         return (cpu_seconds(app_server.pid) - c0) / (time.monotonic() - t0)
 
-    assert cores_busy() > 0.8  # the run is painting
+    running = cores_busy()
+    assert running > 0.4  # the run is painting (about 1.5 of 2 cores on an idle machine)
     tab.close()
     ctx.close()
+    idle = min(0.2, running / 4)
     deadline = time.monotonic() + 15
-    while (busy := cores_busy()) > 0.3 and time.monotonic() < deadline:
+    while (busy := cores_busy()) > idle and time.monotonic() < deadline:
         pass
-    assert busy < 0.3, f"the server still uses {busy:.2f} cores after the tab closed"
+    assert busy <= idle, f"the server still uses {busy:.2f} cores after the tab closed (was {running:.2f})"
