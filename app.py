@@ -224,6 +224,12 @@ def build_demo() -> gr.Blocks:
                                        elem_id="content")
                     style = gr.Image(label="Style painting", type="numpy", sources=["upload", "clipboard"],
                                      elem_id="style")
+                with gr.Row():
+                    run_btn = gr.Button("Run", variant="primary", elem_id="run")
+                    stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
+                with gr.Row():
+                    instant_btn = gr.Button("Instant (about a second)", elem_id="instant")
+                    refine_btn = gr.Button("Refine (optimise from Instant)", elem_id="refine")
                 gr.Examples(example_files(), [content, style], label="Examples (made in code)")
                 preset = gr.Dropdown(list(PRESETS), value="default", label="Preset")
                 preset_info = gr.Markdown(PRESETS["default"].description)
@@ -257,20 +263,14 @@ def build_demo() -> gr.Blocks:
                                             label="Style scale (>1 finer strokes, <1 bigger strokes)")
                     multiscale = gr.Checkbox(d.multiscale, label="Coarse-to-fine (multi-scale): from 128 px up, "
                                                                  "fast at large sizes")
+                    strength = gr.Slider(0, 1, d.fast_strength, step=0.05, elem_id="strength",
+                                         label="Instant: style strength (blends the model's picture with the photo)")
                     recipe_file = gr.File(label="Load a recipe (.json, or a PNG made here)",
                                           file_types=[".json", ".png"], elem_id="recipe_file")
                     gr.Markdown(f"Limits on this server: output up to {LIMITS.max_size} px, "
                                 f"{LIMITS.max_iterations} iterations, uploads up to "
                                 f"{LIMITS.max_upload_bytes // 1_000_000} MB and "
                                 f"{LIMITS.max_input_pixels // 1_000_000} megapixels.")
-                strength = gr.Slider(0, 1, d.fast_strength, step=0.05, elem_id="strength",
-                                     label="Instant: style strength (blends the model's picture with the photo)")
-                with gr.Row():
-                    run_btn = gr.Button("Run", variant="primary", elem_id="run")
-                    stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
-                with gr.Row():
-                    instant_btn = gr.Button("Instant (about a second)", elem_id="instant")
-                    refine_btn = gr.Button("Refine (optimise from Instant)", elem_id="refine")
             with gr.Column(scale=1):
                 preview = gr.Image(label="Live preview", type="numpy", interactive=False, format="png",
                                    height=380, elem_id="preview")
