@@ -13,10 +13,9 @@ import tempfile
 import threading
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
-from nst_core import Limits, NSTError, Settings, fast_stylize, png_bytes, stylize, warm_up
+from nst_core import Limits, NSTError, Settings, fast_stylize, load_image, png_bytes, stylize, warm_up
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.presets import load_presets
@@ -29,6 +28,22 @@ PRESETS = load_presets()
 LOG_OFF = -10.0  # the weight sliders' left end means "off" (weight 0)
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
 UI_INITS = ("content", "noise", "style", "image")
+
+
+class PathImage(gr.Image):
+    """A drop zone that hands the uploaded file's path to nst_core undecoded.
+
+    nst_core decodes with its own limits (pixels, bytes), EXIF, alpha and one clear message for
+    a damaged or hostile file; Gradio's own decoder would fail first with a generic error.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path
+        return super().preprocess(payload)
 
 
 # ---- weights on log sliders -------------------------------------------------------------------
@@ -168,7 +183,7 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
         paths[name] = os.path.join(folder, name)
         with open(paths[name], "wb") as f:
             f.write(data)
-    content = np.asarray(content)
+    content = load_image(content, settings.limits)  # decoded once more, already known to be good
     before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
     try:
         yield (last.image, status_text(last, stopped), pd.DataFrame(rows), paths["stylized.png"],
@@ -220,10 +235,8 @@ def build_demo() -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Row():
-                    content = gr.Image(label="Content photo", type="numpy", sources=["upload", "clipboard"],
-                                       elem_id="content")
-                    style = gr.Image(label="Style painting", type="numpy", sources=["upload", "clipboard"],
-                                     elem_id="style")
+                    content = PathImage(label="Content photo", elem_id="content")
+                    style = PathImage(label="Style painting", elem_id="style")
                 with gr.Row():
                     run_btn = gr.Button("Run", variant="primary", elem_id="run")
                     stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
@@ -249,10 +262,8 @@ def build_demo() -> gr.Blocks:
                     layers = gr.Dropdown(list(LAYER_PRESETS), value=d.layers, label="Layers")
                 with gr.Accordion("Advanced", open=False):
                     with gr.Row():
-                        style2 = gr.Image(label="Second style (optional)", type="numpy",
-                                          sources=["upload", "clipboard"], elem_id="style2")
-                        init_image = gr.Image(label="Initial image (for start: image)", type="numpy",
-                                              sources=["upload", "clipboard"], elem_id="init_image")
+                        style2 = PathImage(label="Second style (optional)", elem_id="style2")
+                        init_image = PathImage(label="Initial image (for start: image)", elem_id="init_image")
                     blend = gr.Slider(0, 1, 0.5, step=0.05, label="Second style's share of the blend")
                     colours = gr.Radio(list(COLOUR_MODES), value=d.preserve_colors, label="Keep the photo's colours",
                                        info="luminance: transfer light only · match: recolour the painting first")

@@ -28,6 +28,9 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
     """
     limits = limits or Limits()
     if isinstance(src, np.ndarray):
+        if src.ndim >= 2 and src.shape[0] * src.shape[1] > limits.max_input_pixels:
+            raise ImageError(f"{what} is {src.shape[1]}x{src.shape[0]}; the limit is "
+                             f"{limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)")
         return _from_array(src, what)
     if isinstance(src, Image.Image):
         return _from_pil(src, limits, what)
@@ -45,6 +48,9 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
             return _from_pil(im, limits, f"{what} {path.name}")
     except UnidentifiedImageError:
         raise ImageError(f"{what} {path.name} is not an image PIL can read (try PNG or JPEG)") from None
+    except Image.DecompressionBombError as exc:  # PIL's own guard, for sizes far past ours
+        raise ImageError(f"{what} {path.name} declares too many pixels to decode safely ({exc}); the limit "
+                         f"is {limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)") from None
 
 
 def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:
