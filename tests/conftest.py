@@ -110,17 +110,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.fixture(scope="session")
-def app_server(hub_model):
-    """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
+def start_app(extra_env: dict, *args: str):
+    """Start `python app.py` on a free port; return (process, url) once it answers."""
     import subprocess
     import sys
     import time
     import urllib.request
 
     port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "NST_HUB_MODEL": hub_model}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **extra_env}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
@@ -130,12 +129,18 @@ def app_server(hub_model):
         try:
             with urllib.request.urlopen(url + "config", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, AppServer(url, proc.pid)
         except OSError:
             if time.monotonic() > deadline:
                 proc.kill()
                 raise
             time.sleep(0.2)  # polling interval, not synchronisation
-    yield AppServer(url, proc.pid)
+
+
+@pytest.fixture(scope="session")
+def app_server(hub_model):
+    """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
+    proc, url = start_app({"NST_HUB_MODEL": hub_model})
+    yield url
     proc.terminate()
     proc.wait(timeout=30)
