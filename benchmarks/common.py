@@ -1,0 +1,69 @@
+"""Helpers shared by the benchmark scripts: images, machine facts, medians, peak rates. Prints nothing."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED_IMAGES = ROOT.parent / "shared" / "images"
+CONTENT = SHARED_IMAGES / "tubingen.jpg"
+STYLE = SHARED_IMAGES / "starry_night.jpg"
+
+
+def require_images() -> None:
+    if not CONTENT.exists():
+        sys.exit(f"benchmarks need the classic test images in {SHARED_IMAGES}")
+
+
+def emit(**record) -> None:
+    print(json.dumps(record), flush=True)
+
+
+def machine() -> dict:
+    from nst_core.features import tf
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return {"cpu_count": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "avx512f": " avx512f " in flags,
+            "avx512_bf16": "avx512_bf16" in flags, "date": time.strftime("%Y-%m-%d")}
+
+
+def median_time(fn, repeats: int = 5, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def peak_rates() -> dict:
+    """This machine's fp32 matmul rate and 3x3 convolution rate (fp32 and bf16), GFLOP/s."""
+    from nst_core.features import tf
+
+    n = 2048
+    a = tf.random.normal((n, n))
+    mm = tf.function(lambda a: tf.matmul(a, a))
+    t_mm = median_time(lambda: mm(a).numpy())
+    rates = {"matmul_fp32_gflops": 2 * n ** 3 / t_mm / 1e9}
+    x = tf.random.normal((1, 128, 128, 256))
+    k = tf.random.normal((3, 3, 256, 256))
+    flops = 2 * 9 * 256 * 256 * 128 * 128
+    for dtype in (tf.float32, tf.bfloat16):
+        xc, kc = tf.cast(x, dtype), tf.cast(k, dtype)
+        conv = tf.function(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
+        try:
+            t = median_time(lambda: conv(xc, kc).numpy())
+            rates[f"conv3x3_{dtype.name}_gflops"] = flops / t / 1e9
+        except Exception as exc:  # bf16 conv may be missing on some CPUs/builds
+            rates[f"conv3x3_{dtype.name}_gflops"] = None
+            rates[f"conv3x3_{dtype.name}_error"] = exc.__class__.__name__
+    return rates
