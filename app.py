@@ -37,8 +37,14 @@ class PathImage(gr.Image):
     a damaged or hostile file; Gradio's own decoder would fail first with a generic error.
     """
 
+    is_template = True  # Gradio's template mechanism: the browser renders it as its own gr.Image
+
     def __init__(self, **kwargs):
         super().__init__(type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
+
+
+    def get_config(self, cls=None):  # describe it with gr.Image's parameters (label, elem_id, ...)
+        return super().get_config(cls or gr.Image)
 
     def preprocess(self, payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
