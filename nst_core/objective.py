@@ -33,7 +33,7 @@ class Objective:
     """Total loss = cw * mean(content terms) + sw * sum_l w_l style_l + tvw * tv."""
 
     def __init__(self, extractor, content_layers: tuple[str, ...], style_layers: tuple[str, ...],
-                 normalization: str = "mean"):
+                 normalization: str = "mean", xla: bool = False):
         self.extractor, self.normalization = extractor, normalization
         self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
         self.kio = normalization == "keras-io"
@@ -41,7 +41,8 @@ class Objective:
         features = tf.TensorSpec([None, None, None], tf.float32)
         grams = tf.TensorSpec([None, None], tf.float32)
         self.targets_fn = tf.function(self._targets, input_signature=[_IMAGE, _IMAGE])
-        self.step = tf.function(self._step, input_signature=[
+        # XLA fuses the step (faster per iteration on CPU) but compiles again for each new image shape.
+        self.step = tf.function(self._step, jit_compile=xla, input_signature=[
             _IMAGE, tuple(features for _ in self.content_layers), tuple(grams for _ in self.style_layers),
             tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR])
 
@@ -95,10 +96,11 @@ class Objective:
         return float(total), {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2])}, grad.numpy()
 
 
-def get_objective(extractor, content_layers, style_layers, normalization: str = "mean") -> Objective:
+def get_objective(extractor, content_layers, style_layers, normalization: str = "mean",
+                  xla: bool = False) -> Objective:
     """One Objective per (extractor, layers, normalisation) per process, so tracing happens once."""
-    key = (extractor, tuple(content_layers), tuple(style_layers), normalization)
+    key = (extractor, tuple(content_layers), tuple(style_layers), normalization, xla)
     with _lock:
         if key not in _cache:
-            _cache[key] = Objective(extractor, content_layers, style_layers, normalization)
+            _cache[key] = Objective(extractor, content_layers, style_layers, normalization, xla)
         return _cache[key]

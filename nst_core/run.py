@@ -142,7 +142,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         from .features import vgg_features
 
         extractor = vgg_features(s.weights, content_layers + style_layers)
-    objective = get_objective(extractor, content_layers, style_layers, s.normalization)
+    objective = get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
     sizes = scale_sizes(s.max_size, s.multiscale)
     total = s.iterations * len(sizes)
     best, best_losses, done, message, c = None, None, 0, "", None

@@ -98,3 +98,10 @@ def test_same_seed_gives_identical_images(tiny_extractor):
     b = run(tiny(init="noise", seed=7), tiny_extractor)[-1].image
     c = run(tiny(init="noise", seed=8), tiny_extractor)[-1].image
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_xla_compiled_step_gives_the_same_losses(tiny_extractor):
+    plain = run(tiny(iterations=3, preview_every=1), tiny_extractor)
+    xla = run(tiny(iterations=3, preview_every=1, xla=True), tiny_extractor)
+    for a, b in zip(plain, xla):
+        assert b.losses["total"] == pytest.approx(a.losses["total"], rel=1e-3)
