@@ -67,3 +67,21 @@ def peak_rates() -> dict:
             rates[f"conv3x3_{dtype.name}_gflops"] = None
             rates[f"conv3x3_{dtype.name}_error"] = exc.__class__.__name__
     return rates
+
+
+def start_app(port: int, *args: str, env: dict | None = None):
+    """`python app.py` on ``port``; returns (process, url) once it answers."""
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(900):  # poll until it answers
+        try:
+            urllib.request.urlopen(url + "config", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("app.py did not start")

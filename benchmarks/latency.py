@@ -6,13 +6,11 @@ Starts `python app.py` (which warms its models), waits until it answers and the 
 then drives /stylize through gradio_client with Tübingen x The Starry Night at the defaults.
 """
 import argparse
+import math
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 
-from common import CONTENT, ROOT, STYLE, emit, require_images
+from common import CONTENT, STYLE, emit, require_images, start_app
 from nst_core import Settings
 
 
@@ -24,20 +22,10 @@ def main() -> None:
     require_images()
     from gradio_client import Client, handle_file
 
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(args.port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{args.port}/"
+    proc, url = start_app(args.port)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "config", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         d = Settings()
         client = Client(url, verbose=False)
-        import math
-
         knobs = ("default", 0.0, round(math.log10(d.style_weight), 2), round(math.log10(d.tv_weight), 2),
                  d.iterations, d.max_size, d.optimizer, d.layers)
         # one short run first: the warm-up thread has finished once it completes

@@ -4,14 +4,10 @@
 """
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from common import ROOT, emit
+from common import emit, start_app
 
 
 def rss_mb(pid: int) -> float:
@@ -35,18 +31,10 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="nst-soak-"))
     gradio_tmp = work / "gradio"
-    env = {**os.environ, "GRADIO_TEMP_DIR": str(gradio_tmp), "TMPDIR": str(work / "tmp")}
+    env = {"GRADIO_TEMP_DIR": str(gradio_tmp), "TMPDIR": str(work / "tmp")}
     (work / "tmp").mkdir()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(args.port), "--no-warmup"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{args.port}/"
+    proc, url = start_app(args.port, "--no-warmup", env=env)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "config", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         client = Client(url, verbose=False)
         samples = []
         for i in range(args.runs):

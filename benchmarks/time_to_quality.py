@@ -9,10 +9,8 @@ the `keras-io` preset (the same objective, L-BFGS) and is scored on the image it
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 
-import numpy as np
 
 from common import CONTENT, STYLE, emit, machine, require_images
 import kerasio_baseline as kio
@@ -46,10 +44,11 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--iterations", type=int, default=500)
     p.add_argument("--refresh", action="store_true", help="recompute the cached baseline curve")
+    p.add_argument("--xla", action="store_true", help="our engine with Settings(xla=True)")
     args = p.parse_args()
     require_images()
     settings = load_presets()["keras-io"].settings.replace(max_size=256, iterations=300, preview_every=1,
-                                                           optimizer="lbfgs")
+                                                           optimizer="lbfgs", xla=args.xla)
     content, style = prepare_images(CONTENT, STYLE, settings)
     curve = baseline_curve(content, style, args.iterations, args.refresh)
     target = curve["logged"][-1]
@@ -67,7 +66,7 @@ def main() -> None:
     if delivered is None:
         delivered = frame.image
     delivered_loss = float(compute_loss(kio.preprocess(delivered), kio.preprocess(content), kio.preprocess(style)))
-    emit(kind="time_to_quality", shape=list(content.shape[:2]), baseline_iterations=args.iterations,
+    emit(kind="time_to_quality", xla=args.xla, shape=list(content.shape[:2]), baseline_iterations=args.iterations,
          target_loss=round(target, 1), baseline_s_per_iter=round(base_step, 3),
          baseline_time_s=round(base_time, 1), baseline_delivered_png_loss=round(curve["delivered_png_loss"], 1),
          ours_iterations=ours_iter, ours_time_s=None if ours_time is None else round(ours_time, 2),
