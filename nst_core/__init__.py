@@ -46,8 +46,9 @@ def warm_up(settings: Settings | None = None, fast: bool = False) -> None:
 
     s = (settings or Settings()).replace(iterations=2, max_size=64, preview_every=1)
     tile = np.full((64, 64, 3), 128, np.uint8)
-    for _ in stylize(tile, tile, s):
-        pass
+    for init in ("content", "noise"):  # from the content, the first step also makes the content targets;
+        for _ in stylize(tile, tile, s.replace(init=init)):  # other starts trace that pass separately
+            pass
     if fast:
         try:
             fast_stylize(tile, tile, s)

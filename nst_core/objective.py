@@ -6,7 +6,9 @@ reuse the same graph.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +21,14 @@ _cache: dict = {}
 
 _IMAGE = tf.TensorSpec([None, None, 3], tf.float32)  # RGB pixels in 0..255
 _SCALAR = tf.TensorSpec([], tf.float32)
+STYLE_CACHE_SIZE = 8  # style images whose Grams are kept per objective (a few MB each at most)
 
 
 @dataclass(frozen=True)
 class Targets:
     """What the result is pulled towards: content features [h, w, C] and style Grams [C, C]."""
 
-    content: tuple
+    content: tuple | None  # None until the first step at the content image supplies them
     style: tuple
 
 
@@ -40,24 +43,31 @@ class Objective:
         self._gram = losses.kio_gram if self.kio else losses.gram
         features = tf.TensorSpec([None, None, None], tf.float32)
         grams = tf.TensorSpec([None, None], tf.float32)
-        self.targets_fn = tf.function(self._targets, input_signature=[_IMAGE, _IMAGE])
+        content_spec = tuple(features for _ in self.content_layers)
+        style_spec = tuple(grams for _ in self.style_layers)
+        knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR]
+        self.content_fn = tf.function(self._content_targets, input_signature=[_IMAGE])
+        self.style_fn = tf.function(self._style_targets, input_signature=[_IMAGE])
         # XLA fuses the step (faster per iteration on CPU) but compiles again for each new image shape.
-        self.step = tf.function(self._step, jit_compile=xla, input_signature=[
-            _IMAGE, tuple(features for _ in self.content_layers), tuple(grams for _ in self.style_layers),
-            tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR])
+        self.step = tf.function(self._step, jit_compile=xla,
+                                input_signature=[_IMAGE, content_spec, style_spec, *knobs])
+        self.first_step = tf.function(self._first_step, jit_compile=xla, input_signature=[_IMAGE, style_spec, *knobs])
+        self._style_cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def _features(self, pixels):
         feats = self.extractor(preprocess(pixels))
         return feats
 
-    def _targets(self, content, style):
+    def _content_targets(self, content):
         c = self._features(content)
-        s = self._features(style)
-        return (tuple(c[n][0] for n in self.content_layers),
-                tuple(self._gram(s[n][0]) for n in self.style_layers))
+        return tuple(c[n][0] for n in self.content_layers)
 
-    def _terms(self, pixels, content_t, style_t, layer_w, tv_power):
-        feats = self._features(pixels)
+    def _style_targets(self, style):
+        s = self._features(style)
+        return tuple(self._gram(s[n][0]) for n in self.style_layers)
+
+    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power):
         if self.kio:
             npix = tf.cast(tf.shape(pixels)[0] * tf.shape(pixels)[1], tf.float32)
             content = tf.add_n([losses.kio_content_loss(feats[n][0], t)
@@ -74,26 +84,68 @@ class Objective:
         style = tf.reduce_sum(tf.stack(style_each) * layer_w)
         return content, style, tv
 
-    def _step(self, pixels, content_t, style_t, weights, layer_w, tv_power):
+    def _loss_and_grad(self, pixels, content_t, style_t, weights, layer_w, tv_power, content_from_pixels=False):
         with tf.GradientTape() as tape:
             tape.watch(pixels)
-            content, style, tv = self._terms(pixels, content_t, style_t, layer_w, tv_power)
+            feats = self._features(pixels)
+            if content_from_pixels:
+                content_t = tuple(tf.stop_gradient(feats[n][0]) for n in self.content_layers)
+            content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power)
             parts = tf.stack([content, style, tv]) * weights
             total = tf.reduce_sum(parts)
-        return total, parts, tape.gradient(total, pixels)
+        return total, parts, tape.gradient(total, pixels), content_t
+
+    def _step(self, pixels, content_t, style_t, weights, layer_w, tv_power):
+        return self._loss_and_grad(pixels, content_t, style_t, weights, layer_w, tv_power)[:3]
+
+    def _first_step(self, pixels, style_t, weights, layer_w, tv_power):
+        # At the content image itself its features are the content targets: one forward pass gives
+        # both, which spares a separate target pass (half an iteration) before the first preview.
+        return self._loss_and_grad(pixels, None, style_t, weights, layer_w, tv_power, content_from_pixels=True)
+
+    def content_targets(self, content: np.ndarray) -> tuple:
+        """uint8 [H, W, 3] -> content features, one [h, w, C] per content layer."""
+        return tuple(self.content_fn(tf.constant(content, tf.float32)))
+
+    def style_targets(self, style: np.ndarray) -> tuple:
+        """uint8 [H, W, 3] -> Gram matrices [C, C], one per style layer. The last few styles' Grams are
+        kept, keyed by the pixels' hash, so a re-run with other weights starts a forward pass sooner.
+        (The same bytes give the same Grams, so a hit reveals nothing a caller did not already hold.)"""
+        key = (style.shape, hashlib.blake2b(np.ascontiguousarray(style).data, digest_size=16).digest())
+        with self._cache_lock:
+            if key in self._style_cache:
+                self._style_cache.move_to_end(key)
+                return self._style_cache[key]
+        grams = tuple(self.style_fn(tf.constant(style, tf.float32)))
+        with self._cache_lock:
+            self._style_cache[key] = grams
+            while len(self._style_cache) > STYLE_CACHE_SIZE:
+                self._style_cache.popitem(last=False)
+        return grams
 
     def targets(self, content: np.ndarray, style: np.ndarray) -> Targets:
         """uint8 images -> Targets, computed once per run."""
-        c, s = self.targets_fn(tf.constant(content, tf.float32), tf.constant(style, tf.float32))
-        return Targets(tuple(c), tuple(s))
+        return Targets(self.content_targets(content), self.style_targets(style))
+
+    def _knobs(self, weights, layer_w, tv_power):
+        return (tf.constant(weights, tf.float32), tf.constant(layer_w, tf.float32), tf.constant(tv_power, tf.float32))
+
+    @staticmethod
+    def _out(total, parts, grad):
+        p = parts.numpy()
+        return float(total), {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2])}, grad.numpy()
 
     def __call__(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """float32 [H, W, 3] in 0..255 -> (total, {content, style, tv} weighted, gradient float32)."""
-        total, parts, grad = self.step(tf.constant(pixels, tf.float32), targets.content, targets.style,
-                                       tf.constant(weights, tf.float32), tf.constant(layer_w, tf.float32),
-                                       tf.constant(tv_power, tf.float32))
-        p = parts.numpy()
-        return float(total), {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2])}, grad.numpy()
+        return self._out(*self.step(tf.constant(pixels, tf.float32), targets.content, targets.style,
+                                    *self._knobs(weights, layer_w, tv_power)))
+
+    def at_content(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
+        """Like ``__call__`` where ``pixels`` is the content image and ``targets.content`` is not known
+        yet; returns (total, parts, gradient, targets with the content filled in)."""
+        total, parts, grad, content_t = self.first_step(tf.constant(pixels, tf.float32), targets.style,
+                                                        *self._knobs(weights, layer_w, tv_power))
+        return (*self._out(total, parts, grad), Targets(tuple(content_t), targets.style))
 
 
 def get_objective(extractor, content_layers, style_layers, normalization: str = "mean",

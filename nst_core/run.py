@@ -58,15 +58,14 @@ def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple
     return c, st
 
 
-def blend_targets(objective, content: np.ndarray, styles: Sequence[np.ndarray], weights) -> Targets:
-    """Targets with the style Grams blended: sum_i w_i G_i (w normalised)."""
-    parts = [objective.targets(content, st) for st in styles]
+def blend_grams(objective, styles: Sequence[np.ndarray], weights) -> tuple:
+    """The style targets, blended over several styles: sum_i w_i G_i (w normalised)."""
+    parts = [objective.style_targets(st) for st in styles]
     if len(parts) == 1:
         return parts[0]
     w = np.asarray(weights or [1.0] * len(parts), np.float64)
     w = w / w.sum()
-    grams = tuple(sum(wi * p.style[k] for wi, p in zip(w, parts)) for k in range(len(parts[0].style)))
-    return Targets(parts[0].content, grams)
+    return tuple(sum(wi * p[k] for wi, p in zip(w, parts)) for k in range(len(parts[0])))
 
 
 def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray, init_image=None) -> np.ndarray:
@@ -100,7 +99,10 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: i
             if x is None:
                 it -= 1
                 break
-            total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
+            if targets.content is None:  # x is the content image; this step also yields its targets
+                total_loss, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
+            else:
+                total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
             if not (math.isfinite(total_loss) and np.isfinite(grad).all()):
                 message = (f"the loss became {total_loss} at iteration {it}; stopped and kept the best image "
                            f"so far (lower the learning rate or the weights)")
@@ -148,11 +150,14 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     best, best_losses, done, message, c = None, None, 0, "", None
     for size in sizes:
         c, styles = size_images(content_full, styles_full, size, s)
-        targets = blend_targets(objective, c, styles, s.style_blend)
+        grams = blend_grams(objective, styles, s.style_blend)
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
         else:  # warm start: the coarser scale's result, enlarged
             start = resize(to_uint8(best), c.shape[:2]).astype(np.float32)
+        # Starting at the content itself, the first step computes the content targets on the way.
+        at_content = best is None and s.init == "content"
+        targets = Targets(None if at_content else objective.content_targets(c), grams)
 
         def show(image, c=c):
             return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image

@@ -1,4 +1,5 @@
 """The run loop with a tiny stand-in model: frames, cancellation, L-BFGS state, no retracing."""
+import dataclasses
 import threading
 import time
 
@@ -65,15 +66,43 @@ def test_lbfgs_state_survives_preview_frames(tiny_extractor):
 
 
 def test_no_retracing_between_iterations_runs_weights_or_sizes(tiny_extractor):
-    run(tiny(iterations=3), tiny_extractor)
     objective = get_objective(tiny_extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
-    traces = objective.step.experimental_get_tracing_count(), objective.targets_fn.experimental_get_tracing_count()
-    assert traces == (1, 1)
+    compiled = (objective.step, objective.first_step, objective.content_fn, objective.style_fn)
+    run(tiny(iterations=3), tiny_extractor)
+    run(tiny(iterations=2, init="noise"), tiny_extractor)
+    traces = [f.experimental_get_tracing_count() for f in compiled]
+    assert traces == [1, 1, 1, 1]
     run(tiny(iterations=6, style_weight=5.0, tv_weight=2.0, max_size=80), tiny_extractor)
     run(tiny(iterations=4, content_weight=0.1), tiny_extractor,
         content=synthetic_photo(70, 50), style=synthetic_painting(60, 120))
-    assert (objective.step.experimental_get_tracing_count(),
-            objective.targets_fn.experimental_get_tracing_count()) == traces
+    run(tiny(iterations=2, init="noise", max_size=72), tiny_extractor)
+    assert [f.experimental_get_tracing_count() for f in compiled] == traces
+
+
+def test_first_step_at_the_content_matches_precomputed_targets(tiny_extractor):
+    """The first step makes the content targets itself; the losses and gradient must not change."""
+    objective = get_objective(tiny_extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
+    content, style = synthetic_photo(), synthetic_painting()
+    full = objective.targets(content, style)
+    x = content.astype(np.float32)
+    knobs = ((1.0, 1e-3, 1.0), (0.5, 0.5), 1.0)
+    total, parts, grad = objective(x, full, *knobs)
+    total2, parts2, grad2, filled = objective.at_content(x, dataclasses.replace(full, content=None), *knobs)
+    assert total2 == pytest.approx(total, rel=1e-6) and parts2["content"] == 0.0
+    np.testing.assert_allclose(grad2, grad, rtol=1e-5, atol=1e-6)
+    for a, b in zip(filled.content, full.content):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+
+
+def test_style_grams_are_cached_per_image_not_shared_across_images(tiny_extractor):
+    objective = get_objective(tiny_extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
+    style = synthetic_painting()
+    first = objective.style_targets(style)
+    traces = objective.style_fn.experimental_get_tracing_count()
+    assert objective.style_targets(style.copy()) is first  # same pixels: no second forward pass
+    other = objective.style_targets(style[::-1].copy())
+    assert other is not first and not np.allclose(other[0].numpy(), first[0].numpy())
+    assert objective.style_fn.experimental_get_tracing_count() == traces
 
 
 def test_a_diverging_run_stops_with_a_message_and_keeps_the_best_image(tiny_extractor):
@@ -81,9 +110,9 @@ def test_a_diverging_run_stops_with_a_message_and_keeps_the_best_image(tiny_extr
 
     calls = tf.Variable(0)
 
-    def breaks_after_five_iterations(x):  # 2 calls for the targets, then one per iteration
+    def breaks_after_five_iterations(x):  # 1 call for the style targets, then one per iteration
         calls.assign_add(1)
-        scale = tf.where(calls > 7, float("nan"), 1.0)
+        scale = tf.where(calls > 6, float("nan"), 1.0)
         return {k: v * scale for k, v in tiny_extractor(x).items()}
 
     frames = run(tiny(iterations=30, preview_every=1), breaks_after_five_iterations)
