@@ -51,6 +51,8 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
     except Image.DecompressionBombError as exc:  # PIL's own guard, for sizes far past ours
         raise ImageError(f"{what} {path.name} declares too many pixels to decode safely ({exc}); the limit "
                          f"is {limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # damaged while reading the header
+        raise ImageError(f"{what} {path.name} is damaged and could not be decoded ({exc})") from None
 
 
 def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:

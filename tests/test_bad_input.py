@@ -25,7 +25,8 @@ def declared_png(width: int, height: int) -> bytes:
 
 
 def make_bad(kind: str, folder):
-    path = folder / {"truncated": "cut.jpg", "bomb": "bomb.png", "big": "big.png"}.get(kind, f"{kind}.jpg")
+    path = folder / {"truncated": "cut.jpg", "headonly": "head.jpg", "bomb": "bomb.png",
+                     "big": "big.png"}.get(kind, f"{kind}.jpg")
     if kind == "text":
         path.write_text("GIF89a? no, just text")
     elif kind == "empty":
@@ -33,6 +34,9 @@ def make_bad(kind: str, folder):
     elif kind == "truncated":
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(path)
         path.write_bytes(path.read_bytes()[:4000])
+    elif kind == "headonly":  # a JPEG cut inside its header: PIL fails while opening, not decoding
+        Image.new("RGB", (64, 64)).save(path)
+        path.write_bytes(path.read_bytes()[:30])
     elif kind == "tiny":
         Image.new("RGB", (1, 1), (9, 9, 9)).save(path, format="PNG")
     elif kind == "sliver":
@@ -45,7 +49,7 @@ def make_bad(kind: str, folder):
 
 
 BAD = {  # kind -> words the one-line message must hold
-    "text": "is not an image", "empty": "empty file", "truncated": "damaged",
+    "text": "is not an image", "empty": "empty file", "truncated": "damaged", "headonly": "damaged",
     "tiny": "at least 32 px", "sliver": "at least 32 px",
     "bomb": "too many pixels", "big": "megapixels; the limit",
 }
@@ -66,7 +70,7 @@ def test_library_refuses_with_one_clear_message(kind, tmp_path):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("kind", ["text", "truncated", "bomb", "sliver"])
+@pytest.mark.parametrize("kind", ["text", "truncated", "headonly", "bomb", "sliver"])
 def test_cli_exits_2_with_one_line(kind, tmp_path):
     bad = make_bad(kind, tmp_path)
     good = tmp_path / "good.png"
@@ -106,7 +110,7 @@ def test_app_api_answers_bad_files_clearly_and_keeps_serving(app_server, image_p
     from gradio_client import Client, handle_file
 
     client = Client(app_server, verbose=False)
-    for kind in ("text", "empty", "truncated", "tiny", "bomb"):
+    for kind in ("text", "empty", "truncated", "headonly", "tiny", "bomb"):
         bad = make_bad(kind, tmp_path)
         with pytest.raises(Exception, match=BAD[kind]):
             client.predict(handle_file(str(bad)), handle_file(str(image_pair[1])), "default", 0.0, -4.7, 2.0,
