@@ -15,7 +15,7 @@ import threading
 import gradio as gr
 import pandas as pd
 
-from nst_core import Limits, NSTError, Settings, fast_stylize, load_image, png_bytes, stylize, warm_up
+from nst_core import Limits, NSTError, Settings, fast_stylize, load_image, png_bytes, prepare, stylize, warm_up
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.presets import load_presets
@@ -131,6 +131,27 @@ def chart_rows(frame) -> list[dict]:
 
 
 # ---- handlers ----------------------------------------------------------------------------------
+def run_settings(preset: str, recipe, *knobs) -> Settings:
+    """The Settings of a run: the preset (or a loaded recipe) with the widgets on top."""
+    base = recipe if isinstance(recipe, Settings) else PRESETS.get(preset, PRESETS["default"]).settings
+    return settings_from_ui(base, *knobs)
+
+
+def prepare_run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
+                colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
+                recipe=None, flags=None) -> None:
+    """When an image is dropped: the painting's style targets for the coming run, computed now, so a
+    click on Run goes straight to the first iteration; and a bad file is named now, not after it."""
+    if style is None:
+        return
+    try:
+        settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
+                                style_scale, multiscale, seed, style2 is not None)
+        prepare(content, [style] if style2 is None else [style, style2], settings)
+    except NSTError as exc:
+        gr.Warning(str(exc))
+
+
 def _need_images(content, style) -> None:
     if content is None or style is None:
         raise gr.Error("Drop a content photo and a style painting first.")
@@ -154,10 +175,9 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
     """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
     _need_images(content, style)
     flags = {} if flags is None else flags
-    base = recipe if isinstance(recipe, Settings) else PRESETS.get(preset, PRESETS["default"]).settings
     try:
-        settings = settings_from_ui(base, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
-                                    style_scale, multiscale, seed, style2 is not None, strength)
+        settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
+                                style_scale, multiscale, seed, style2 is not None, strength)
         styles = [style] if style2 is None else [style, style2]
         frames = stylize(content, styles, settings, init_image=init_image)
         flags["stop"] = False
@@ -311,6 +331,8 @@ def build_demo() -> gr.Blocks:
                   init, init_image, style_scale, multiscale, seed, recipe_state, flags]
         assert inputs[RUN_INPUT_INIT] is init
         outputs = [preview, status, chart, result, compare, used, extras]
+        gr.on([content.change, style.change, style2.change], prepare_run, inputs, None, concurrency_limit=1,
+              concurrency_id="cpu", show_progress="hidden", api_visibility="private")
         # One concurrency group: runs, refinements and instant passes share the CPU one at a time.
         run_btn.click(run, inputs, outputs, api_name="stylize", concurrency_limit=1, concurrency_id="cpu")
         refine_btn.click(refine, inputs + [strength], outputs, api_name="refine", concurrency_limit=1,

@@ -15,7 +15,7 @@ from .frame import Frame
 from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
-__all__ = ["Settings", "Limits", "Frame", "stylize", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
+__all__ = ["Settings", "Limits", "Frame", "stylize", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
@@ -26,6 +26,14 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     from .run import stylize as _stylize
 
     return _stylize(content, style, settings, init_image=init_image, extractor=extractor)
+
+
+def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,
+            *, extractor=None) -> bool:
+    """See :func:`nst_core.run.prepare`: the style targets of a coming run, computed ahead of it."""
+    from .run import prepare as _prepare
+
+    return _prepare(content, style, settings, extractor=extractor)
 
 
 def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,

@@ -119,6 +119,37 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: i
     return best, best_losses, it, message
 
 
+def _objective(s: Settings, extractor=None):
+    content_layers, style_layers = s.layer_names
+    if extractor is None:
+        from .features import vgg_features
+
+        extractor = vgg_features(s.weights, content_layers + style_layers)
+    return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
+
+
+def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,
+            *, extractor=None) -> bool:
+    """Compute, ahead of a run, the style targets it will start with (they are cached), so that a
+    click on Run goes straight to the first iteration: an app calls this when a painting is dropped.
+    Without the content the photo is assumed to be at least ``max_size`` on its longer side; where
+    the style's sizing depends on the content itself (keras-io normalisation, colour matching) it
+    does nothing then. Raises NSTError for an unreadable image, as the run would. Returns whether
+    anything was computed."""
+    s = settings or Settings()
+    if content is None and (s.normalization == "keras-io" or s.preserve_colors == "match"):
+        return False
+    size = scale_sizes(s.max_size, s.multiscale)[0]
+    styles = [load_image(st, s.limits, "style image") for st in _as_list(style)]
+    c = (np.zeros((size, size, 3), np.uint8) if content is None
+         else load_image(content, s.limits, "content image"))
+    c, styles = size_images(c, styles, size, s)
+    objective = _objective(s, extractor)
+    for st in styles:
+        objective.style_targets(st)
+    return True
+
+
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
             init_image: ImageInput | None = None, extractor=None) -> Iterator[Frame]:
     """Yield a Frame every ``preview_every`` iterations, then a final one with the best image.
@@ -139,12 +170,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         if init_image is None:
             raise SettingsError("init='image' needs an initial image (init_image=..., --init-image PATH)")
         init_image = load_image(init_image, s.limits, "initial image")
-    content_layers, style_layers = s.layer_names
-    if extractor is None:
-        from .features import vgg_features
-
-        extractor = vgg_features(s.weights, content_layers + style_layers)
-    objective = get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
+    objective = _objective(s, extractor)
     sizes = scale_sizes(s.max_size, s.multiscale)
     total = s.iterations * len(sizes)
     best, best_losses, done, message, c = None, None, 0, "", None

@@ -138,3 +138,11 @@ def test_two_styles_colours_and_animation_reach_the_result():
     *_, used, gif = outs[-1]
     assert used["style_blend"] == [0.7, 0.3] and used["preserve_colors"] == "luminance"
     assert gif.format == "GIF" and gif.n_frames >= 2
+
+
+def test_dropping_a_damaged_painting_warns_at_once(tmp_path):
+    bad = tmp_path / "painting.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with pytest.warns(UserWarning, match="painting.jpg is damaged"):
+        app.prepare_run(synthetic_photo(), str(bad), "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys")
+    app.prepare_run(synthetic_photo(), None, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys")  # nothing to do

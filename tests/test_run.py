@@ -134,3 +134,22 @@ def test_xla_compiled_step_gives_the_same_losses(tiny_extractor):
     xla = run(tiny(iterations=3, preview_every=1, xla=True), tiny_extractor)
     for a, b in zip(plain, xla):
         assert b.losses["total"] == pytest.approx(a.losses["total"], rel=1e-3)
+
+
+def test_prepare_does_the_style_pass_before_the_click(tiny_extractor):
+    """The app prepares when a painting is dropped; the run then spends no pass on the style."""
+    from nst_core import prepare
+    from nst_core.features import tf
+
+    calls = tf.Variable(0)
+
+    def counting(x):
+        calls.assign_add(1)
+        return tiny_extractor(x)
+
+    s = tiny(iterations=3, preview_every=1)
+    assert prepare(None, synthetic_painting(), s, extractor=counting)  # photo assumed >= max_size
+    assert int(calls.numpy()) == 1
+    run(s, counting)
+    assert int(calls.numpy()) == 1 + 3  # one pass per iteration, none for the targets
+    assert not prepare(None, synthetic_painting(), s.replace(preserve_colors="match"), extractor=counting)
