@@ -15,12 +15,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ImageError
 from .settings import Limits
 
-ImageInput = Union[str, os.PathLike, Image.Image, np.ndarray]
+ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]  # bytes: an image file's contents
 MIN_SIDE = 32  # VGG19 pools four times before block5; smaller images have no deep features
 
 
 def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image") -> np.ndarray:
-    """Read a path, PIL image or array into uint8 H x W x 3 RGB.
+    """Read a path, a file's bytes, a PIL image or an array into uint8 H x W x 3 RGB.
 
     Refuses files above the upload limit and images above the pixel limit before decoding them
     (decompression bombs), turns EXIF-rotated photos upright, composites transparency over white
@@ -34,25 +34,30 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
         return _from_array(src, what)
     if isinstance(src, Image.Image):
         return _from_pil(src, limits, what)
+    if isinstance(src, bytes):
+        return _from_file(io.BytesIO(src), len(src), limits, what)
     path = Path(src)
     if not path.is_file():
         raise ImageError(f"{what} not found: {path}")
-    size = path.stat().st_size
+    return _from_file(path, path.stat().st_size, limits, f"{what} {path.name}")
+
+
+def _from_file(file, size: int, limits: Limits, what: str) -> np.ndarray:
     if size == 0:
-        raise ImageError(f"{what} {path.name} is an empty file (0 bytes)")
+        raise ImageError(f"{what} is an empty file (0 bytes)")
     if size > limits.max_upload_bytes:
-        raise ImageError(f"{what} {path.name} is {size / 1e6:.1f} MB; the limit is "
+        raise ImageError(f"{what} is {size / 1e6:.1f} MB; the limit is "
                          f"{limits.max_upload_bytes / 1e6:.0f} MB (NST_MAX_UPLOAD_MB)")
     try:
-        with Image.open(path) as im:
-            return _from_pil(im, limits, f"{what} {path.name}")
+        with Image.open(file) as im:
+            return _from_pil(im, limits, what)
     except UnidentifiedImageError:
-        raise ImageError(f"{what} {path.name} is not an image PIL can read (try PNG or JPEG)") from None
+        raise ImageError(f"{what} is not an image PIL can read (try PNG or JPEG)") from None
     except Image.DecompressionBombError as exc:  # PIL's own guard, for sizes far past ours
-        raise ImageError(f"{what} {path.name} declares too many pixels to decode safely ({exc}); the limit "
+        raise ImageError(f"{what} declares too many pixels to decode safely ({exc}); the limit "
                          f"is {limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)") from None
     except (OSError, SyntaxError, ValueError) as exc:  # damaged while reading the header
-        raise ImageError(f"{what} {path.name} is damaged and could not be decoded ({exc})") from None
+        raise ImageError(f"{what} is damaged and could not be decoded ({exc})") from None
 
 
 def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:

@@ -127,3 +127,10 @@ def test_api_weights_out_of_range_are_refused(app_server, image_pair):
     with pytest.raises(Exception, match="greater than maximum value"):  # Gradio checks slider ranges
         client.predict(handle_file(str(image_pair[0])), handle_file(str(image_pair[1])), "default", 0.0, -4.7,
                        2.0, 10**9, 64, "lbfgs", "gatys", api_name="/stylize")
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "truncated", "headonly", "bomb"])
+def test_file_bytes_are_checked_like_files(kind, tmp_path):
+    """The app keeps uploads as bytes once their files are removed: same checks, same messages."""
+    with pytest.raises(ImageError, match=BAD[kind]):
+        load_image(make_bad(kind, tmp_path).read_bytes())
