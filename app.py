@@ -28,6 +28,7 @@ PRESETS = load_presets()
 LOG_OFF = -10.0  # the weight sliders' left end means "off" (weight 0)
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
 UI_INITS = ("content", "noise", "style", "image")
+KEPT_UPLOADS = 8  # uploaded files kept (as bytes) per session for re-runs: the four drop zones, twice
 
 
 class PathImage(gr.Image):
@@ -139,11 +140,12 @@ def run_settings(preset: str, recipe, *knobs) -> Settings:
 
 def prepare_run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
                 colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
-                recipe=None, flags=None) -> None:
+                recipe=None, flags=None, uploads=None) -> None:
     """When an image is dropped: the painting's style targets for the coming run, computed now, so a
     click on Run goes straight to the first iteration; and a bad file is named now, not after it."""
     if style is None:
         return
+    content, style, style2, init_image = take_uploads(uploads, content, style, style2, init_image)
     try:
         settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
                                 style_scale, multiscale, seed, style2 is not None)
@@ -152,14 +154,41 @@ def prepare_run(content, style, preset, cw, sw, tv, iterations, size, optimizer,
         gr.Warning(str(exc))
 
 
+def take_uploads(kept: dict | None, *images):
+    """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
+
+    The file is removed from the server's disk at its first use, so no upload outlives its decoding;
+    a re-run with the same drop zones reads the kept bytes. Example files and anything Gradio did not
+    receive as an upload are left alone. The last KEPT_UPLOADS images used stay kept per session.
+    """
+    if kept is None:
+        return images
+    uploaded = getattr(globals().get("demo"), "upload_file_set", set())
+    out = []
+    for image in images:
+        if isinstance(image, str) and image not in kept and image in uploaded and os.path.isfile(image):
+            with open(image, "rb") as f:
+                kept[image] = f.read()
+            os.remove(image)
+            uploaded.discard(image)
+        if isinstance(image, str) and image in kept:
+            kept[image] = kept.pop(image)  # most recently used last
+            image = kept[image]
+        out.append(image)
+    while len(kept) > KEPT_UPLOADS:
+        del kept[next(iter(kept))]
+    return out
+
+
 def _need_images(content, style) -> None:
     if content is None or style is None:
         raise gr.Error("Drop a content photo and a style painting first.")
 
 
-def instant(content, style, size, strength):
+def instant(content, style, size, strength, uploads=None):
     """The fast path: one pass of the Magenta model, shown at once."""
     _need_images(content, style)
+    content, style = take_uploads(uploads, content, style)
     try:
         s = DEFAULTS.replace(max_size=int(size), fast_strength=float(strength))
         image = fast_stylize(content, style, s)
@@ -171,9 +200,10 @@ def instant(content, style, size, strength):
 
 def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
         colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
-        recipe=None, flags=None, strength=None):
+        recipe=None, flags=None, uploads=None, strength=None):
     """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
     _need_images(content, style)
+    content, style, style2, init_image = take_uploads(uploads, content, style, style2, init_image)
     flags = {} if flags is None else flags
     try:
         settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
@@ -257,6 +287,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# Neural style transfer\nDrop a photo and a painting, press **Run**, and watch "
                     "the photo being painted (Gatys et al. 2015, VGG19, on this server's CPU).")
         flags = gr.State({"stop": False})
+        uploads = gr.State({})  # this visitor's uploaded files' bytes (the files are removed at first use)
         recipe_state = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1):
@@ -328,7 +359,7 @@ def build_demo() -> gr.Blocks:
         recipe_file.upload(load_recipe_file, recipe_file, knobs + [preset_info, recipe_state],
                            api_visibility="private")
         inputs = [content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2, blend, colours,
-                  init, init_image, style_scale, multiscale, seed, recipe_state, flags]
+                  init, init_image, style_scale, multiscale, seed, recipe_state, flags, uploads]
         assert inputs[RUN_INPUT_INIT] is init
         outputs = [preview, status, chart, result, compare, used, extras]
         gr.on([content.change, style.change, style2.change], prepare_run, inputs, None, concurrency_limit=1,
@@ -337,7 +368,7 @@ def build_demo() -> gr.Blocks:
         run_btn.click(run, inputs, outputs, api_name="stylize", concurrency_limit=1, concurrency_id="cpu")
         refine_btn.click(refine, inputs + [strength], outputs, api_name="refine", concurrency_limit=1,
                          concurrency_id="cpu")
-        instant_btn.click(instant, [content, style, size, strength], [preview, status], api_name="instant",
+        instant_btn.click(instant, [content, style, size, strength, uploads], [preview, status], api_name="instant",
                           concurrency_limit=1, concurrency_id="cpu")
         stop_btn.click(stop, flags, None, queue=False, api_name="stop")
     demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))

@@ -146,3 +146,29 @@ def test_dropping_a_damaged_painting_warns_at_once(tmp_path):
     with pytest.warns(UserWarning, match="painting.jpg is damaged"):
         app.prepare_run(synthetic_photo(), str(bad), "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys")
     app.prepare_run(synthetic_photo(), None, "default", 0, -4.7, 2, 3, 64, "lbfgs", "gatys")  # nothing to do
+
+
+def test_uploads_leave_the_disk_at_first_use_and_stay_for_re_runs(tmp_path, monkeypatch):
+    upload, example = tmp_path / "upload.png", tmp_path / "example.png"
+    Image.fromarray(synthetic_photo()).save(upload)
+    Image.fromarray(synthetic_painting()).save(example)
+    monkeypatch.setattr(app.demo, "upload_file_set", {str(upload)})
+    mine, theirs = {}, {}
+    first = app.take_uploads(mine, str(upload), str(example))
+    assert not upload.exists() and example.exists()  # only Gradio's uploads are removed
+    assert isinstance(first[0], bytes) and first[1] == str(example)
+    again = app.take_uploads(mine, str(upload), str(example))  # a re-run with the same drop zones
+    assert again[0] == first[0] and np.array_equal(app.load_image(again[0]), synthetic_photo())
+    assert app.take_uploads(theirs, str(upload))[0] == str(upload) and theirs == {}  # nothing shared
+
+
+def test_a_re_run_reads_the_kept_upload(tmp_path, monkeypatch):
+    upload = tmp_path / "photo.png"
+    Image.fromarray(synthetic_photo()).save(upload)
+    monkeypatch.setattr(app.demo, "upload_file_set", {str(upload)})
+    kept, flags = {}, {"stop": False}
+    for _ in range(2):
+        *_, last = app.run(str(upload), synthetic_painting(), "default", 0.0, -4.7, 2.0, 2, 64, "lbfgs", "gatys",
+                           flags=flags, uploads=kept)
+        assert "Done" in last[1]
+    assert not upload.exists()
