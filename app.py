@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import dataclasses
 import math
 import os
@@ -154,6 +156,32 @@ def prepare_run(content, style, preset, cw, sw, tv, iterations, size, optimizer,
         gr.Warning(str(exc))
 
 
+class UploadStore:
+    """Recently used uploads' bytes, shared by all sessions, bounded in bytes.
+
+    Gradio names an upload's folder by the SHA-256 of its contents, so two visitors who drop the same
+    file get the same path: when one run removes the file, the other's drop zone still points at it.
+    Keys are those content-addressed paths, so a caller can only get bytes it already holds.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 2**20):
+        self.max_bytes, self.items, self.lock = max_bytes, collections.OrderedDict(), threading.Lock()
+
+    def put(self, path: str, data: bytes) -> None:
+        with self.lock:
+            self.items[path] = data
+            self.items.move_to_end(path)
+            while sum(map(len, self.items.values())) > self.max_bytes and len(self.items) > 1:
+                self.items.popitem(last=False)
+
+    def get(self, path: str) -> bytes | None:
+        with self.lock:
+            return self.items.get(path)
+
+
+UPLOADS = UploadStore()
+
+
 def take_uploads(kept: dict | None, *images):
     """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
 
@@ -166,11 +194,15 @@ def take_uploads(kept: dict | None, *images):
     uploaded = getattr(globals().get("demo"), "upload_file_set", set())
     out = []
     for image in images:
-        if isinstance(image, str) and image not in kept and image in uploaded and os.path.isfile(image):
-            with open(image, "rb") as f:
-                kept[image] = f.read()
-            os.remove(image)
-            uploaded.discard(image)
+        if isinstance(image, str) and image in uploaded:
+            if os.path.isfile(image):
+                with open(image, "rb") as f:
+                    kept[image] = f.read()
+                UPLOADS.put(image, kept[image])
+                with contextlib.suppress(OSError):
+                    os.remove(image)
+            elif image not in kept and UPLOADS.get(image) is not None:  # another visitor's run removed it
+                kept[image] = UPLOADS.get(image)
         if isinstance(image, str) and image in kept:
             kept[image] = kept.pop(image)  # most recently used last
             image = kept[image]
@@ -178,6 +210,33 @@ def take_uploads(kept: dict | None, *images):
     while len(kept) > KEPT_UPLOADS:
         del kept[next(iter(kept))]
     return out
+
+
+class PreviewSweeper:
+    """Removes a run's superseded preview images from Gradio's cache while it runs.
+
+    Gradio writes every streamed preview to its cache (about 80 per default run) and would keep each
+    for an hour. ``files`` is Gradio's record of what it wrote for the preview; the files added after
+    the run started are this run's, as runs take the CPU one at a time (one concurrency group).
+    """
+
+    def __init__(self, files: set):
+        self.files, self.before, self.mine = files, set(files), []
+
+    def sweep(self, keep: int = 2) -> None:
+        """Delete all but this run's ``keep`` newest previews (the browser may still be fetching one)."""
+        self.mine += [f for f in list(self.files) if f not in self.before and f not in self.mine]
+        while len(self.mine) > keep:
+            old = self.mine.pop(0)
+            self.files.discard(old)
+            with contextlib.suppress(OSError):
+                os.remove(old)
+
+
+def preview_files() -> set:
+    """Gradio's set of the preview images it has cached (empty outside the served app)."""
+    blocks = getattr(globals().get("demo"), "blocks", {})
+    return next((b.temp_files for b in blocks.values() if getattr(b, "elem_id", None) == "preview"), set())
 
 
 def _need_images(content, style) -> None:
@@ -205,6 +264,16 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
     _need_images(content, style)
     content, style, style2, init_image = take_uploads(uploads, content, style, style2, init_image)
     flags = {} if flags is None else flags
+    sweeper = PreviewSweeper(preview_files())
+    try:
+        yield from _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2,
+                        blend, colours, init, init_image, style_scale, multiscale, seed, recipe, flags, strength)
+    finally:  # stopped, finished or the tab closed: only the last picture shown stays in the cache
+        sweeper.sweep(keep=1)
+
+
+def _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2, blend, colours,
+         init, init_image, style_scale, multiscale, seed, recipe, flags, strength):
     try:
         settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
                                 style_scale, multiscale, seed, style2 is not None, strength)
@@ -223,6 +292,7 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
                 shown.append(frame.image)
                 yield (frame.image, status_text(frame), pd.DataFrame(rows), gr.skip(), gr.skip(), gr.skip(),
                        gr.skip())
+                sweeper.sweep()
     except NSTError as exc:
         raise gr.Error(str(exc)) from None
     if last is None:

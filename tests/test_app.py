@@ -1,5 +1,6 @@
 """The app's handlers, called directly: sliders, presets, a run, Stop and errors."""
 import json
+import shutil
 
 import gradio as gr
 import numpy as np
@@ -159,7 +160,9 @@ def test_uploads_leave_the_disk_at_first_use_and_stay_for_re_runs(tmp_path, monk
     assert isinstance(first[0], bytes) and first[1] == str(example)
     again = app.take_uploads(mine, str(upload), str(example))  # a re-run with the same drop zones
     assert again[0] == first[0] and np.array_equal(app.load_image(again[0]), synthetic_photo())
-    assert app.take_uploads(theirs, str(upload))[0] == str(upload) and theirs == {}  # nothing shared
+    elsewhere = tmp_path / "elsewhere.png"  # a path Gradio did not receive as an upload: never read
+    shutil.copy(upload.with_name("example.png"), elsewhere)
+    assert app.take_uploads(theirs, str(elsewhere))[0] == str(elsewhere) and theirs == {} and elsewhere.exists()
 
 
 def test_a_re_run_reads_the_kept_upload(tmp_path, monkeypatch):
@@ -172,3 +175,31 @@ def test_a_re_run_reads_the_kept_upload(tmp_path, monkeypatch):
                            flags=flags, uploads=kept)
         assert "Done" in last[1]
     assert not upload.exists()
+
+
+def test_two_visitors_dropping_the_same_file_both_run(tmp_path, monkeypatch):
+    """Gradio stores identical uploads at one path: one visitor's run removing it must not break the other's."""
+    upload = tmp_path / "same.png"
+    Image.fromarray(synthetic_photo()).save(upload)
+    monkeypatch.setattr(app.demo, "upload_file_set", {str(upload)})
+    first, second = {}, {}
+    a = app.take_uploads(first, str(upload))[0]
+    b = app.take_uploads(second, str(upload))[0]
+    assert not upload.exists() and isinstance(b, bytes) and a == b
+
+
+def test_a_run_keeps_only_its_newest_previews_in_gradios_cache(tmp_path):
+    another_runs = tmp_path / "earlier.png"
+    another_runs.write_bytes(b"png")
+    files = {str(another_runs)}  # Gradio's record of the preview images it has cached
+    sweeper = app.PreviewSweeper(files)
+    made = []
+    for i in range(5):  # Gradio caches each streamed preview, then resumes the handler
+        made.append(tmp_path / f"preview{i}.png")
+        made[-1].write_bytes(b"png")
+        files.add(str(made[-1]))
+        sweeper.sweep()
+    assert [f.exists() for f in made] == [False, False, False, True, True]
+    sweeper.sweep(keep=1)  # the run has ended: only the picture on screen stays
+    assert [f.exists() for f in made] == [False] * 4 + [True]
+    assert another_runs.exists() and files == {str(another_runs), str(made[-1])}
