@@ -201,8 +201,8 @@ def take_uploads(kept: dict | None, *images):
                 UPLOADS.put(image, kept[image])
                 with contextlib.suppress(OSError):
                     os.remove(image)
-            elif image not in kept and UPLOADS.get(image) is not None:  # another visitor's run removed it
-                kept[image] = UPLOADS.get(image)
+            elif image not in kept and (data := UPLOADS.get(image)) is not None:  # another visitor removed it
+                kept[image] = data
         if isinstance(image, str) and image in kept:
             kept[image] = kept.pop(image)  # most recently used last
             image = kept[image]
@@ -266,15 +266,6 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
     flags = {} if flags is None else flags
     sweeper = PreviewSweeper(preview_files())
     try:
-        yield from _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2,
-                        blend, colours, init, init_image, style_scale, multiscale, seed, recipe, flags, strength)
-    finally:  # stopped, finished or the tab closed: only the last picture shown stays in the cache
-        sweeper.sweep(keep=1)
-
-
-def _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2, blend, colours,
-         init, init_image, style_scale, multiscale, seed, recipe, flags, strength):
-    try:
         settings = run_settings(preset, recipe, cw, sw, tv, iterations, size, optimizer, layers, blend, colours, init,
                                 style_scale, multiscale, seed, style2 is not None, strength)
         styles = [style] if style2 is None else [style, style2]
@@ -295,6 +286,8 @@ def _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimize
                 sweeper.sweep()
     except NSTError as exc:
         raise gr.Error(str(exc)) from None
+    finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
+        sweeper.sweep(keep=1)
     if last is None:
         return
     stopped = not last.final
@@ -316,6 +309,7 @@ def _run(sweeper, content, style, preset, cw, sw, tv, iterations, size, optimize
                (before, last.image), settings.to_dict(), [paths["recipe.json"], paths["progress.gif"]])
     finally:  # Gradio has copied the files into its own cache by now
         shutil.rmtree(folder, ignore_errors=True)
+        sweeper.sweep(keep=1)  # the result replaced the last preview on screen
 
 
 def refine(*args):
