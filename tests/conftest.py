@@ -32,6 +32,17 @@ def synthetic_painting(h: int = 96, w: int = 96) -> np.ndarray:
     return np.where(stripes[..., None] == 1, (30, 60, 160), (240, 200, 40)).astype(np.uint8)
 
 
+def synthetic_swirls(h: int = 256, w: int = 256) -> np.ndarray:
+    """A made-up colourful 'painting' (stand-in for The Starry Night): waves of different orientation
+    and period in each channel plus seeded grain, so its colours span all three dimensions."""
+    y, x = np.mgrid[0:h, 0:w] / 16.0
+    r = 128 + 110 * np.sin(x + 2 * np.sin(y / 2))
+    g = 128 + 90 * np.sin(0.7 * y - x / 3)
+    b = 150 + 100 * np.cos(0.5 * (x + y) + np.sin(x / 3))
+    grain = np.random.default_rng(0).normal(0, 12, (h, w, 3))
+    return np.clip(np.stack([r, g, b], -1) + grain, 0, 255).astype(np.uint8)
+
+
 @pytest.fixture(scope="session")
 def image_pair(tmp_path_factory) -> tuple[Path, Path]:
     """(content, style) files: Tübingen and The Starry Night when ../shared is there, else made here."""
@@ -39,7 +50,7 @@ def image_pair(tmp_path_factory) -> tuple[Path, Path]:
         return SHARED_IMAGES / "tubingen.jpg", SHARED_IMAGES / "starry_night.jpg"
     d = tmp_path_factory.mktemp("pair")
     Image.fromarray(synthetic_photo(384, 512)).save(d / "photo.png")
-    Image.fromarray(synthetic_painting(256, 256)).save(d / "painting.png")
+    Image.fromarray(synthetic_swirls(256, 256)).save(d / "painting.png")
     return d / "photo.png", d / "painting.png"
 
 
