@@ -212,6 +212,66 @@ def take_uploads(kept: dict | None, *images):
     return out
 
 
+class ResultFolders:
+    """Each result's files in a folder of their own, named at random, inside Gradio's cache.
+
+    Gradio would copy returned files into folders named by their contents, so two visitors with the
+    same inputs and seed would share one result file and neither could safely delete it. Here every
+    run gets its own folder (Gradio serves files already in its cache as they are), so its files can
+    go when they are no longer on anyone's screen: a session's earlier results of a kind (a run's
+    files, or an Instant picture) when a newer one has been delivered, all when its tab closes. Callers of the bare HTTP API get a new session
+    per call, so at most ``max_folders`` results are kept in all (a day of runs at a minute each
+    would need far more), and Gradio's hourly sweep remains the backstop.
+    """
+
+    def __init__(self, max_folders: int = 64):
+        self.max_folders, self.lock = max_folders, threading.Lock()
+        self.folders: collections.OrderedDict[tuple, list[str]] = collections.OrderedDict()
+
+    def new(self, session: str | None, kind: str = "run") -> str:
+        root = os.path.join(getattr(globals().get("demo"), "GRADIO_CACHE", tempfile.gettempdir()), "nst-results")
+        os.makedirs(root, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix="run-", dir=root)  # unguessable: not derived from the picture
+        with self.lock:
+            self.folders.setdefault((session, kind), []).append(folder)
+            self.folders.move_to_end((session, kind))
+            surplus = sum(map(len, self.folders.values())) - self.max_folders
+            old = [f for folders in self.folders.values() for f in folders][:max(0, surplus)]
+            for folders in self.folders.values():
+                folders[:] = [f for f in folders if f not in old]
+        _remove(old)
+        return folder
+
+    def keep_newest(self, session: str | None, kind: str = "run") -> None:
+        """Called once a result is on the visitor's screen: the ones before it are gone from it."""
+        with self.lock:
+            folders = self.folders.get((session, kind), [])
+            old = folders[:-1]
+            del folders[:-1]
+        _remove(old)
+
+    def forget(self, session: str | None) -> None:
+        with self.lock:
+            old = [f for key in list(self.folders) if key[0] == session for f in self.folders.pop(key)]
+        _remove(old)
+
+    def __contains__(self, path: str) -> bool:
+        return os.path.basename(os.path.dirname(os.path.dirname(path))) == "nst-results"
+
+
+def _remove(folders: list[str]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+RESULTS = ResultFolders()
+
+
+def forget_session(request: gr.Request) -> None:
+    """The tab closed: its results are no longer on any screen."""
+    RESULTS.forget(request.session_hash)
+
+
 class PreviewSweeper:
     """Removes a run's superseded preview images from Gradio's cache while it runs.
 
@@ -225,7 +285,7 @@ class PreviewSweeper:
 
     def sweep(self, keep: int = 2) -> None:
         """Delete all but this run's ``keep`` newest previews (the browser may still be fetching one)."""
-        self.mine += [f for f in list(self.files) if f not in self.before and f not in self.mine]
+        self.mine += [f for f in list(self.files) if f not in self.before and f not in self.mine and f not in RESULTS]
         while len(self.mine) > keep:
             old = self.mine.pop(0)
             self.files.discard(old)
@@ -244,7 +304,7 @@ def _need_images(content, style) -> None:
         raise gr.Error("Drop a content photo and a style painting first.")
 
 
-def instant(content, style, size, strength, uploads=None):
+def instant(content, style, size, strength, uploads=None, request: gr.Request = None):
     """The fast path: one pass of the Magenta model, shown at once."""
     _need_images(content, style)
     content, style = take_uploads(uploads, content, style)
@@ -253,13 +313,26 @@ def instant(content, style, size, strength, uploads=None):
         image = fast_stylize(content, style, s)
     except NSTError as exc:
         raise gr.Error(str(exc)) from None
-    return image, (f"**Instant** — one pass of the Magenta model at strength {strength:g}. "
-                   f"**Refine** continues from it with the optimisation.")
+    session = getattr(request, "session_hash", None)
+    path = write_result(RESULTS.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
+    yield path, (f"**Instant** — one pass of the Magenta model at strength {strength:g}. "
+                 f"**Refine** continues from it with the optimisation.")
+    RESULTS.keep_newest(session, "instant")  # reached once Gradio has sent the picture
+
+
+def write_result(folder: str, files: dict[str, bytes]) -> dict[str, str]:
+    """Write ``files`` (name -> bytes) into ``folder``; return name -> path."""
+    paths = {}
+    for name, data in files.items():
+        paths[name] = os.path.join(folder, name)
+        with open(paths[name], "wb") as f:
+            f.write(data)
+    return paths
 
 
 def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
         colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
-        recipe=None, flags=None, uploads=None, strength=None):
+        recipe=None, flags=None, uploads=None, strength=None, request: gr.Request = None):
     """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
     _need_images(content, style)
     content, style, style2, init_image = take_uploads(uploads, content, style, style2, init_image)
@@ -294,29 +367,25 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
     if stopped:
         last = dataclasses.replace(last, final=True)
     recipe_text = recipe_json(settings, stopped_at=last.iteration if stopped else None)
-    folder = tempfile.mkdtemp(prefix="nst-result-")
-    files = {"stylized.png": png_bytes(last.image, {RECIPE_KEY: recipe_text}),
-             "recipe.json": recipe_text.encode(), "progress.gif": gif_bytes(shown + [last.image])}
-    paths = {}
-    for name, data in files.items():
-        paths[name] = os.path.join(folder, name)
-        with open(paths[name], "wb") as f:
-            f.write(data)
     content = load_image(content, settings.limits)  # decoded once more, already known to be good
     before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
-    try:
-        yield (last.image, status_text(last, stopped), pd.DataFrame(rows), paths["stylized.png"],
-               (before, last.image), settings.to_dict(), [paths["recipe.json"], paths["progress.gif"]])
-    finally:  # Gradio has copied the files into its own cache by now
-        shutil.rmtree(folder, ignore_errors=True)
-        sweeper.sweep(keep=1)  # the result replaced the last preview on screen
+    session = getattr(request, "session_hash", None)
+    paths = write_result(RESULTS.new(session), {
+        "stylized.png": png_bytes(last.image, {RECIPE_KEY: recipe_text}), "before.png": png_bytes(before),
+        "recipe.json": recipe_text.encode(), "progress.gif": gif_bytes(shown + [last.image])})
+    yield (paths["stylized.png"], status_text(last, stopped), pd.DataFrame(rows), paths["stylized.png"],
+           (paths["before.png"], paths["stylized.png"]), settings.to_dict(),
+           [paths["recipe.json"], paths["progress.gif"]])
+    # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview on screen.
+    RESULTS.keep_newest(session)
+    sweeper.sweep(keep=0)
 
 
-def refine(*args):
+def refine(*args, request: gr.Request = None):
     """The optimisation, starting from the fast path's picture instead of the photo."""
     *knobs, strength = args
     knobs[RUN_INPUT_INIT] = "fast"
-    yield from run(*knobs, strength=strength)
+    yield from run(*knobs, strength=strength, request=request)
 
 
 def stop(flags):
@@ -435,6 +504,7 @@ def build_demo() -> gr.Blocks:
         instant_btn.click(instant, [content, style, size, strength, uploads], [preview, status], api_name="instant",
                           concurrency_limit=1, concurrency_id="cpu")
         stop_btn.click(stop, flags, None, queue=False, api_name="stop")
+        demo.unload(forget_session)
     demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
     return demo
 

@@ -1,6 +1,8 @@
 """The app's handlers, called directly: sliders, presets, a run, Stop and errors."""
 import json
 import shutil
+from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -45,15 +47,19 @@ def test_picking_a_preset_moves_the_sliders():
     assert s.normalization == "keras-io" and s.tv_power == 1.25 and s.learning_rate == 100
 
 
+def pixels(path: str) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
 def run_small(flags, stop_after=None, **kw):
     args = dict(preset="default", cw=0.0, sw=-4.7, tv=2.0, iterations=4, size=64, optimizer="lbfgs",
                 layers="gatys")
     args.update(kw)
     outs = []
     for out in app.run(synthetic_photo(), synthetic_painting(), *args.values(), flags=flags):
-        if isinstance(out[3], str):  # the PNG lives until Gradio has copied it: open it now
-            out = (*out[:3], Image.open(out[3]), *out[4:])
-            out[3].load()
+        if isinstance(out[3], str):  # the result: the picture on screen, the PNG, the before/after pair
+            out = (pixels(out[0]), *out[1:3], Image.open(out[3]), tuple(map(pixels, out[4])), *out[5:])
         outs.append(out)
         if stop_after and len(outs) == stop_after:
             app.stop(flags)
@@ -91,14 +97,14 @@ def test_bad_input_is_one_clear_message(content, style, words):
 
 def test_instant_shows_the_fast_result(monkeypatch, tiny_hub_model):
     monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=tiny_hub_model))
-    image, status = app.instant(synthetic_photo(), synthetic_painting(), 64, 0.5)
-    assert image.shape == (48, 64, 3) and "Instant" in status
+    (path, status), = app.instant(synthetic_photo(), synthetic_painting(), 64, 0.5)
+    assert pixels(path).shape == (48, 64, 3) and "Instant" in status
 
 
 def test_instant_without_a_model_says_how_to_fix_it(monkeypatch, tmp_path):
     monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=str(tmp_path / "none")))
     with pytest.raises(gr.Error, match="NST_HUB_MODEL"):
-        app.instant(synthetic_photo(), synthetic_painting(), 64, 1.0)
+        list(app.instant(synthetic_photo(), synthetic_painting(), 64, 1.0))
 
 
 def test_example_pairs_are_made_in_code_and_load():
@@ -203,3 +209,40 @@ def test_a_run_keeps_only_its_newest_previews_in_gradios_cache(tmp_path):
     sweeper.sweep(keep=1)  # the run has ended: only the picture on screen stays
     assert [f.exists() for f in made] == [False] * 4 + [True]
     assert another_runs.exists() and files == {str(another_runs), str(made[-1])}
+
+
+def test_each_run_gets_its_own_result_files_and_a_session_keeps_only_its_newest(tmp_path, monkeypatch):
+    """Gradio names cached files by content: identical runs of two visitors would share one file, so
+    neither could remove it. Each run's files are its own, and go once a newer result replaced them."""
+    monkeypatch.setattr(app, "RESULTS", app.ResultFolders())
+    alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
+
+    def result(request) -> str:
+        *_, last = app.run(synthetic_photo(), synthetic_painting(), "default", 0.0, -4.7, 2.0, 2, 64, "lbfgs",
+                           "gatys", request=request)
+        return last[3]
+
+    first, theirs = result(alice), result(bob)
+    assert first != theirs and Path(first).read_bytes() == Path(theirs).read_bytes()  # same seed, same bytes
+    second = result(alice)
+    assert not Path(first).exists() and Path(second).exists() and Path(theirs).exists()
+    app.RESULTS.forget("bob")  # bob closed the tab
+    assert not Path(theirs).parent.exists() and Path(second).exists()
+
+
+def test_an_instant_picture_does_not_remove_the_run_result_still_offered(tmp_path, monkeypatch, tiny_hub_model):
+    monkeypatch.setattr(app, "RESULTS", app.ResultFolders())
+    monkeypatch.setattr(app, "DEFAULTS", app.DEFAULTS.replace(hub_model=tiny_hub_model))
+    me = SimpleNamespace(session_hash="me")
+    *_, last = app.run(synthetic_photo(), synthetic_painting(), "default", 0.0, -4.7, 2.0, 2, 64, "lbfgs", "gatys",
+                       request=me)
+    pictures = [list(app.instant(synthetic_photo(), synthetic_painting(), 64, 0.5, request=me))[0][0]
+                for _ in range(2)]
+    assert Path(last[3]).exists() and not Path(pictures[0]).exists() and Path(pictures[1]).exists()
+
+
+def test_result_folders_are_capped_in_all(tmp_path, monkeypatch):
+    """Bare HTTP API calls come as a new session each: the oldest results go past the cap."""
+    monkeypatch.setattr(app, "RESULTS", app.ResultFolders(max_folders=3))
+    folders = [app.RESULTS.new(f"caller{i}") for i in range(5)]
+    assert [Path(f).exists() for f in folders] == [False, False, True, True, True]

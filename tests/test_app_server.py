@@ -31,3 +31,32 @@ def test_uploaded_files_are_removed_from_the_server_after_use(app_server, image_
     assert "Done" in out[1]
     cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
     assert cache.is_dir() and not list(cache.rglob(photo.name))  # the server's copy of the upload is gone
+
+
+def result_folders() -> set:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    return set((cache / "nst-results").glob("run-*"))
+
+
+def test_results_are_per_client_and_an_earlier_one_goes_when_the_next_arrives(app_server, image_pair):
+    """Two clients with the same inputs and seed get the same bytes in files of their own; a client's
+    earlier result is removed from the server once its next one has been delivered, not the other's."""
+    args = (handle_file(str(image_pair[0])), handle_file(str(image_pair[1])), "default", 0.0, -4.7, 2.0, 2, 64,
+            "lbfgs", "gatys")
+    alice, bob = Client(app_server, verbose=False), Client(app_server, verbose=False)
+    seen = result_folders()
+    first = alice.predict(*args, api_name="/stylize")
+    alices_first, seen = result_folders() - seen, result_folders()
+    theirs = bob.predict(*args, api_name="/stylize")
+    bobs, seen = result_folders() - seen, result_folders()
+    alice.predict(*args, api_name="/stylize")
+    alices_second = result_folders() - seen
+    assert len(alices_first) == len(bobs) == len(alices_second) == 1
+    with open(first[3], "rb") as a, open(theirs[3], "rb") as b:
+        assert a.read() == b.read()
+    assert not any(f.exists() for f in alices_first)
+    assert all(f.exists() for f in bobs | alices_second)

@@ -134,3 +134,33 @@ def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
     tab.close()
     ctx.close()
     assert cpu_goes_idle(app_server.pid, idle=min(0.2, running / 4)), "the run kept going after the tab closed"
+
+
+def test_closing_the_tab_removes_its_results_from_the_server(page, app_server, image_pair):
+    from test_app_server import result_folders
+
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(image_pair[0]))
+    tab.set_input_files("#style input[type=file]", str(image_pair[1]))
+    tab.wait_for_selector("#content img")
+    tab.wait_for_selector("#style img")
+    for knob, value in (("size", "64"), ("iterations", "2")):
+        box = tab.locator(f"#{knob} input[type=number]")
+        box.fill(value)
+        box.press("Enter")
+    before = result_folders()
+    tab.click("#run")
+    tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Done')", timeout=60_000)
+    tab.wait_for_selector("#result a")
+    mine = result_folders() - before
+    assert len(mine) == 1 and all(f.exists() for f in mine)
+    tab.close()
+    ctx.close()
+    import time
+
+    deadline = time.monotonic() + 20
+    while any(f.exists() for f in mine) and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling interval for the server's unload handler, not synchronisation
+    assert not any(f.exists() for f in mine), "the closed tab's result stayed on the server"
