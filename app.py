@@ -444,7 +444,7 @@ def build_demo() -> gr.Blocks:
                                info=weight_info(to_log(d.tv_weight)), elem_id="tv_weight")
                 with gr.Row():
                     iterations = gr.Slider(1, min(1000, LIMITS.max_iterations), d.iterations, step=1,
-                                           label="Iterations (per scale)", elem_id="iterations")
+                                           label="Iterations", elem_id="iterations")
                     size = gr.Slider(64, min(1024, LIMITS.max_size), d.max_size, step=32,
                                      label="Output size (longer side, px)", elem_id="size")
                 with gr.Row():
@@ -462,8 +462,9 @@ def build_demo() -> gr.Blocks:
                         seed = gr.Number(d.seed, precision=0, minimum=0, label="Seed")
                     style_scale = gr.Slider(0.25, 4, d.style_scale, step=0.05,
                                             label="Style scale (>1 finer strokes, <1 bigger strokes)")
-                    multiscale = gr.Checkbox(d.multiscale, label="Coarse-to-fine (multi-scale): from 128 px up, "
-                                                                 "fast at large sizes")
+                    multiscale = gr.Checkbox(d.multiscale, label=f"Coarse-to-fine (multi-scale): first "
+                                                                 f"{d.coarse_iterations} iterations at each half size "
+                                                                 f"from about 128 px up; larger structures")
                     strength = gr.Slider(0, 1, d.fast_strength, step=0.05, elem_id="strength",
                                          label="Instant: style strength (blends the model's picture with the photo)")
                     recipe_file = gr.File(label="Load a recipe (.json, or a PNG made here)",

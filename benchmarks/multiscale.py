@@ -1,6 +1,8 @@
 """Coarse-to-fine vs single scale at a large size: time to the same loss, and peak memory.
 
-    python benchmarks/multiscale.py [--size 1024] [--single 40] [--per-scale 15]
+    python benchmarks/multiscale.py [--size 1024] [--single 40] [--final 30]
+
+The multi-scale run does Settings' coarse_iterations at each coarser scale and --final at the last.
 
 Each configuration runs in its own process so that its peak RSS is its own. The single-scale
 run's loss curve says when it reaches the loss the multi-scale run ends with (same objective,
@@ -40,16 +42,17 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--single", type=int, default=40)
-    p.add_argument("--per-scale", type=int, default=15)
+    p.add_argument("--final", type=int, default=30, help="multi-scale: iterations at the final scale")
     args = p.parse_args()
     require_images()
     # the smaller-footprint run first: ru_maxrss of children only ever grows
-    multi, multi_peak = run_child(args.size, args.per_scale, True)
+    multi, multi_peak = run_child(args.size, args.final, True)
     single, single_peak = run_child(args.size, args.single, False)
     target = multi[-1]["loss"]
     full = [r for r in single if not r["final"]]
     hit = next((r for r in full if r["loss"] <= target), None)
     emit(kind="multiscale", size=args.size, shape=multi[-1]["shape"], multi_iterations=multi[-1]["it"],
+         multi_scales=sorted({max(r["shape"]) for r in multi}), multi_final_scale_iterations=args.final,
          multi_time_s=round(multi[-1]["t"], 1), multi_final_loss=round(target, 1), multi_peak_rss_mb=round(multi_peak),
          single_peak_rss_mb=round(single_peak), single_s_per_iter=round(full[-1]["t"] / len(full), 2),
          single_iterations_to_same_loss=hit and hit["it"], single_time_to_same_loss_s=hit and round(hit["t"], 1),

@@ -96,7 +96,10 @@ class Settings:
         "keep the photo's colours: 'luminance' (transfer light only) or 'match' (recolour the style "
         "to the photo's colour statistics first)", choices=COLOUR_MODES))
     multiscale: bool = field(default=False, metadata=_opt(
-        "coarse-to-fine: optimise from about 128 px up in x1.41 steps, `iterations` at each scale"))
+        "coarse-to-fine: optimise from 128-255 px up in x2 steps, each scale warm-started from the last "
+        "with the photo's finer detail added back; `iterations` at the final scale"))
+    coarse_iterations: int = field(default=20, metadata=_opt(
+        "multi-scale: iterations at each coarser scale (at most `iterations`)"))
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)"))
     hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL", HUB_HANDLE), metadata=_opt(
@@ -115,6 +118,7 @@ class Settings:
         if self.content_weight == self.style_weight == self.tv_weight == 0:
             raise SettingsError("content_weight, style_weight and tv_weight are all 0: set at least one > 0")
         self._check_int("iterations", 1, self.limits.max_iterations, "NST_MAX_ITERATIONS")
+        self._check_int("coarse_iterations", 1, self.limits.max_iterations, "NST_MAX_ITERATIONS")
         self._check_int("max_size", 32, self.limits.max_size, "NST_MAX_SIZE")
         self._check_int("preview_every", 1, 10**9)
         self._check_int("lr_decay_steps", 1, 10**9)

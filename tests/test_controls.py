@@ -11,6 +11,8 @@ from nst_core.colour import keep_content_colours, match_colours, to_ycc
 from nst_core.recipe import KEY, read_recipe, recipe_json
 from nst_core.run import scale_sizes, size_images
 
+from conftest import synthetic_photo
+
 SMALL = dict(max_size=96, iterations=8, preview_every=4)
 
 
@@ -71,13 +73,25 @@ def test_initial_image_is_where_the_run_starts(image_pair):
 
 
 def test_multiscale_grows_the_picture_coarse_to_fine(image_pair):
-    assert scale_sizes(256, True) == [128, 181, 256]
-    assert scale_sizes(1024, True)[0] == 128 and scale_sizes(1024, True)[-1] == 1024
-    assert scale_sizes(256, False) == [256]
-    frames = list(stylize(*image_pair, Settings(max_size=256, iterations=3, preview_every=3, multiscale=True)))
+    assert scale_sizes(256, True) == [128, 256]
+    assert scale_sizes(1024, True) == [128, 256, 512, 1024] and scale_sizes(700, True) == [175, 350, 700]
+    assert scale_sizes(255, True) == [255] and scale_sizes(256, False) == [256]
+    s = Settings(max_size=256, iterations=3, coarse_iterations=2, preview_every=1, multiscale=True)
+    frames = list(stylize(*image_pair, s))
     widths = [f.image.shape[1] for f in frames]
-    assert widths == sorted(widths) and widths[0] == 128 and widths[-1] == 256
-    assert frames[-1].total == 9 and frames[-1].iteration == 9
+    assert widths == [128, 128, 256, 256, 256]  # 2 coarse iterations, 3 at the final size, then the result
+    assert frames[-1].total == 5 and frames[-1].iteration == 5
+
+
+def test_each_scale_starts_from_the_last_one_with_the_photos_finer_detail():
+    from nst_core.images import resize
+    from nst_core.run import enlarge
+
+    photo = synthetic_photo()  # [48, 64, 3] with edges a half-size copy cannot hold
+    half = resize(photo, (24, 32))
+    plain = resize(half, photo.shape[:2]).astype(float)
+    assert np.abs(plain - photo).mean() > 2  # enlarging alone blurs
+    assert np.abs(enlarge(half.astype(np.float32), photo, half) - photo).max() <= 1  # the detail comes back
 
 
 def test_recipe_round_trips_through_the_png(image_pair, tmp_path):
