@@ -110,8 +110,8 @@ def test_instant_then_refine(page, tmp_path):
     page.screenshot(path=str(tmp_path / "refined.png"))
 
 
-def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
-    """A run whose viewer leaves must not keep the CPU busy for the next user."""
+def new_tab_with_images(page, app_server, image_pair, **knobs):
+    """A second visitor: a fresh browser context on the app with both images dropped and knobs set."""
     ctx = page.context.browser.new_context()
     tab = ctx.new_page()
     tab.goto(app_server)
@@ -119,9 +119,16 @@ def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
     tab.set_input_files("#style input[type=file]", str(image_pair[1]))
     tab.wait_for_selector("#content img")
     tab.wait_for_selector("#style img")
-    iterations = tab.locator("#iterations input[type=number]")
-    iterations.fill("1000")
-    iterations.press("Enter")
+    for knob, value in knobs.items():
+        box = tab.locator(f"#{knob} input[type=number]")
+        box.fill(str(value))
+        box.press("Enter")
+    return ctx, tab
+
+
+def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
+    """A run whose viewer leaves must not keep the CPU busy for the next user."""
+    ctx, tab = new_tab_with_images(page, app_server, image_pair, iterations=1000)
     tab.click("#run")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Painting')",
                           timeout=60_000)
@@ -139,17 +146,7 @@ def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
 def test_closing_the_tab_removes_its_results_from_the_server(page, app_server, image_pair):
     from test_app_server import result_folders
 
-    ctx = page.context.browser.new_context()
-    tab = ctx.new_page()
-    tab.goto(app_server)
-    tab.set_input_files("#content input[type=file]", str(image_pair[0]))
-    tab.set_input_files("#style input[type=file]", str(image_pair[1]))
-    tab.wait_for_selector("#content img")
-    tab.wait_for_selector("#style img")
-    for knob, value in (("size", "64"), ("iterations", "2")):
-        box = tab.locator(f"#{knob} input[type=number]")
-        box.fill(value)
-        box.press("Enter")
+    ctx, tab = new_tab_with_images(page, app_server, image_pair, size=64, iterations=2)
     before = result_folders()
     tab.click("#run")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Done')", timeout=60_000)
