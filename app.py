@@ -219,9 +219,9 @@ class ResultFolders:
     same inputs and seed would share one result file and neither could safely delete it. Here every
     run gets its own folder (Gradio serves files already in its cache as they are), so its files can
     go when they are no longer on anyone's screen: a session's earlier results of a kind (a run's
-    files, or an Instant picture) when a newer one has been delivered, all when its tab closes. Callers of the bare HTTP API get a new session
-    per call, so at most ``max_folders`` results are kept in all (a day of runs at a minute each
-    would need far more), and Gradio's hourly sweep remains the backstop.
+    files, or an Instant picture) when a newer one has been delivered, all when its tab closes.
+    Callers of the bare HTTP API get a new session per call, so at most ``max_folders`` results are
+    kept in all, and Gradio's hourly sweep remains the backstop.
     """
 
     def __init__(self, max_folders: int = 64):
@@ -237,8 +237,10 @@ class ResultFolders:
             self.folders.move_to_end((session, kind))
             surplus = sum(map(len, self.folders.values())) - self.max_folders
             old = [f for folders in self.folders.values() for f in folders][:max(0, surplus)]
-            for folders in self.folders.values():
+            for key, folders in list(self.folders.items()):
                 folders[:] = [f for f in folders if f not in old]
+                if not folders:  # one-call sessions must not leave an entry each behind
+                    del self.folders[key]
         _remove(old)
         return folder
 

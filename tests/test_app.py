@@ -246,3 +246,4 @@ def test_result_folders_are_capped_in_all(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "RESULTS", app.ResultFolders(max_folders=3))
     folders = [app.RESULTS.new(f"caller{i}") for i in range(5)]
     assert [Path(f).exists() for f in folders] == [False, False, True, True, True]
+    assert len(app.RESULTS.folders) == 3  # no bookkeeping left behind for the callers whose results went
