@@ -143,7 +143,7 @@ def _objective(s: Settings, extractor=None):
     if extractor is None:
         from .features import vgg_features
 
-        extractor = vgg_features(s.weights, content_layers + style_layers)
+        extractor = vgg_features(s.weights, content_layers + style_layers, s.conv)
     return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
 
 

@@ -66,3 +66,33 @@ def test_keras_io_normalisation_is_that_examples_objective(image_pair):
     ours, _, _ = objective(x, objective.targets(content, style), (s.content_weight, s.style_weight, s.tv_weight),
                            (1 / len(sl),) * len(sl), s.tv_power)
     assert ours == pytest.approx(theirs, rel=1e-5)
+
+
+@pytest.mark.parametrize("conv", ["winograd", "direct"])
+def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair, conv):
+    """Our plain-TF VGG19 (Winograd or direct convolutions) computes Keras' VGG19, forward and back:
+    any drift here would change every picture."""
+    from nst_core.features import keras_vgg19, preprocess, tf, vgg_features
+    from nst_core.run import prepare_images
+
+    content, _ = prepare_images(*image_pair, Settings(max_size=75))  # odd sizes: partial Winograd tiles
+    x = tf.constant(content, tf.float32)
+    layers = ("block1_conv2", "block3_conv1", "block4_conv2", "block5_conv2")
+    keras_model = keras_vgg19("embedded")
+    reference = tf.keras.Model(keras_model.input, [keras_model.get_layer(n).output for n in layers])
+    ours = vgg_features("embedded", layers, conv)
+
+    def features_and_grad(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            feats = fn(preprocess(x))
+            loss = tf.add_n([tf.reduce_mean(tf.square(f)) for f in feats])
+        return [f.numpy() for f in feats], tape.gradient(loss, x).numpy()
+
+    ref_feats, ref_grad = features_and_grad(lambda p: reference(p))
+    feats, grad = features_and_grad(lambda p: [ours(p)[n] for n in layers])
+    for name, a, b in zip(layers, feats, ref_feats):
+        assert a.shape == b.shape, name
+        np.testing.assert_allclose(a, b, atol=1e-4 * np.abs(b).max(), err_msg=name)
+    cosine = np.sum(grad * ref_grad) / np.linalg.norm(grad) / np.linalg.norm(ref_grad)
+    assert cosine > 0.99999 and np.linalg.norm(grad) == pytest.approx(np.linalg.norm(ref_grad), rel=1e-4)
