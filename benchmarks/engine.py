@@ -1,20 +1,26 @@
 """Engine efficiency: seconds per iteration at 256/384/512 px, analytic FLOPs, fraction of peak.
 
-    python benchmarks/engine.py [--sizes 256,384,512] [--repeats 5]
+    python benchmarks/engine.py [--sizes 256,384,512] [--repeats 5] [--compare-iterations 20]
 
-One JSON line for the machine and its measured peak rates, then one per size. An iteration is one
-forward and one backward pass of VGG19 up to the deepest layer in use (gatys: block5_conv2),
-the same compiled step the app and CLI run, timed after warm-up, median of --repeats.
+One JSON line for the machine and its measured peak rates, then one per (size, convolution
+algorithm): Winograd (the default) and oneDNN's direct convolution, timed in alternation so both
+see the same machine. An iteration is one forward and one backward pass of VGG19 up to the deepest
+layer in use (gatys: block5_conv2), the same compiled step the app and CLI run, after warm-up.
+Last, a short L-BFGS run at 384 px with each algorithm: final losses and the PSNR between the two
+pictures, to show the faster one paints the same picture.
 """
 import argparse
+import statistics
+import time
 
 import numpy as np
 
-from common import CONTENT, STYLE, emit, machine, median_time, peak_rates, require_images
-from nst_core import Settings
+from common import CONTENT, STYLE, emit, machine, peak_rates, require_images
+from nst_core import Settings, stylize
 from nst_core.features import vgg_features
 from nst_core.objective import get_objective
 from nst_core.run import prepare_images
+from nst_core.settings import CONV_ALGORITHMS
 from nst_core.weights import CONV_LAYERS, load_weights
 
 
@@ -34,10 +40,29 @@ def vgg_flops(shape: tuple[int, int], deepest: str) -> float:
     return total
 
 
+def alternating_medians(fns: dict, repeats: int) -> dict:
+    """Median seconds per call of each function, calling them in turn so noise hits all alike."""
+    for fn in fns.values():
+        fn(), fn()  # warm-up: tracing and oneDNN's first-call setup
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="256,384,512")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--compare-iterations", type=int, default=20, help="0 skips the picture comparison")
     args = p.parse_args()
     require_images()
     rates = peak_rates()
@@ -46,17 +71,30 @@ def main() -> None:
         s = Settings(max_size=size)
         content, style = prepare_images(CONTENT, STYLE, s)
         cl, sl = s.layer_names
-        objective = get_objective(vgg_features(s.weights, cl + sl), cl, sl)
-        targets = objective.targets(content, style)
         x = content.astype(np.float32)
-        t = median_time(lambda: objective(x, targets, (1.0, 1e-5, 1.0), (0.2,) * 5, 1.0), args.repeats)
+        steps = {}
+        for conv in CONV_ALGORITHMS:
+            objective = get_objective(vgg_features(s.weights, cl + sl, conv), cl, sl)
+            targets = objective.targets(content, style)
+            steps[conv] = lambda o=objective, t=targets: o(x, t, (1.0, 1e-5, 1.0), (0.2,) * 5, 1.0)
+        seconds = alternating_medians(steps, args.repeats)
         deepest = max(cl + sl, key=CONV_LAYERS.index)
         flops = 2 * vgg_flops(content.shape[:2], deepest)  # forward + input-gradient backward
-        achieved = flops / t / 1e9
-        emit(kind="engine", size=size, shape=list(content.shape[:2]), s_per_iter=round(t, 4),
-             gflop_per_iter=round(flops / 1e9, 2), achieved_gflops=round(achieved, 1),
-             frac_of_matmul_fp32=round(achieved / rates["matmul_fp32_gflops"], 3),
-             frac_of_conv_fp32=round(achieved / rates["conv3x3_float32_gflops"], 3))
+        for conv, t in seconds.items():
+            achieved = flops / t / 1e9
+            emit(kind="engine", size=size, conv=conv, shape=list(content.shape[:2]), s_per_iter=round(t, 4),
+                 gflop_per_iter=round(flops / 1e9, 2), achieved_gflops=round(achieved, 1),
+                 frac_of_matmul_fp32=round(achieved / rates["matmul_fp32_gflops"], 3),
+                 frac_of_conv_fp32=round(achieved / rates["conv3x3_float32_gflops"], 3),
+                 speedup_vs_direct=round(seconds["direct"] / t, 2))
+    if args.compare_iterations:
+        results = {conv: list(stylize(CONTENT, STYLE, Settings(max_size=384, iterations=args.compare_iterations,
+                                                               conv=conv)))[-1] for conv in CONV_ALGORITHMS}
+        a, b = (results[c] for c in CONV_ALGORITHMS)
+        emit(kind="same_picture", size=384, iterations=args.compare_iterations,
+             **{f"loss_{c}": round(r.losses["total"], 2) for c, r in results.items()},
+             loss_rel_diff=round(abs(a.losses["total"] / b.losses["total"] - 1), 5),
+             psnr_db=round(psnr(a.image, b.image), 1))
 
 
 if __name__ == "__main__":
