@@ -86,6 +86,8 @@ def main() -> None:
                  gflop_per_iter=round(flops / 1e9, 2), achieved_gflops=round(achieved, 1),
                  frac_of_matmul_fp32=round(achieved / rates["matmul_fp32_gflops"], 3),
                  frac_of_conv_fp32=round(achieved / rates["conv3x3_float32_gflops"], 3),
+                 frac_of_conv_bf16=round(achieved / rates["conv3x3_bfloat16_gflops"], 3)
+                 if rates.get("conv3x3_bfloat16_gflops") else None,
                  speedup_vs_direct=round(seconds["direct"] / t, 2))
     if args.compare_iterations:
         results = {conv: list(stylize(CONTENT, STYLE, Settings(max_size=384, iterations=args.compare_iterations,

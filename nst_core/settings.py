@@ -84,8 +84,8 @@ class Settings:
     tv_power: float = field(default=1.0, metadata=_opt(
         "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
     xla: bool = field(default=False, metadata=_opt(
-        "compile the step with XLA: faster per iteration on CPU, but about 2 s of compiling for each new "
-        "image size (good for long runs, not for the first preview)"))
+        "compile the step with XLA; it compiles again for each new image size, and with the default "
+        "Winograd convolutions it was slower here (see the README's benchmarks)"))
     conv: str = field(default="winograd", metadata=_opt(
         "3x3 convolutions in VGG19's blocks 2-5: 'winograd' (F(4x4,3x3): 1.5-2x faster per iteration "
         "on a CPU, same losses to float32 rounding) or 'direct' (oneDNN's own)", choices=CONV_ALGORITHMS))

@@ -28,8 +28,9 @@ _AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0
 
 def transform_kernel(kernel: np.ndarray) -> np.ndarray:
     """[3, 3, C_in, C_out] (Keras layout) -> [36, C_out, C_in] float32: G g G^T per channel pair."""
-    u = np.einsum("ai,ijco,bj->aboc", _G, kernel.astype(np.float64), _G)
-    return np.ascontiguousarray(u.reshape(N * N, kernel.shape[3], kernel.shape[2]), np.float32)
+    g = _G.astype(np.float32)
+    u = np.tensordot(np.tensordot(g, kernel, axes=(1, 0)), g, axes=(1, 1))  # [6, C_in, C_out, 6]
+    return np.ascontiguousarray(u.transpose(0, 3, 2, 1).reshape(N * N, kernel.shape[3], kernel.shape[2]))
 
 
 class _Transforms:
