@@ -100,3 +100,17 @@ def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair
         np.testing.assert_allclose(a, b, atol=1e-4 * np.abs(b).max(), err_msg=name)
     cosine = np.sum(grad * ref_grad) / np.linalg.norm(grad) / np.linalg.norm(ref_grad)
     assert cosine > 0.99999 and np.linalg.norm(grad) == pytest.approx(np.linalg.norm(ref_grad), rel=1e-4)
+
+
+def test_conv_setting_picks_the_algorithm_and_both_paint_alike(image_pair, monkeypatch):
+    """`--conv direct` really runs oneDNN's convolutions, and a short run ends at the same loss either way."""
+    import nst_core.features as features
+
+    asked = []
+    real = features.vgg_features
+    monkeypatch.setattr(features, "vgg_features", lambda source, layers, conv: asked.append(conv) or real(source, layers, conv))
+    last = {conv: list(stylize(*image_pair, Settings(max_size=64, iterations=6, conv=conv)))[-1]
+            for conv in ("direct", "winograd")}
+    assert asked == ["direct", "winograd"]
+    assert last["winograd"].losses["total"] == pytest.approx(last["direct"].losses["total"], rel=0.02)
+    assert np.abs(last["winograd"].image.astype(int) - last["direct"].image.astype(int)).mean() < 1.0
