@@ -30,6 +30,8 @@ class LBFGS:
     its last point with a fresh history; if that fails at once, ``ask`` returns None.
     """
 
+    STEP = 2.0  # pixel levels, RMS, of the first step
+
     def __init__(self, x0: np.ndarray, history: int = 10):
         self.shape = x0.shape
         # Unbounded queues: neither side ever blocks on a put, so close() cannot deadlock.
@@ -47,16 +49,31 @@ class LBFGS:
         return reply
 
     def _work(self, x: np.ndarray, history: int) -> None:
-        # array bounds: a list of n (low, high) tuples costs scipy about 0.3 s to convert at 256 px
-        bounds = Bounds(np.full(x.size, LOW), np.full(x.size, HIGH))
         try:
+            first = self._fun(x)
+            # L-BFGS-B's first step has no curvature to go by: in pixel units it can move pixels by a
+            # fraction of a level or slam them into the box, and at 1024 px each of the evaluations
+            # it then spends finding the scale costs seconds. Optimising z = x / sigma with sigma from
+            # the first gradient makes that first (Cauchy) step move pixels by STEP levels RMS;
+            # later steps are unaffected (L-BFGS is invariant to a uniform scale once it has curvature).
+            rms = float(np.sqrt(np.mean(np.square(first[1])))) or 1.0
+            sigma = float(np.sqrt(self.STEP / rms))
+            cached = [first]
+
+            def fun(z):
+                f, g = cached.pop() if cached else self._fun(z * sigma)
+                return f, g * sigma
+
+            z = x / sigma
+            # array bounds: a list of n (low, high) tuples costs scipy about 0.3 s to convert at 256 px
+            bounds = Bounds(np.full(x.size, LOW / sigma), np.full(x.size, HIGH / sigma))
             while True:
-                res = minimize(self._fun, x, jac=True, method="L-BFGS-B", bounds=bounds,
+                res = minimize(fun, z, jac=True, method="L-BFGS-B", bounds=bounds,
                                options={"maxcor": history, "maxiter": 10**9, "maxfun": 10**9,
                                         "ftol": 0.0, "gtol": 0.0})
                 if res.nit == 0:
                     break
-                x = res.x
+                z = res.x
         except _Cancelled:
             pass
         finally:
