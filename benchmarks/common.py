@@ -34,15 +34,22 @@ def machine() -> dict:
             "avx512_bf16": "avx512_bf16" in flags, "date": time.strftime("%Y-%m-%d")}
 
 
-def median_time(fn, repeats: int = 5, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
+def median_times(fns: dict, repeats: int = 5, warmup: int = 2) -> dict:
+    """Median seconds per call of each function, called in turn so the machine's noise hits all alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {k: [] for k in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def median_time(fn, repeats: int = 5, warmup: int = 2) -> float:
+    return median_times({None: fn}, repeats, warmup)[None]
 
 
 def peak_rates() -> dict:

@@ -10,12 +10,10 @@ Last, a short L-BFGS run at 384 px with each algorithm: final losses and the PSN
 pictures, to show the faster one paints the same picture.
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 
-from common import CONTENT, STYLE, emit, machine, peak_rates, require_images
+from common import CONTENT, STYLE, emit, machine, median_times, peak_rates, require_images
 from nst_core import Settings, stylize
 from nst_core.features import vgg_features
 from nst_core.objective import get_objective
@@ -38,19 +36,6 @@ def vgg_flops(shape: tuple[int, int], deepest: str) -> float:
         if name == deepest:
             break
     return total
-
-
-def alternating_medians(fns: dict, repeats: int) -> dict:
-    """Median seconds per call of each function, calling them in turn so noise hits all alike."""
-    for fn in fns.values():
-        fn(), fn()  # warm-up: tracing and oneDNN's first-call setup
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -77,7 +62,7 @@ def main() -> None:
             objective = get_objective(vgg_features(s.weights, cl + sl, conv), cl, sl)
             targets = objective.targets(content, style)
             steps[conv] = lambda o=objective, t=targets: o(x, t, (1.0, 1e-5, 1.0), (0.2,) * 5, 1.0)
-        seconds = alternating_medians(steps, args.repeats)
+        seconds = median_times(steps, args.repeats)
         deepest = max(cl + sl, key=CONV_LAYERS.index)
         flops = 2 * vgg_flops(content.shape[:2], deepest)  # forward + input-gradient backward
         for conv, t in seconds.items():

@@ -12,6 +12,8 @@ activations, and the tile transform treats each channel as one image of a batch.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .tf_quiet import import_tensorflow
@@ -42,14 +44,10 @@ class _Transforms:
         self.tiles_out = tf.constant(np.kron(_AT, _AT), tf.float32)  # [16, 36]: A^T m A, flattened
 
 
-_T: list[_Transforms] = []
-
-
+@functools.cache
 def _transforms() -> _Transforms:
-    if not _T:
-        with tf.init_scope():  # first use is often while tracing: make eager constants, not graph ones
-            _T.append(_Transforms())
-    return _T[0]
+    with tf.init_scope():  # first use is often while tracing: make eager constants, not graph ones
+        return _Transforms()
 
 
 def _conv(x: tf.Tensor, u: tf.Tensor, transpose: bool = False) -> tf.Tensor:
