@@ -94,6 +94,34 @@ def test_each_scale_starts_from_the_last_one_with_the_photos_finer_detail():
     assert np.abs(enlarge(half.astype(np.float32), photo, half) - photo).max() <= 1  # the detail comes back
 
 
+def test_each_scale_also_starts_with_the_styles_finest_texture():
+    from nst_core.run import enlarge, finest_octave
+
+    flat = np.full((48, 64, 3), 120, np.uint8)
+    half = np.full((24, 32, 3), 120, np.uint8)
+    # [20, 20, 3] one-pixel checks: nothing of them survives halving
+    strokes = ((np.indices((20, 20)).sum(0) % 2)[..., None] * np.array([200, 40, 90])).astype(np.uint8)
+    band = finest_octave(strokes, (48, 64))
+    assert band.shape == (48, 64, 3) and abs(band.mean()) < 5 and band.std() > 30
+    start = enlarge(half.astype(np.float32), flat, half, [strokes])
+    assert np.abs(start - np.clip(120 + band, 0, 255)).max() < 1e-3  # the flat picture gains the texture
+    # weights (1, 0) mean the first style's texture alone
+    assert np.array_equal(enlarge(half.astype(np.float32), flat, half, [strokes, flat], (1.0, 0.0)), start)
+
+
+def test_the_styles_texture_starts_the_final_scale_closer_to_the_style(image_pair, monkeypatch):
+    from nst_core import run
+
+    s = Settings(max_size=256, iterations=16, coarse_iterations=15, preview_every=1, multiscale=True)
+
+    def first_loss_at_final_scale():  # iteration 16 is the first at 256 px; the run stops there
+        return next(f for f in stylize(*image_pair, s) if f.iteration == 16).losses["style"]
+
+    with_texture = first_loss_at_final_scale()
+    monkeypatch.setattr(run, "finest_octave", lambda image, shape: np.zeros((*shape, 3), np.float32))
+    assert with_texture < 0.8 * first_loss_at_final_scale()
+
+
 def test_recipe_round_trips_through_the_png(image_pair, tmp_path):
     s = Settings(**SMALL, init="noise", seed=11, style_weight=3e-5, preserve_colors="match")
     first = list(stylize(*image_pair, s))[-1].image
