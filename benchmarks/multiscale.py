@@ -1,6 +1,6 @@
 """Coarse-to-fine vs single scale at a large size: time to the same loss, and peak memory.
 
-    python benchmarks/multiscale.py [--size 1024] [--single 40] [--final 30]
+    python benchmarks/multiscale.py [--size 1024] [--single 45] [--final 25] [--save PREFIX]
 
 The multi-scale run does Settings' coarse_iterations at each coarser scale and --final at the last.
 
@@ -24,13 +24,17 @@ s = Settings(max_size={size}, iterations={iters}, preview_every=1, multiscale={m
 for f in stylize({content!r}, {style!r}, s):
     print(json.dumps({{"it": f.iteration, "loss": f.losses["total"], "t": f.elapsed_s,
                       "shape": list(f.image.shape[:2]), "final": f.final}}), flush=True)
+if {save!r}:
+    from PIL import Image
+    Image.fromarray(f.image).save({save!r})
 """
 
 
-def run_child(size: int, iters: int, multi: bool) -> tuple[list[dict], float]:
+def run_child(size: int, iters: int, multi: bool, save: str = "") -> tuple[list[dict], float]:
     from common import CONTENT, STYLE
 
-    code = CHILD.format(root=str(ROOT), size=size, iters=iters, multi=multi, content=str(CONTENT), style=str(STYLE))
+    code = CHILD.format(root=str(ROOT), size=size, iters=iters, multi=multi, content=str(CONTENT), style=str(STYLE),
+                        save=save)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # max over children so far
@@ -41,13 +45,15 @@ def run_child(size: int, iters: int, multi: bool) -> tuple[list[dict], float]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--size", type=int, default=1024)
-    p.add_argument("--single", type=int, default=40)
-    p.add_argument("--final", type=int, default=30, help="multi-scale: iterations at the final scale")
+    p.add_argument("--single", type=int, default=45)
+    p.add_argument("--final", type=int, default=25, help="multi-scale: iterations at the final scale")
+    p.add_argument("--save", default="", help="write the two results to PREFIX-multi.png and PREFIX-single.png")
     args = p.parse_args()
     require_images()
     # the smaller-footprint run first: ru_maxrss of children only ever grows
-    multi, multi_peak = run_child(args.size, args.final, True)
-    single, single_peak = run_child(args.size, args.single, False)
+    save = lambda kind: args.save and f"{args.save}-{kind}.png"  # noqa: E731
+    multi, multi_peak = run_child(args.size, args.final, True, save("multi"))
+    single, single_peak = run_child(args.size, args.single, False, save("single"))
     target = multi[-1]["loss"]
     full = [r for r in single if not r["final"]]
     hit = next((r for r in full if r["loss"] <= target), None)

@@ -101,8 +101,8 @@ class Settings:
         "to the photo's colour statistics first)", choices=COLOUR_MODES))
     multiscale: bool = field(default=False, metadata=_opt(
         "coarse-to-fine: optimise from 128-255 px up in x2 steps, each scale warm-started from the last "
-        "with the photo's finer detail added back; `iterations` at the final scale"))
-    coarse_iterations: int = field(default=20, metadata=_opt(
+        "with the photo's and the style's finest detail added back; `iterations` at the final scale"))
+    coarse_iterations: int = field(default=10, metadata=_opt(
         "multi-scale: iterations at each coarser scale (at most `iterations`)"))
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)"))
