@@ -466,7 +466,8 @@ def build_demo() -> gr.Blocks:
                                             label="Style scale (>1 finer strokes, <1 bigger strokes)")
                     multiscale = gr.Checkbox(d.multiscale, label=f"Coarse-to-fine (multi-scale): first "
                                                                  f"{d.coarse_iterations} iterations at each half size "
-                                                                 f"from about 128 px up; larger structures")
+                                                                 f"from about 128 px up: larger structures, sooner "
+                                                                 f"at large sizes")
                     strength = gr.Slider(0, 1, d.fast_strength, step=0.05, elem_id="strength",
                                          label="Instant: style strength (blends the model's picture with the photo)")
                     recipe_file = gr.File(label="Load a recipe (.json, or a PNG made here)",
