@@ -62,8 +62,8 @@ def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
     shape = content.shape[:2]
     detail = content.astype(np.float32) - resize(coarse_content, shape).astype(np.float32)
     if styles:
-        w = np.asarray(blend or [1.0] * len(styles), np.float32)
-        detail += sum(wi / w.sum() * finest_octave(st, shape) for wi, st in zip(w, styles))
+        w = blend_weights(blend, len(styles)).astype(np.float32)
+        detail += sum(wi * finest_octave(st, shape) for wi, st in zip(w, styles))
     return np.clip(resize(to_uint8(best), shape).astype(np.float32) + detail, 0, 255)
 
 
@@ -98,13 +98,18 @@ def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple
     return c, st
 
 
+def blend_weights(weights: Sequence[float], n: int) -> np.ndarray:
+    """``style_blend`` for ``n`` style images, normalised to sum to 1 (equal when not given)."""
+    w = np.asarray(weights or [1.0] * n, np.float64)
+    return w / w.sum()
+
+
 def blend_grams(objective, styles: Sequence[np.ndarray], weights) -> tuple:
     """The style targets, blended over several styles: sum_i w_i G_i (w normalised)."""
     parts = [objective.style_targets(st) for st in styles]
     if len(parts) == 1:
         return parts[0]
-    w = np.asarray(weights or [1.0] * len(parts), np.float64)
-    w = w / w.sum()
+    w = blend_weights(weights, len(parts))
     return tuple(sum(wi * p[k] for wi, p in zip(w, parts)) for k in range(len(parts[0])))
 
 

@@ -7,6 +7,13 @@ from nst_core import Settings, WeightsError, stylize
 from nst_core.weights import CONV_LAYERS, load_h5, load_quantized
 
 
+def with_grain(image: np.ndarray, sd: float, seed: int) -> np.ndarray:
+    """uint8 ``image`` plus a little seeded grain, as any photo has. On flat made-up pictures (CI
+    without ../shared) max-pool windows hold exact ties, and rounding differences (1e-6) between any
+    two correct convolutions pick different winners, which moves gradient between neighbours."""
+    return np.clip(image + np.random.default_rng(seed).normal(0, sd, image.shape), 0, 255).astype(np.uint8)
+
+
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
 def test_each_optimizer_lowers_the_loss_on_a_real_pair(image_pair, optimizer):
     s = Settings(max_size=96, iterations=12, preview_every=1, optimizer=optimizer)
@@ -76,11 +83,7 @@ def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair
     from nst_core.run import prepare_images
 
     content, _ = prepare_images(*image_pair, Settings(max_size=75))  # odd sizes: partial Winograd tiles
-    # A little seeded grain, as any photo has: on flat made-up pictures, max-pool windows hold exact
-    # ties, and rounding differences (1e-6) between any two correct convolutions pick different
-    # winners, which moves gradient between neighbouring pixels.
-    grain = np.random.default_rng(0).normal(0, 2, content.shape)
-    x = tf.constant(np.clip(content + grain, 0, 255), tf.float32)
+    x = tf.constant(with_grain(content, 2, seed=0), tf.float32)
     layers = ("block1_conv2", "block3_conv1", "block4_conv2", "block5_conv2")
     keras_model = keras_vgg19("embedded")
     reference = tf.keras.Model(keras_model.input, [keras_model.get_layer(n).output for n in layers])
@@ -108,13 +111,13 @@ def test_conv_setting_picks_the_algorithm_and_both_paint_alike(image_pair, monke
 
     asked = []
     real = features.vgg_features
-    monkeypatch.setattr(features, "vgg_features", lambda source, layers, conv: asked.append(conv) or real(source, layers, conv))
+    monkeypatch.setattr(features, "vgg_features",
+                        lambda source, layers, conv: asked.append(conv) or real(source, layers, conv))
     from nst_core.run import prepare_images
 
     s = Settings(max_size=64, iterations=6)
     content, style = prepare_images(*image_pair, s)
-    # grain, as in any photo: flat made-up pictures give max-pool ties, which rounding breaks either way
-    content = np.clip(content + np.random.default_rng(1).normal(0, 3, content.shape), 0, 255).astype(np.uint8)
+    content = with_grain(content, 3, seed=1)
     last = {conv: list(stylize(content, style, s.replace(conv=conv)))[-1] for conv in ("direct", "winograd")}
     assert asked == ["direct", "winograd"]
     assert last["winograd"].losses["total"] == pytest.approx(last["direct"].losses["total"], rel=0.02)
