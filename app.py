@@ -78,7 +78,7 @@ def weight_info(value: float) -> str:
 # ---- widgets <-> Settings ----------------------------------------------------------------------
 def settings_from_ui(base: Settings, cw: float, sw: float, tv: float, iterations: float, size: float,
                      optimizer: str, layers: str, blend: float = 0.5, colours: str = "off", init: str = "content",
-                     style_scale: float = 1.0, multiscale: bool = False, seed: float = 0, two_styles: bool = False,
+                     style_scale: float = 1.0, multiscale: bool = DEFAULTS.multiscale, seed: float = 0, two_styles: bool = False,
                      strength: float | None = None) -> Settings:
     """``base`` (a preset or a loaded recipe) with the widgets' values on top, validated by Settings."""
     return base.replace(content_weight=slider_weight(cw, base.content_weight),
@@ -141,7 +141,7 @@ def run_settings(preset: str, recipe, *knobs) -> Settings:
 
 
 def prepare_run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
-                colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
+                colours="off", init="content", init_image=None, style_scale=1.0, multiscale=DEFAULTS.multiscale, seed=0,
                 recipe=None, flags=None, uploads=None) -> None:
     """When an image is dropped: the painting's style targets for the coming run, computed now, so a
     click on Run goes straight to the first iteration; and a bad file is named now, not after it."""
@@ -333,7 +333,7 @@ def write_result(folder: str, files: dict[str, bytes]) -> dict[str, str]:
 
 
 def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers, style2=None, blend=0.5,
-        colours="off", init="content", init_image=None, style_scale=1.0, multiscale=False, seed=0,
+        colours="off", init="content", init_image=None, style_scale=1.0, multiscale=DEFAULTS.multiscale, seed=0,
         recipe=None, flags=None, uploads=None, strength=None, request: gr.Request = None):
     """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
     _need_images(content, style)

@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         kwargs = {"dest": f.name, "type": _parser_for(f, hints[f.name]), "default": argparse.SUPPRESS,
                   "help": f"{f.metadata['help']} (default: {shown if shown != '' else 'none'})"}
-        if hints[f.name] is bool:
-            kwargs = {"dest": f.name, "action": "store_true", "default": argparse.SUPPRESS,
-                      "help": f.metadata["help"]}
+        if hints[f.name] is bool:  # --multiscale / --no-multiscale, whichever way the default is
+            kwargs = {"dest": f.name, "action": argparse.BooleanOptionalAction, "default": argparse.SUPPRESS,
+                      "help": f"{f.metadata['help']} (default: {'on' if default else 'off'})"}
         if f.metadata.get("choices"):
             kwargs["choices"] = f.metadata["choices"]
         p.add_argument(flag, **kwargs)

@@ -4,6 +4,12 @@ Block 1 (3 and 64 channels at full resolution) runs oneDNN's direct convolution 
 blocks 2-5 run Winograd F(4x4, 3x3) in channel-major [C, H, W] (see ``winograd``), which is
 1.5-2x faster per iteration here with the same losses to float32 rounding. ``conv="direct"``
 keeps oneDNN everywhere (for comparison). Keras is only needed by :func:`keras_vgg19`.
+
+Block 1's convolutions pad the border by reflection (``padding="reflect"``, the default) rather than
+with zeros: in VGG's mean-subtracted input a zero is a flat grey frame, which the style loss reads as
+an edge and paints over as a bright band along the picture's border. Reflection continues the
+picture. ``padding="zero"`` is Keras' VGG19 exactly (the keras.io objective and the literal Gatys
+preset use it, for comparisons).
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import threading
 
 from . import winograd
 from .tf_quiet import import_tensorflow
-from .settings import CONV_ALGORITHMS
+from .settings import CONV_ALGORITHMS, PADDINGS
 from .weights import CONV_LAYERS, load_weights
 
 tf = import_tensorflow()
@@ -62,8 +68,8 @@ class VGGFeatures:
     The forward pass stops at the deepest requested layer, so no work is done past it.
     """
 
-    def __init__(self, stack: _Stack, layers: tuple[str, ...]):
-        self.layers = tuple(dict.fromkeys(layers))
+    def __init__(self, stack: _Stack, layers: tuple[str, ...], padding: str = "reflect"):
+        self.layers, self.reflect = tuple(dict.fromkeys(layers)), padding == "reflect"
         deepest = max(CONV_LAYERS.index(n) for n in self.layers)
         self._convs = [(n, *stack.layer(n)) for n in CONV_LAYERS[:deepest + 1]]
 
@@ -76,21 +82,31 @@ class VGGFeatures:
                     tf.nn.max_pool2d(x[..., None], 2, 2, "VALID")[..., 0]
             if kind != layout:
                 x, layout = tf.transpose(x, (2, 0, 1)), kind
-            x = tf.nn.relu((tf.nn.conv2d(x[None], conv, 1, "SAME")[0] if kind == "hwc" else conv(x)) + bias)
+            if kind == "chw":
+                x = conv(x)
+            elif self.reflect and block == 1:
+                x = tf.nn.conv2d(tf.pad(x, ((1, 1), (1, 1), (0, 0)), "REFLECT")[None], conv, 1, "VALID")[0]
+            else:
+                x = tf.nn.conv2d(x[None], conv, 1, "SAME")[0]
+            x = tf.nn.relu(x + bias)
             if name in self.layers:
                 out[name] = (x if layout == "hwc" else tf.transpose(x, (1, 2, 0)))[None]
         return out
 
 
-def vgg_features(source: str, layers: tuple[str, ...], conv: str = "winograd") -> VGGFeatures:
-    """The extractor for ``layers`` (any order, duplicates allowed). Cached per (source, layers, conv)."""
+def vgg_features(source: str, layers: tuple[str, ...], conv: str = "winograd",
+                 padding: str = "reflect") -> VGGFeatures:
+    """The extractor for ``layers`` (any order, duplicates allowed). Cached per (source, layers, conv,
+    padding); the weights are shared between paddings."""
     if conv not in CONV_ALGORITHMS:
         raise ValueError(f"conv must be one of {', '.join(CONV_ALGORITHMS)}, got {conv!r}")
-    key = (source, tuple(sorted(set(layers))), conv)
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {', '.join(PADDINGS)}, got {padding!r}")
+    key = (source, tuple(sorted(set(layers))), conv, padding)
     with _lock:
         if key not in _models:
             stack = _models.setdefault((source, conv), _Stack(source, conv))
-            _models[key] = VGGFeatures(stack, layers)
+            _models[key] = VGGFeatures(stack, layers, padding)
         return _models[key]
 
 

@@ -1,8 +1,14 @@
 """Loss functions: content, Gram style, total variation. Small pure functions; sizes come from the tensors.
 
-Two scalings, chosen by ``Settings.normalization``:
+Three scalings, chosen by ``Settings.normalization``:
 
-* ``mean`` (default) makes every term independent of the image's size, so one set of weights gives
+* ``balanced`` (default) divides each term by its target's energy: content = ||F - P||^2 / ||P||^2
+  and style per layer = ||G - A||^2 / ||A||^2 (per-pixel Grams). With VGG19's raw activations the
+  plain terms differ by four orders of magnitude between layers (block4_conv1 was 99 % of the style
+  loss at Tuebingen x The Scream), so the colours and fine strokes of blocks 1-2 had no weight; here
+  each layer is a relative error, 1 where the result's Gram is 0, so no layer dominates by
+  construction and the per-layer weights mean what they say.
+* ``mean`` (the literal Gatys form) makes every term independent of the image's size, so one set of weights gives
   the same balance at 256 px and at 1024 px:
   content = mean over H*W*C of (F - P)^2;
   style per layer = mean over C*C of (G - A)^2 / 4 with G = F^T F / (H*W), which is exactly Gatys
@@ -32,6 +38,16 @@ def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
 def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
     """[C, C] Grams (per-pixel normalised) -> Gatys' E_l: mean squared difference / 4."""
     return tf.reduce_mean(tf.square(gram_x - gram_target)) / 4.0
+
+
+def balanced_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] feature maps -> ||F - P||^2 / ||P||^2 (0 at the photo, 1 where F is 0)."""
+    return tf.reduce_sum(tf.square(features - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+
+
+def balanced_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
+    """[C, C] Grams -> ||G - A||^2 / ||A||^2: the layer's relative Gram error squared."""
+    return tf.reduce_sum(tf.square(gram_x - gram_target)) / (tf.reduce_sum(tf.square(gram_target)) + 1e-8)
 
 
 def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0) -> tf.Tensor:

@@ -36,7 +36,7 @@ class Objective:
     """Total loss = cw * mean(content terms) + sw * sum_l w_l style_l + tvw * tv."""
 
     def __init__(self, extractor, content_layers: tuple[str, ...], style_layers: tuple[str, ...],
-                 normalization: str = "mean", xla: bool = False):
+                 normalization: str = "balanced", xla: bool = False):
         self.extractor, self.normalization = extractor, normalization
         self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
         self.kio = normalization == "keras-io"
@@ -67,22 +67,33 @@ class Objective:
         s = self._features(style)
         return tuple(self._gram(s[n][0]) for n in self.style_layers)
 
-    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power):
+    def _style_each(self, pixels, feats, style_t) -> list:
+        """One unweighted style term per style layer."""
         if self.kio:
             npix = tf.cast(tf.shape(pixels)[0] * tf.shape(pixels)[1], tf.float32)
-            content = tf.add_n([losses.kio_content_loss(feats[n][0], t)
-                                for n, t in zip(self.content_layers, content_t)])
-            style_each = [losses.kio_style_loss(losses.kio_gram(feats[n][0]), t, npix)
-                          for n, t in zip(self.style_layers, style_t)]
+            return [losses.kio_style_loss(losses.kio_gram(feats[n][0]), t, npix)
+                    for n, t in zip(self.style_layers, style_t)]
+        fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
+        return [fn(losses.gram(feats[n][0]), t) for n, t in zip(self.style_layers, style_t)]
+
+    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power):
+        pairs = [(feats[n][0], t) for n, t in zip(self.content_layers, content_t)]
+        if self.kio:
+            content = tf.add_n([losses.kio_content_loss(f, t) for f, t in pairs])
             tv = losses.kio_tv_loss(preprocess(pixels)[0], tv_power)
         else:
-            content = tf.add_n([losses.content_loss(feats[n][0], t)
-                                for n, t in zip(self.content_layers, content_t)]) / len(self.content_layers)
-            style_each = [losses.style_loss(losses.gram(feats[n][0]), t)
-                          for n, t in zip(self.style_layers, style_t)]
+            fn = losses.balanced_content_loss if self.normalization == "balanced" else losses.content_loss
+            content = tf.add_n([fn(f, t) for f, t in pairs]) / len(pairs)
             tv = losses.tv_loss(pixels / 255.0, tv_power)
-        style = tf.reduce_sum(tf.stack(style_each) * layer_w)
+        style = tf.reduce_sum(tf.stack(self._style_each(pixels, feats, style_t)) * layer_w)
         return content, style, tv
+
+    def style_layer_terms(self, pixels: np.ndarray, targets: Targets) -> dict[str, float]:
+        """float32 [H, W, 3] in 0..255 -> {style layer: its unweighted term}: how the style loss splits
+        over the layers (a diagnostic; eager, not the compiled step)."""
+        x = tf.constant(pixels, tf.float32)
+        each = self._style_each(x, self._features(x), targets.style)
+        return {n: float(v) for n, v in zip(self.style_layers, each)}
 
     def _loss_and_grad(self, pixels, content_t, style_t, weights, layer_w, tv_power, content_from_pixels=False):
         with tf.GradientTape() as tape:
@@ -148,7 +159,7 @@ class Objective:
         return (*self._out(total, parts, grad), Targets(tuple(content_t), targets.style))
 
 
-def get_objective(extractor, content_layers, style_layers, normalization: str = "mean",
+def get_objective(extractor, content_layers, style_layers, normalization: str = "balanced",
                   xla: bool = False) -> Objective:
     """One Objective per (extractor, layers, normalisation) per process, so tracing happens once."""
     key = (extractor, tuple(content_layers), tuple(style_layers), normalization, xla)

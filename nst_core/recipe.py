@@ -38,6 +38,17 @@ def recipe_json(settings: Settings, **extra) -> str:
     return json.dumps(make_recipe(settings, **extra), indent=1)
 
 
+def _upgrade(settings: dict) -> dict:
+    """A recipe written before `padding` existed (2026-12) ran zero padding, and its layer preset
+    "gatys" then meant content at block5_conv2: pin both so it still gives its own picture."""
+    if "padding" in settings:
+        return settings
+    old = {"normalization": "mean", **settings, "padding": "zero"}
+    if old.get("layers", "gatys") == "gatys" and not old.get("content_layers"):
+        old["content_layers"] = ["block5_conv2"]
+    return old
+
+
 def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Settings:
     """Settings from a recipe dict, a .json file or a PNG that carries one."""
     if isinstance(source, dict):
@@ -60,7 +71,7 @@ def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Sett
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("settings"), dict):
         raise SettingsError(f"not a run recipe (expected format {FORMAT!r})")
     known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data["settings"].items() if k in known}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in _upgrade(data["settings"]).items() if k in known}
     try:
         return dataclasses.replace(base or Settings(), **values)
     except (TypeError, SettingsError) as exc:

@@ -169,7 +169,7 @@ def _objective(s: Settings, extractor=None):
     if extractor is None:
         from .features import vgg_features
 
-        extractor = vgg_features(s.weights, content_layers + style_layers, s.conv)
+        extractor = vgg_features(s.weights, content_layers + style_layers, s.conv, s.padding)
     return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
 
 

@@ -74,3 +74,14 @@ def test_preset_with_an_explicit_override(small_pair, tmp_path):
     assert saved["iterations"] == 2 and saved["preview_every"] == 5  # 5 from the preset, 2 from the option
     r = cli(*small_pair, "--preset", "nope")
     assert r.returncode == 2 and "no preset named 'nope'" in r.stderr
+
+
+def test_every_on_off_option_has_a_no_form():
+    """`--no-multiscale` turns off what is on by default; `--xla`/`--no-xla` both parse."""
+    from nst_core.cli import build_parser
+
+    p = build_parser()
+    assert vars(p.parse_args(["c.jpg", "s.jpg", "--no-multiscale"]))["multiscale"] is False
+    assert vars(p.parse_args(["c.jpg", "s.jpg", "--multiscale", "--no-xla"]))["xla"] is False
+    assert "multiscale" not in vars(p.parse_args(["c.jpg", "s.jpg"]))  # the default then comes from Settings
+    assert "--no-multiscale" in p.format_help()

@@ -69,7 +69,8 @@ def test_keras_io_normalisation_is_that_examples_objective(image_pair):
     bgr = (x[..., ::-1] - np.array(kio.CAFFE_MEAN_BGR, np.float32))[None]
     theirs = float(compute_loss(bgr, kio.preprocess(content), kio.preprocess(style)))
     cl, sl = s.layer_names
-    objective = get_objective(vgg_features("embedded", cl + sl), cl, sl, "keras-io")
+    assert s.padding == "zero"  # Keras' VGG19 pads with zeros: the preset keeps it so
+    objective = get_objective(vgg_features("embedded", cl + sl, padding=s.padding), cl, sl, "keras-io")
     ours, _, _ = objective(x, objective.targets(content, style), (s.content_weight, s.style_weight, s.tv_weight),
                            (1 / len(sl),) * len(sl), s.tv_power)
     assert ours == pytest.approx(theirs, rel=1e-5)
@@ -87,7 +88,7 @@ def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair
     layers = ("block1_conv2", "block3_conv1", "block4_conv2", "block5_conv2")
     keras_model = keras_vgg19("embedded")
     reference = tf.keras.Model(keras_model.input, [keras_model.get_layer(n).output for n in layers])
-    ours = vgg_features("embedded", layers, conv)
+    ours = vgg_features("embedded", layers, conv, padding="zero")
 
     def features_and_grad(fn):
         with tf.GradientTape() as tape:
@@ -112,7 +113,7 @@ def test_conv_setting_picks_the_algorithm_and_both_paint_alike(image_pair, monke
     asked = []
     real = features.vgg_features
     monkeypatch.setattr(features, "vgg_features",
-                        lambda source, layers, conv: asked.append(conv) or real(source, layers, conv))
+                        lambda source, layers, conv, padding: asked.append(conv) or real(source, layers, conv, padding))
     from nst_core.run import prepare_images
 
     s = Settings(max_size=64, iterations=6)

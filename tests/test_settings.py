@@ -15,7 +15,7 @@ from nst_core import Settings, SettingsError
     ({"max_size": 10**6}, "raise it with NST_MAX_SIZE"),
     ({"max_size": 8}, "max_size must be a whole number from 32"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of lbfgs, adam, sgd"),
-    ({"layers": "picasso"}, "layers must be one of gatys, johnson"),
+    ({"layers": "picasso"}, "layers must be one of gatys, keras-io, johnson"),
     ({"conv": "fft"}, "conv must be one of winograd, direct"),
     ({"style_layers": ("block9_conv1",)}, "unknown VGG19 layer 'block9_conv1'"),
     ({"style_layer_weights": (1.0, 2.0)}, "style_layer_weights needs 5 finite numbers"),
@@ -35,8 +35,9 @@ def test_limits_come_from_the_environment(monkeypatch):
 
 
 def test_layer_presets_and_custom_layers():
-    assert Settings().layer_names == (("block5_conv2",), ("block1_conv1", "block2_conv1", "block3_conv1",
-                                                        "block4_conv1", "block5_conv1"))
+    gatys_style = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+    assert Settings().layer_names == (("block4_conv2",), gatys_style)  # Gatys et al.'s conv4_2
+    assert Settings(layers="keras-io").layer_names == (("block5_conv2",), gatys_style)
     j = Settings(layers="johnson")
     assert j.layer_names[0] == ("block2_conv2",) and j.layer_names[1][-1] == "block5_conv3"
     custom = Settings(style_layers=("block1_conv1", "block3_conv1"), style_layer_weights=(3.0, 1.0))
@@ -49,3 +50,15 @@ def test_replace_validates_and_rejects_unknown_names():
     with pytest.raises(SettingsError):
         Settings().replace(iterations=-5)
     assert Settings().replace(iterations=7).iterations == 7
+
+
+def test_a_recipe_from_before_padding_existed_still_gives_its_own_picture():
+    """Such a recipe ran zero padding and, under the layer preset "gatys", content at block5_conv2."""
+    from nst_core.recipe import make_recipe, read_recipe
+
+    old = make_recipe(Settings())
+    old["settings"] = {k: v for k, v in old["settings"].items() if k != "padding"}
+    old["settings"].update(normalization="mean", layers="gatys", content_layers=[])
+    s = read_recipe(old)
+    assert (s.padding, s.normalization, s.layer_names[0]) == ("zero", "mean", ("block5_conv2",))
+    assert read_recipe(make_recipe(Settings())) == Settings()  # today's recipes are read as written

