@@ -28,10 +28,13 @@ def emit(**record) -> None:
 def machine() -> dict:
     from nst_core.features import tf
 
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return {"cpu_count": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "avx512f": " avx512f " in flags,
-            "avx512_bf16": "avx512_bf16" in flags, "date": time.strftime("%Y-%m-%d")}
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    return {"cpu": model, "cpu_count": os.cpu_count(), "machine": platform.machine(),
+            "python": platform.python_version(), "tensorflow": tf.__version__,
+            **{f: f in flags for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")},
+            "date": time.strftime("%Y-%m-%d")}
 
 
 def median_times(fns: dict, repeats: int = 5, warmup: int = 2) -> dict:

@@ -119,15 +119,21 @@ class Adam:
 class SGD:
     """Plain gradient descent with Keras' ExponentialDecay schedule: lr * decay^(t / steps)."""
 
-    def __init__(self, x0: np.ndarray, lr: float = 100.0, decay: float = 0.96, decay_steps: int = 100):
+    def __init__(self, x0: np.ndarray, lr: float = 100.0, decay: float = 0.96, decay_steps: int = 100,
+                 per_first_gradient: bool = False):
         self.x = x0.astype(np.float32).copy()
         self.lr, self.decay, self.decay_steps, self.t = lr, decay, decay_steps, 0
+        # With ``per_first_gradient`` the gradient is divided by the first one's RMS, so ``lr`` is the
+        # first step's size in pixel levels (RMS), whatever the loss's scale.
+        self.unit = None if per_first_gradient else 1.0
 
     def ask(self) -> np.ndarray:
         return self.x
 
     def tell(self, loss: float, grad: np.ndarray) -> None:
-        rate = self.lr * self.decay ** (self.t / self.decay_steps)
+        if self.unit is None:
+            self.unit = 1.0 / (float(np.sqrt(np.mean(np.square(grad)))) or 1.0)
+        rate = self.lr * self.decay ** (self.t / self.decay_steps) * self.unit
         self.t += 1
         self.x = np.clip(self.x - rate * grad, LOW, HIGH)
 
@@ -145,9 +151,12 @@ def _adam(x0, s: Settings):
 
 def _sgd(x0, s: Settings):
     # keras.io's rate 100 suits its summed loss; the mean-scaled loss has larger per-pixel
-    # gradients for the same weights, and 1.0 is stable there from 96 px to 1024 px.
-    default = 100.0 if s.normalization == "keras-io" else 1.0
-    return SGD(x0, s.learning_rate or default, s.lr_decay, s.lr_decay_steps)
+    # gradients for the same weights, and 1.0 is stable there from 96 px to 1024 px. The balanced
+    # loss's gradients are far smaller and depend on the pair, so there the rate is in pixel levels
+    # of the first step (2, as L-BFGS's first step).
+    if s.normalization == "balanced":
+        return SGD(x0, s.learning_rate or 2.0, s.lr_decay, s.lr_decay_steps, per_first_gradient=True)
+    return SGD(x0, s.learning_rate or (100.0 if s.normalization == "keras-io" else 1.0), s.lr_decay, s.lr_decay_steps)
 
 
 #: The registry: Settings.optimizer -> factory(x0, settings).

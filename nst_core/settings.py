@@ -63,14 +63,15 @@ class Settings:
         "weight of the style loss (Gram matrices; under 'balanced' each layer's relative error)"))
     tv_weight: float = field(default=10.0, metadata=_opt(
         "weight of the total-variation (smoothness) loss"))
-    iterations: int = field(default=40, metadata=_opt(
+    iterations: int = field(default=30, metadata=_opt(
         "forward+backward passes of VGG19 (L-BFGS line-search steps count too)"))
     max_size: int = field(default=512, metadata=_opt(
         "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size"))
     optimizer: str = field(default="lbfgs", metadata=_opt("optimiser", choices=OPTIMIZERS))
     learning_rate: float = field(default=0.0, metadata=_opt(
         "step size for adam/sgd in pixel units 0..255; 0 picks the optimiser's default "
-        "(adam 5; sgd 1, or 100 under keras-io normalisation; sgd decays x0.96 every 100 steps)", flag="--lr"))
+        "(adam 5; sgd 2 levels for the first step under balanced normalisation, 1 under mean, 100 under "
+        "keras-io; sgd decays x0.96 every 100 steps)", flag="--lr"))
     lr_decay: float = field(default=0.96, metadata=_opt("sgd: learning-rate decay factor"))
     lr_decay_steps: int = field(default=100, metadata=_opt("sgd: steps per decay factor"))
     lbfgs_history: int = field(default=10, metadata=_opt("lbfgs: number of remembered updates"))

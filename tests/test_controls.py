@@ -21,8 +21,8 @@ def final(content, style, **kw):
 
 
 def test_luminance_mode_keeps_the_contents_colours(image_pair):
-    out = final(*image_pair, preserve_colors="luminance", style_weight=1e-4)
-    plain = final(*image_pair, style_weight=1e-4)
+    out = final(*image_pair, preserve_colors="luminance", style_weight=100.0)
+    plain = final(*image_pair, style_weight=100.0)
     content = np.asarray(Image.open(image_pair[0]).convert("RGB").resize(out.image.shape[1::-1], Image.LANCZOS))
     chroma = lambda im: to_ycc(im)[..., 1:]  # noqa: E731
     assert np.abs(chroma(out.image) - chroma(content)).mean() < 2.0  # rounding only
@@ -59,8 +59,8 @@ def test_style_scale_sets_the_style_images_size(image_pair):
     for scale in (0.5, 2.0):
         c, (st,) = size_images(content, [style], 128, Settings(style_scale=scale))
         assert max(st.shape[:2]) == round(scale * max(c.shape[:2]))
-    big = final(*image_pair, style_scale=2.0, style_weight=1e-4, max_size=128)
-    small = final(*image_pair, style_scale=0.5, style_weight=1e-4, max_size=128)
+    big = final(*image_pair, style_scale=2.0, style_weight=100.0, max_size=128)
+    small = final(*image_pair, style_scale=0.5, style_weight=100.0, max_size=128)
     assert np.abs(big.image.astype(float) - small.image).mean() > 3  # a visibly different picture
 
 
@@ -123,7 +123,7 @@ def test_the_styles_texture_starts_the_final_scale_closer_to_the_style(image_pai
 
 
 def test_recipe_round_trips_through_the_png(image_pair, tmp_path):
-    s = Settings(**SMALL, init="noise", seed=11, style_weight=3e-5, preserve_colors="match")
+    s = Settings(**SMALL, init="noise", seed=11, style_weight=30.0, preserve_colors="match")
     first = list(stylize(*image_pair, s))[-1].image
     path = tmp_path / "r.png"
     path.write_bytes(png_bytes(first, {KEY: recipe_json(s)}))
