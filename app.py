@@ -17,7 +17,7 @@ import threading
 import gradio as gr
 import pandas as pd
 
-from nst_core import Limits, NSTError, Settings, fast_stylize, load_image, png_bytes, prepare, stylize, warm_up
+from nst_core import Limits, NSTError, Settings, conv_choice, fast_stylize, load_image, png_bytes, prepare, stylize, warm_up
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.presets import load_presets
@@ -376,7 +376,7 @@ def run(content, style, preset, cw, sw, tv, iterations, size, optimizer, layers,
         "stylized.png": png_bytes(last.image, {RECIPE_KEY: recipe_text}), "before.png": png_bytes(before),
         "recipe.json": recipe_text.encode(), "progress.gif": gif_bytes(shown + [last.image])})
     yield (paths["stylized.png"], status_text(last, stopped), pd.DataFrame(rows), paths["stylized.png"],
-           (paths["before.png"], paths["stylized.png"]), settings.to_dict(),
+           (paths["before.png"], paths["stylized.png"]), {**settings.to_dict(), **conv_choice(settings)},
            [paths["recipe.json"], paths["progress.gif"]])
     # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview on screen.
     RESULTS.keep_newest(session)

@@ -15,7 +15,8 @@ import numpy as np
 from common import CONTENT, STYLE, emit, machine, median_time, require_images
 
 
-def plain_step_seconds(shape=(384, 512)) -> float:
+def plain_step_seconds(shape=(384, 512), build_only: bool = False):
+    """Median seconds of the plain step at ``shape``, or (``build_only``) the step itself to time."""
     from nst_core.features import keras_vgg19, tf
     from nst_core.losses import content_loss, gram, style_loss
 
@@ -33,7 +34,8 @@ def plain_step_seconds(shape=(384, 512)) -> float:
             loss = content_loss(f[5][0], content) + tf.add_n([style_loss(gram(a[0]), g) for a, g in zip(f, grams)])
         return tape.gradient(loss, x)
 
-    return median_time(lambda: step().numpy(), repeats=5, warmup=2)
+    run = lambda: step().numpy()  # noqa: E731
+    return run if build_only else median_time(run, repeats=5, warmup=2)
 
 
 def main() -> None:

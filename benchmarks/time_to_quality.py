@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import CONTENT, STYLE, emit, machine, require_images
 import kerasio_baseline as kio
-from nst_core import stylize
+from nst_core import conv_choice, stylize
 from nst_core.presets import load_presets
 from nst_core.run import prepare_images
 
@@ -74,7 +74,7 @@ def main() -> None:
     if delivered is None:
         delivered = frame.image
     delivered_loss = float(compute_loss(kio.preprocess(delivered), kio.preprocess(content), kio.preprocess(style)))
-    emit(kind="time_to_quality", xla=args.xla, lbfgs_history=settings.lbfgs_history, warm=True,
+    emit(kind="time_to_quality", conv=conv_choice(settings).get("conv_chosen", settings.conv), xla=args.xla, lbfgs_history=settings.lbfgs_history, warm=True,
          shape=list(content.shape[:2]), baseline_iterations=args.iterations,
          target_loss=round(target, 1), baseline_s_per_iter=round(base_step, 3),
          baseline_time_s=round(base_time, 1), baseline_delivered_png_loss=round(curve["delivered_png_loss"], 1),

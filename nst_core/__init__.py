@@ -16,6 +16,7 @@ from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
 __all__ = ["Settings", "Limits", "Frame", "stylize", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
+           "conv_choice",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
@@ -42,6 +43,20 @@ def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | No
     from .fast import fast_stylize as _fast
 
     return _fast(content, style, settings, strength=strength)
+
+
+def conv_choice(settings: Settings | None = None) -> dict:
+    """What ``conv="auto"`` picked in this process and its timings, as plain values: for the app's
+    "Settings used" and the CLI's report. {} before the first run, or when ``settings`` names its
+    convolutions itself. Measures nothing, imports no TensorFlow."""
+    import sys
+
+    autotune = sys.modules.get(f"{__name__}.autotune")
+    if settings is not None and settings.conv != "auto":
+        return {}
+    choice = autotune.chosen() if autotune else None
+    return {} if choice is None else {"conv_chosen": choice.conv, "conv_seconds_per_step": choice.seconds_per_step,
+                                      **({"conv_rejected": choice.rejected} if choice.rejected else {})}
 
 
 def warm_up(settings: Settings | None = None, fast: bool = False) -> None:

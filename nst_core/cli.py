@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if fast:
         return _fast(c, s[0], settings, out, as_json)
 
-    from . import stylize
+    from . import conv_choice, stylize
     from .recipe import KEY, recipe_json
 
     last, shown = None, []
@@ -162,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         Path(animation).write_bytes(gif_bytes(shown))
     if last.message:
         print(f"\nwarning: {last.message}", file=sys.stderr)
+    conv = conv_choice(settings)
     if as_json:
-        print(json.dumps({**last.to_json(), "output": str(out)}), flush=True)
+        print(json.dumps({**last.to_json(), "output": str(out), **conv}), flush=True)
     else:
-        print(f"\nwrote {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s",
+        used = f" ({conv['conv_chosen']} convolutions)" if conv else ""
+        print(f"\nwrote {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
               file=sys.stderr)
     return 0

@@ -3,7 +3,9 @@
 Block 1 (3 and 64 channels at full resolution) runs oneDNN's direct convolution in [H, W, C];
 blocks 2-5 run Winograd F(4x4, 3x3) in channel-major [C, H, W] (see ``winograd``), which is
 1.5-2x faster per iteration here with the same losses to float32 rounding. ``conv="direct"``
-keeps oneDNN everywhere (for comparison). Keras is only needed by :func:`keras_vgg19`.
+keeps oneDNN everywhere. A ``-bf16`` path runs the convolutions (Winograd: its large matmuls) in
+bfloat16 and everything else (bias, ReLU, pooling, Grams, losses) in float32; it pays only on CPUs
+with native bf16 (``autotune`` picks). Keras is only needed by :func:`keras_vgg19`.
 
 Block 1's convolutions pad the border by reflection (``padding="reflect"``, the default) rather than
 with zeros: in VGG's mean-subtracted input a zero is a flat grey frame, which the style loss reads as
@@ -55,10 +57,12 @@ class _Stack:
                 if self._weights is None:
                     self._weights = load_weights(self.source)  # raises WeightsError with the fix in it
                 kernel, bias = self._weights[name]
-                if self.conv == "direct" or _block(name) == 1:
-                    self._layers[name] = ("hwc", tf.constant(kernel), tf.constant(bias))
+                algorithm, _, precision = self.conv.partition("-")
+                dtype = tf.bfloat16 if precision == "bf16" else tf.float32
+                if algorithm == "direct" or _block(name) == 1:
+                    self._layers[name] = ("hwc", tf.cast(kernel, dtype), tf.constant(bias))
                 else:
-                    self._layers[name] = ("chw", winograd.conv3x3(kernel), tf.constant(bias[:, None, None]))
+                    self._layers[name] = ("chw", winograd.conv3x3(kernel, dtype), tf.constant(bias[:, None, None]))
             return self._layers[name]
 
 
@@ -84,10 +88,10 @@ class VGGFeatures:
                 x, layout = tf.transpose(x, (2, 0, 1)), kind
             if kind == "chw":
                 x = conv(x)
-            elif self.reflect and block == 1:
-                x = tf.nn.conv2d(tf.pad(x, ((1, 1), (1, 1), (0, 0)), "REFLECT")[None], conv, 1, "VALID")[0]
             else:
-                x = tf.nn.conv2d(x[None], conv, 1, "SAME")[0]
+                pad = self.reflect and block == 1
+                xin = tf.cast(tf.pad(x, ((1, 1), (1, 1), (0, 0)), "REFLECT") if pad else x, conv.dtype)
+                x = tf.cast(tf.nn.conv2d(xin[None], conv, 1, "VALID" if pad else "SAME")[0], tf.float32)
             x = tf.nn.relu(x + bias)
             if name in self.layers:
                 out[name] = (x if layout == "hwc" else tf.transpose(x, (1, 2, 0)))[None]

@@ -167,9 +167,11 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: i
 def _objective(s: Settings, extractor=None):
     content_layers, style_layers = s.layer_names
     if extractor is None:
+        from .autotune import resolve
         from .features import vgg_features
 
-        extractor = vgg_features(s.weights, content_layers + style_layers, s.conv, s.padding)
+        conv = resolve(s.conv, s.weights, s.padding)  # "auto": timed once per machine, then cached
+        extractor = vgg_features(s.weights, content_layers + style_layers, conv, s.padding)
     return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
 
 

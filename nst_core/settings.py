@@ -27,7 +27,8 @@ INITS = ("content", "noise", "style", "fast", "image")
 COLOUR_MODES = ("off", "luminance", "match")
 HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 NORMALIZATIONS = ("balanced", "mean", "keras-io")
-CONV_ALGORITHMS = ("winograd", "direct")
+CONV_ALGORITHMS = ("winograd", "direct", "winograd-bf16", "direct-bf16")  # explicit paths
+CONV_CHOICES = ("auto",) + CONV_ALGORITHMS
 PADDINGS = ("reflect", "zero")
 
 
@@ -95,9 +96,11 @@ class Settings:
     xla: bool = field(default=False, metadata=_opt(
         "compile the step with XLA; it compiles again for each new image size, and with the default "
         "Winograd convolutions it was slower here (see the README's benchmarks)"))
-    conv: str = field(default="winograd", metadata=_opt(
-        "3x3 convolutions in VGG19's blocks 2-5: 'winograd' (F(4x4,3x3): 1.5-2x faster per iteration "
-        "on a CPU, same losses to float32 rounding) or 'direct' (oneDNN's own)", choices=CONV_ALGORITHMS))
+    conv: str = field(default="auto", metadata=_opt(
+        "VGG19's 3x3 convolutions: 'auto' (time the candidates once per machine and use the fastest "
+        "that paints the float32 picture), 'winograd' (F(4x4,3x3) in blocks 2-5: 1.9-2.1x faster than "
+        "oneDNN's on CPUs without AVX-512), 'direct' (oneDNN's), or either in bfloat16 ('-bf16': "
+        "faster only on CPUs with native bf16, emulated and ~10x slower elsewhere)", choices=CONV_CHOICES))
     init: str = field(default="content", metadata=_opt(
         "starting image: the content, seeded noise, the (first) style, the fast path's result, or an "
         "image of your own (--init-image)", choices=INITS))
@@ -139,7 +142,7 @@ class Settings:
         self._check_int("seed", 0, 2**32 - 1)
         for name, choices in (("optimizer", OPTIMIZERS), ("layers", tuple(LAYER_PRESETS)),
                               ("init", INITS), ("normalization", NORMALIZATIONS),
-                              ("preserve_colors", COLOUR_MODES), ("conv", CONV_ALGORITHMS),
+                              ("preserve_colors", COLOUR_MODES), ("conv", CONV_CHOICES),
                               ("padding", PADDINGS)):
             if getattr(self, name) not in choices:
                 raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")

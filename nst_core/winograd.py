@@ -59,22 +59,25 @@ def _conv(x: tf.Tensor, u: tf.Tensor, transpose: bool = False) -> tf.Tensor:
     p = tf.pad(x, [[0, 0], [1, 1 + th * M - h], [1, 1 + tw * M - w]])
     v = tf.nn.conv2d(p[..., None], t.tiles_in, M, "VALID")              # [C, th, tw, 36]
     v = tf.transpose(tf.reshape(v, (c, -1, N * N)), (2, 0, 1))           # [36, C, T]
-    m = tf.matmul(u, v, transpose_a=transpose)                            # [36, C_out, T]
+    m = tf.cast(tf.matmul(u, tf.cast(v, u.dtype), transpose_a=transpose), tf.float32)  # [36, C_out, T]
     co = tf.shape(m)[1]
     y = tf.matmul(t.tiles_out, tf.reshape(m, (N * N, -1)))               # [16, C_out * T]
     y = tf.transpose(tf.reshape(y, (M, M, co, th, tw)), (2, 3, 0, 4, 1))  # [C_out, th, 4, tw, 4]
     return tf.reshape(y, (co, th * M, tw * M))[:, :h, :w]
 
 
-def conv3x3(kernel: np.ndarray):
+def conv3x3(kernel: np.ndarray, dtype=None):
     """A function [C_in, H, W] -> [C_out, H, W] equal to a stride-1 'SAME' 3x3 convolution.
+
+    With ``dtype=tf.bfloat16`` the 36 large matmuls (nearly all the work) run in bfloat16, the tile
+    transforms in float32: their coefficients (up to 8 and 1/24) would lose too much in 8 bits.
 
     Its gradient is the same algorithm again: correlating with the flipped, channel-transposed
     kernel equals flipping the image, using the transposed transformed kernel, and flipping back,
     so one transformed kernel (36 / 9 = 4x the kernel's memory) serves both directions.
     """
     with tf.init_scope():
-        u = tf.constant(transform_kernel(kernel))
+        u = tf.cast(transform_kernel(kernel), dtype or tf.float32)
 
     @tf.custom_gradient
     def conv(x):

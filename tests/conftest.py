@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ import pytest
 from PIL import Image
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# conv="auto" times its candidates once per test session, not once per machine forever in ~/.cache
+os.environ.setdefault("NST_CACHE_DIR", tempfile.mkdtemp(prefix="nst-cache-"))
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_IMAGES = SHARED / "images"

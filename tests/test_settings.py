@@ -16,7 +16,7 @@ from nst_core import Settings, SettingsError
     ({"max_size": 8}, "max_size must be a whole number from 32"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of lbfgs, adam, sgd"),
     ({"layers": "picasso"}, "layers must be one of gatys, keras-io, johnson"),
-    ({"conv": "fft"}, "conv must be one of winograd, direct"),
+    ({"conv": "fft"}, "conv must be one of auto, winograd, direct"),
     ({"style_layers": ("block9_conv1",)}, "unknown VGG19 layer 'block9_conv1'"),
     ({"style_layer_weights": (1.0, 2.0)}, "style_layer_weights needs 5 finite numbers"),
     ({"content_weight": 0, "style_weight": 0, "tv_weight": 0}, "all 0"),

@@ -1,0 +1,121 @@
+"""conv="auto": the engine picks its convolution path per machine, and keeps the choice.
+
+The timings and picture checks are stubbed here (a test must not depend on how fast this CPU is);
+the bfloat16 paths themselves are checked for their numbers, emulated where the CPU lacks bf16.
+"""
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from nst_core import Settings, autotune, conv_choice
+
+EPYC = "model name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n"
+SAPPHIRE = "model name\t: Intel(R) Xeon(R) Platinum 8481C\nflags\t\t: avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch, tmp_path):
+    monkeypatch.setenv("NST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(autotune, "_memo", {})
+
+
+def timer_of(times: dict, calls: list | None = None):
+    return lambda conv: (calls.append(conv) if calls is not None else None) or times[conv]
+
+
+def test_cpu_flags_decide_the_candidates():
+    assert autotune.cpu_info(EPYC) == {"model": "AMD EPYC 7B13", "flags": ["avx2"]}
+    assert autotune.candidates(autotune.cpu_info(EPYC)["flags"]) == ("winograd", "direct")
+    assert set(autotune.candidates(autotune.cpu_info(SAPPHIRE)["flags"])) == {
+        "winograd", "direct", "winograd-bf16", "direct-bf16"}
+
+
+def test_without_native_bf16_the_faster_float32_path_is_used_and_bf16_never_timed():
+    calls = []
+    choice = autotune.choose(cpu=autotune.cpu_info(EPYC), timer=timer_of({"winograd": 0.4, "direct": 0.8}, calls),
+                             checker=lambda c: pytest.fail("float32 paths need no picture check"))
+    assert choice.conv == "winograd" and calls == ["winograd", "direct"]
+    # a CPU where oneDNN's direct kernels win (AVX-512) gets them
+    autotune._memo.clear()
+    choice = autotune.choose(cpu=autotune.cpu_info(EPYC), use_cache=False,
+                             timer=timer_of({"winograd": 0.37, "direct": 0.33}))
+    assert choice.conv == "direct"
+
+
+def test_a_faster_bf16_path_counts_only_if_its_picture_matches_float32():
+    cpu = autotune.cpu_info(SAPPHIRE)
+    times = {"winograd": 0.37, "direct": 0.33, "direct-bf16": 0.17, "winograd-bf16": 0.20}
+    gaps = {"direct-bf16": (0.03, 45.0), "winograd-bf16": (0.004, 41.0)}  # direct-bf16: loss 3 % off
+    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=gaps.get, use_cache=False)
+    assert choice.conv == "winograd-bf16" and "loss 3.00 % off" in choice.rejected["direct-bf16"]
+    gaps = {"direct-bf16": (0.002, 35.0), "winograd-bf16": (0.002, 39.9)}  # both blurrier than 40 dB
+    autotune._memo.clear()
+    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=gaps.get, use_cache=False)
+    assert choice.conv == "direct" and set(choice.rejected) == {"direct-bf16", "winograd-bf16"}
+
+
+def test_the_choice_is_kept_on_disk_per_cpu_and_read_back_without_timing(tmp_path, caplog):
+    cpu = autotune.cpu_info(EPYC)
+    first = autotune.choose(cpu=cpu, timer=timer_of({"winograd": 0.4, "direct": 0.8}))
+    kept = json.loads(autotune.cache_file().read_text())
+    assert [entry["conv"] for entry in kept.values()] == ["winograd"]
+    assert next(iter(kept)).startswith("AMD EPYC 7B13|avx2|tf ")
+    autotune._memo.clear()  # a new process on the same kind of machine
+    with caplog.at_level(logging.INFO, logger="nst_core"):
+        again = autotune.choose(cpu=cpu, timer=lambda c: pytest.fail("timed again"))
+    assert again.conv == first.conv and again.from_cache
+    assert "convolutions: winograd" in caplog.text and "winograd 0.400 s" in caplog.text
+    # another CPU model is timed afresh, and both entries stay
+    autotune.choose(cpu=autotune.cpu_info(SAPPHIRE), timer=timer_of(
+        {"winograd": 0.37, "direct": 0.33, "direct-bf16": 0.5, "winograd-bf16": 0.6}))
+    assert len(json.loads(autotune.cache_file().read_text())) == 2
+
+
+def test_an_unwritable_cache_costs_only_a_warning(monkeypatch, tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("NST_CACHE_DIR", str(blocker / "sub"))
+    with caplog.at_level(logging.WARNING, logger="nst_core"):
+        choice = autotune.choose(cpu=autotune.cpu_info(EPYC), timer=timer_of({"winograd": 0.4, "direct": 0.8}))
+    assert choice.conv == "winograd" and "could not keep" in caplog.text
+
+
+def test_auto_is_the_default_and_an_explicit_choice_is_not_timed(monkeypatch):
+    assert Settings().conv == "auto"
+    monkeypatch.setattr(autotune, "choose", lambda *a, **k: pytest.fail("an explicit conv was timed"))
+    assert autotune.resolve("direct") == "direct"
+    assert conv_choice(Settings(conv="direct")) == {}
+
+
+def test_the_report_names_the_choice_and_its_timings():
+    autotune.choose(cpu=autotune.cpu_info(EPYC), timer=timer_of({"winograd": 0.4, "direct": 0.8}))
+    assert conv_choice(Settings()) == {"conv_chosen": "winograd",
+                                       "conv_seconds_per_step": {"winograd": 0.4, "direct": 0.8}}
+
+
+@pytest.mark.parametrize("conv, tolerance", [("direct-bf16", 0.02), ("winograd-bf16", 0.05)])
+def test_bf16_paths_compute_the_float32_features_and_gradient_to_bf16_precision(conv, tolerance):
+    """The bf16 paths are VGG19 still: features near float32's and the same gradient direction (emulated
+    and slow on a CPU without bf16, hence the small image). Winograd's transforms subtract large
+    terms, so its bf16 rounding grows to about 4 % by block5 (measured 3.9 %), direct's stays < 2 %."""
+    from nst_core.features import preprocess, tf, vgg_features
+
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(0, 255, (40, 52, 3)), tf.float32)
+    layers = ("block1_conv2", "block3_conv1", "block5_conv2")
+
+    def run(c):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            feats = vgg_features("embedded", layers, c)(preprocess(x))
+            loss = tf.add_n([tf.reduce_mean(tf.square(feats[n])) for n in layers])
+        return {n: feats[n].numpy() for n in layers}, tape.gradient(loss, x).numpy()
+
+    (ref, ref_grad), (out, grad) = run("winograd"), run(conv)
+    for n in layers:
+        assert out[n].dtype == np.float32
+        assert np.linalg.norm(out[n] - ref[n]) / np.linalg.norm(ref[n]) < tolerance, n
+    cosine = np.sum(grad * ref_grad) / np.linalg.norm(grad) / np.linalg.norm(ref_grad)
+    assert cosine > 0.995
