@@ -76,6 +76,8 @@ def test_a_run_streams_previews_then_the_result():
     assert im.format == "PNG" and im.size == (64, 48)  # a PNG at full size, carrying its recipe
     assert json.loads(im.text["nst-recipe"])["settings"]["iterations"] == 6
     assert before.shape == after.shape == (48, 64, 3) and recipe["max_size"] == 64
+    # "Settings used" names the convolutions conv="auto" picked on this machine, with their timings
+    assert recipe["conv"] == "auto" and recipe["conv_chosen"] in recipe["conv_seconds_per_step"]
 
 
 def test_stop_keeps_the_current_image_as_the_result():
