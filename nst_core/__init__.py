@@ -11,22 +11,38 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from .errors import DivergedError, ImageError, ModelLoadError, NSTError, SettingsError, WeightsError
+from .control import RunControl
 from .frame import Frame
 from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
-__all__ = ["Settings", "Limits", "Frame", "stylize", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
+__all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
            "conv_choice",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
 
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
-            init_image: ImageInput | None = None, extractor=None) -> Iterator[Frame]:
+            init_image: ImageInput | None = None, extractor=None,
+            control: RunControl | None = None) -> Iterator[Frame]:
     """See :func:`nst_core.run.stylize` (imported on first use, so that importing nst_core stays cheap)."""
     from .run import stylize as _stylize
 
-    return _stylize(content, style, settings, init_image=init_image, extractor=extractor)
+    return _stylize(content, style, settings, init_image=init_image, extractor=extractor, control=control)
+
+
+def result_png(frame: Frame, settings: Settings) -> bytes:
+    """The run's final frame as PNG bytes carrying its recipe (see :func:`nst_core.recipe.result_png`)."""
+    from .recipe import result_png as _png
+
+    return _png(frame, settings)
+
+
+def save_result(frame: Frame, settings: Settings, path) -> None:
+    """Write :func:`result_png` to ``path``."""
+    from pathlib import Path
+
+    Path(path).write_bytes(result_png(frame, settings))
 
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
+import threading
 import time
 import typing
 from pathlib import Path
@@ -99,10 +101,10 @@ def _preset(name: str) -> Settings:
 def _progress(frame, out) -> None:
     width = 30
     done = int(width * frame.iteration / frame.total)
-    rate = frame.iterations_per_s
-    eta = (frame.total - frame.iteration) / rate if rate else 0
-    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total} "
-              f"loss {frame.losses['total']:.4g}  {rate:.2f} it/s  ETA {eta:4.0f}s ")
+    scale, scales, size = frame.scale
+    where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
+    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total}{where} "
+              f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
     out.flush()
 
 
@@ -133,12 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     if fast:
         return _fast(c, s[0], settings, out, as_json)
 
-    from . import conv_choice, stylize
-    from .recipe import KEY, recipe_json
+    from . import RunControl, conv_choice, save_result, stylize
 
-    last, shown = None, []
+    control, last, shown = RunControl(), None, []
+
+    def stop_on_ctrl_c(signum, stack):  # the first Ctrl-C ends the run with its best image; a second one aborts
+        control.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
+    previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
     try:
-        for frame in stylize(c, s, settings, init_image=init):
+        for frame in stylize(c, s, settings, init_image=init, control=control):
             last = frame
             if animation:
                 shown.append(frame.image)
@@ -149,13 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     except NSTError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        if last is None:
-            print("\ninterrupted before the first frame; nothing written", file=sys.stderr)
-            return 130
-        save_png(last.image, out, {KEY: recipe_json(settings, stopped_at=last.iteration)})
-        print(f"\ninterrupted at iteration {last.iteration}; saved that frame to {out}", file=sys.stderr)
+        print("\ninterrupted; nothing written", file=sys.stderr)
         return 130
-    save_png(last.image, out, {KEY: recipe_json(settings)})
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    save_result(last, settings, out)
     if animation:
         from .animation import gif_bytes
 
@@ -167,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({**last.to_json(), "output": str(out), **conv}), flush=True)
     else:
         used = f" ({conv['conv_chosen']} convolutions)" if conv else ""
-        print(f"\nwrote {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
+        how = f"stopped at iteration {last.iteration}; wrote the best image so far to" if last.stopped else "wrote"
+        print(f"\n{how} {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
               file=sys.stderr)
-    return 0
+    return 130 if last.stopped else 0

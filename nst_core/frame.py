@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 @dataclass(frozen=True)
@@ -12,7 +16,9 @@ class Frame:
 
     ``image`` is uint8 H x W x 3 RGB. ``losses`` holds the weighted terms ``content``, ``style``,
     ``tv`` and their sum ``total``. The last frame of a run has ``final=True`` and holds the best
-    image found; ``message`` says why a run ended early (e.g. the loss diverged), else "".
+    image found; ``stopped`` says it ended on a stop command; ``message`` says why a run ended early
+    (e.g. the loss diverged), else "". ``settings`` are those in force (weights as steered), ``scale``
+    is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales.
     """
 
     iteration: int
@@ -22,6 +28,10 @@ class Frame:
     image: np.ndarray = field(repr=False)
     final: bool = False
     message: str = ""
+    settings: "Settings | None" = field(default=None, repr=False)
+    stopped: bool = False
+    scale: tuple[int, int, int] = (1, 1, 0)
+    eta_s: float = 0.0
 
     @property
     def iterations_per_s(self) -> float:
@@ -29,4 +39,5 @@ class Frame:
 
     def to_json(self) -> dict:
         return {"iteration": self.iteration, "total": self.total, "losses": self.losses,
-                "elapsed_s": round(self.elapsed_s, 3)}
+                "elapsed_s": round(self.elapsed_s, 3), "eta_s": round(self.eta_s, 1),
+                **({"stopped": True} if self.stopped else {})}

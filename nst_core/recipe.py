@@ -38,6 +38,21 @@ def recipe_json(settings: Settings, **extra) -> str:
     return json.dumps(make_recipe(settings, **extra), indent=1)
 
 
+def run_recipe(frame, settings: Settings, **extra) -> str:
+    """The recipe of the run that ended at ``frame`` (its last): ``settings`` as the run started, the
+    steering it took, and where it stopped if it was stopped."""
+    if frame.settings is not None:
+        settings = settings.replace(steering=frame.settings.steering)
+    return recipe_json(settings, **({"stopped_at": frame.iteration} if frame.stopped else {}), **extra)
+
+
+def result_png(frame, settings: Settings) -> bytes:
+    """The frame's picture as PNG bytes with the run's recipe in its text metadata."""
+    from .images import png_bytes
+
+    return png_bytes(frame.image, {KEY: run_recipe(frame, settings)})
+
+
 def _upgrade(settings: dict) -> dict:
     """A recipe written before `padding` existed (2026-12) ran zero padding, and its layer preset
     "gatys" then meant content at block5_conv2: pin both so it still gives its own picture."""

@@ -8,6 +8,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .colour import keep_content_colours, match_colours
+from .control import STEERABLE, RunControl
 from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
 from .objective import Targets, get_objective
@@ -128,22 +129,76 @@ def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray, init_ima
     return content.astype(np.float32)
 
 
-def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: int, total: int, t0: float,
-              show):
-    """Run the optimiser from ``x0`` for ``s.iterations`` iterations numbered from ``first + 1``.
-    Yields preview Frames; returns (best pixels, best losses, last iteration, message)."""
-    weights = (s.content_weight, s.style_weight, s.tv_weight)
+class _Run:
+    """The state one run carries across its scales: the settings in force, steering, timing. Local
+    to one stylize() call (never shared between runs)."""
+
+    def __init__(self, s: Settings, control: RunControl | None, sizes: list[int], iterations: list[int]):
+        self.s = s.replace(steering=())  # in force: weights as steered so far, steering as applied
+        self.schedule = list(s.steering)  # a recipe's steering, replayed at its iterations
+        self.control, self.t0 = control, time.perf_counter()
+        self.total = sum(iterations)
+        # an iteration's cost grows with the pixels: the ETA weighs what is left by it
+        self.work = [(size * size, n) for size, n in zip(sizes, iterations)]
+        self.scale, self.scales, self.size, self.done = 0, len(sizes), sizes[0], 0
+
+    def steered(self, it: int) -> dict[str, float]:
+        """Weights to change before iteration ``it + 1``: the recipe's, then any live ones."""
+        changes = {}
+        while self.schedule and self.schedule[0][0] <= it:
+            changes.update(zip(STEERABLE, self.schedule.pop(0)[1:]))
+        if self.control is not None:
+            changes.update(self.control.take())
+        changes = {k: v for k, v in changes.items() if getattr(self.s, k) != v}
+        if changes:
+            new = self.s.replace(**changes)
+            self.s = new.replace(steering=self.s.steering + ((it, *(getattr(new, k) for k in STEERABLE)),))
+        return changes
+
+    @property
+    def stopped(self) -> bool:
+        return self.control is not None and self.control.stopped
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def eta(self, it: int, elapsed: float) -> float:
+        """Seconds left, from the time so far per pixel-iteration."""
+        done = left = 0.0
+        count = it
+        for pixels, n in self.work:
+            here = min(n, max(0, count))
+            done, left, count = done + pixels * here, left + pixels * (n - here), count - n
+        return elapsed * left / done if done else 0.0
+
+    def frame(self, it: int, losses, image, **kw) -> Frame:
+        elapsed = self.elapsed()
+        return Frame(it, self.total, losses, elapsed, image, settings=self.s,
+                     scale=(self.scale + 1, self.scales, max(image.shape[:2])),
+                     eta_s=0.0 if kw.get("final") else self.eta(it, elapsed), **kw)
+
+
+def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, show):
+    """Run the optimiser from ``x0`` for ``n`` iterations numbered from ``run.done + 1``, taking the
+    run's commands between iterations. Yields preview Frames; returns (best pixels, best losses, message)."""
+    s = run.s
     n_style = len(targets.style)
     layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
                else s.normalized_style_layer_weights)
     opt = make_optimizer(x0, s)
-    best, best_losses, it, message = x0, None, first, ""
+    best, best_losses, message, x, first = x0, None, "", x0, run.done
     try:
-        for it in range(first + 1, first + s.iterations + 1):
-            x = opt.ask()
-            if x is None:
-                it -= 1
+        for it in range(first + 1, first + n + 1):
+            if run.stopped:
                 break
+            if run.steered(it - 1):  # new weights: go on from the current image, with a fresh history
+                opt.close()
+                opt, best_losses = make_optimizer(x, run.s), None
+            x_next = opt.ask()
+            if x_next is None:
+                break
+            x = x_next
+            weights = (run.s.content_weight, run.s.style_weight, run.s.tv_weight)
             if targets.content is None:  # x is the content image; this step also yields its targets
                 total_loss, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
             else:
@@ -151,17 +206,17 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, s: Settings, first: i
             if not (math.isfinite(total_loss) and np.isfinite(grad).all()):
                 message = (f"the loss became {total_loss} at iteration {it}; stopped and kept the best image "
                            f"so far (lower the learning rate or the weights)")
-                it -= 1
                 break
             losses = {**parts, "total": total_loss}
             if best_losses is None or total_loss <= best_losses["total"]:
                 best, best_losses = x.copy(), losses
             opt.tell(total_loss, grad)
-            if it % s.preview_every == 0 and it < total:
-                yield Frame(it, total, losses, time.perf_counter() - t0, show(to_uint8(x)))
+            run.done = it
+            if it % s.preview_every == 0 and it < run.total:
+                yield run.frame(it, losses, show(to_uint8(x)))
     finally:
         opt.close()
-    return best, best_losses, it, message
+    return best, best_losses, message
 
 
 def _objective(s: Settings, extractor=None):
@@ -198,7 +253,8 @@ def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput]
 
 
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
-            init_image: ImageInput | None = None, extractor=None) -> Iterator[Frame]:
+            init_image: ImageInput | None = None, extractor=None,
+            control: RunControl | None = None) -> Iterator[Frame]:
     """Yield a Frame every ``preview_every`` iterations, then a final one with the best image.
 
     ``style`` may be one image or a list (blended by ``style_blend``). One iteration is one
@@ -206,9 +262,12 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     the picture is optimised at growing sizes (``scale_iterations``), and frames grow with it.
     Closing the generator stops the work at once and ends the optimiser's worker.
     ``extractor`` replaces VGG19 (tests pass a tiny model): [1, H, W, 3] -> {layer: [1, h, w, C]}.
+    ``control`` takes commands while it runs: ``stop()`` ends it with a final frame (``stopped``) of
+    the best image within one iteration; ``steer(...)`` changes the weights from the current image on
+    (L-BFGS starts a new history; no targets are recomputed). Each frame's ``settings`` are those in
+    force; their ``steering`` lists the changes made so far, which a recipe replays.
     """
     s = settings or Settings()
-    t0 = time.perf_counter()
     content_full = load_image(content, s.limits, "content image")
     styles_full = [load_image(st, s.limits, "style image") for st in _as_list(style)]
     if s.style_blend and len(s.style_blend) != len(styles_full):
@@ -219,10 +278,12 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         init_image = load_image(init_image, s.limits, "initial image")
     objective = _objective(s, extractor)
     sizes, iterations = scale_sizes(s.max_size, s.multiscale), scale_iterations(s)
-    total = sum(iterations)
-    best, best_losses, done, message, c = None, None, 0, "", None
-    for size, n in zip(sizes, iterations):
-        coarse, (c, styles) = c, size_images(content_full, styles_full, size, s)
+    run = _Run(s, control, sizes, iterations)
+    best, best_losses, message, c = None, None, "", None
+    for run.scale, (run.size, n) in enumerate(zip(sizes, iterations)):
+        if run.stopped:
+            break
+        coarse, (c, styles) = c, size_images(content_full, styles_full, run.size, s)
         grams = blend_grams(objective, styles, s.style_blend)
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
@@ -235,11 +296,12 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         def show(image, c=c):
             return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
 
-        best, best_losses, done, message = yield from _optimise(objective, targets, start, s.replace(iterations=n),
-                                                                done, total, t0, show)
+        scale_best, scale_losses, message = yield from _optimise(objective, targets, start, run, n, show)
+        if scale_losses is not None or best is None:  # a scale stopped before its first step adds nothing
+            best, best_losses = scale_best, scale_losses
         if message:
             break
-    if best_losses is None:  # diverged at the first step: the start image is all we have
+    if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
         best_losses = {"content": math.nan, "style": math.nan, "tv": math.nan, "total": math.nan}
-    yield Frame(done, total, best_losses, time.perf_counter() - t0, show(to_uint8(best)), final=True,
-                message=message)
+    yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
+                    stopped=run.stopped and not message)

@@ -124,6 +124,9 @@ class Settings:
     seed: int = field(default=0, metadata=_opt("random seed (noise init)"))
     weights: str = field(default="embedded", metadata=_opt(
         "VGG19 weights: 'embedded' (in the repository), 'imagenet' (Keras download), or a .h5 path"))
+    steering: tuple[tuple[float, ...], ...] = field(default=(), metadata=_opt(
+        "weights changed during the run: (after iteration, content, style, tv) each; written by a "
+        "steered run's recipe, replayed by --recipe", cli=False))
     limits: Limits = field(default_factory=Limits, compare=False, metadata=_opt("", cli=False))
 
     def __post_init__(self) -> None:
@@ -168,6 +171,18 @@ class Settings:
             raise SettingsError(f"VGG19 weights file not found: {self.weights}; use 'embedded' (shipped), "
                                 f"'imagenet' (Keras download) or the path of a Keras VGG19 notop .h5")
         self._check_layers()
+        self._check_steering()
+
+    def _check_steering(self) -> None:
+        try:
+            steps = tuple((int(it), *map(float, w)) for it, *w in self.steering)
+        except (TypeError, ValueError):
+            steps = None
+        if steps is None or any(len(st) != 4 or st[0] < 0 or not all(math.isfinite(v) and v >= 0 for v in st[1:])
+                                for st in steps) or [st[0] for st in steps] != sorted(st[0] for st in steps):
+            raise SettingsError("steering must list (iteration, content, style, tv) with iterations in order "
+                                f"and weights >= 0, got {self.steering!r}")
+        object.__setattr__(self, "steering", steps)  # JSON lists -> tuples, so recipes compare equal
 
     def _check_int(self, name: str, lo: int, hi: int, env: str | None = None) -> None:
         value = getattr(self, name)
@@ -212,5 +227,8 @@ class Settings:
 
     def to_dict(self) -> dict:
         """The settings as plain JSON-able values (limits left out: they belong to the server)."""
-        return {f.name: (list(v) if isinstance(v, tuple) else v)
-                for f in dataclasses.fields(self) if f.name != "limits" for v in [getattr(self, f.name)]}
+        return {f.name: json_value(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "limits"}
+
+
+def json_value(v):
+    return [json_value(x) for x in v] if isinstance(v, tuple) else v

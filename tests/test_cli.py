@@ -28,7 +28,8 @@ def test_json_frames_and_the_png(small_pair, tmp_path):
     assert r.returncode == 0, r.stderr
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert [f["iteration"] for f in lines] == [2, 4, 6]
-    assert set(lines[0]) == {"iteration", "total", "losses", "elapsed_s"}
+    assert set(lines[0]) == {"iteration", "total", "losses", "elapsed_s", "eta_s"}
+    assert lines[0]["eta_s"] > 0 and lines[-1]["eta_s"] == 0  # seconds left; none once done
     assert lines[-1]["output"] == str(out) and "output" not in lines[0]
     assert set(lines[-1]["losses"]) == {"content", "style", "tv", "total"}
     with Image.open(out) as im:
