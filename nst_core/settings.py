@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import typing
 from dataclasses import dataclass, field
 
 from .errors import SettingsError
@@ -50,8 +51,17 @@ class Limits:
     max_upload_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_UPLOAD_MB", 30) * 1_000_000)
 
 
-def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True) -> dict:
-    return {"help": help, "flag": flag, "choices": choices, "cli": cli}
+def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True, range: tuple = (),
+         limit: str | None = None, ui: tuple = ()) -> dict:
+    """A field's metadata, read by validation, the CLI and the app alike.
+
+    ``range``: (lo, hi) inclusive; hi None = unbounded. ``limit``: the Limits field that caps it (the
+    operator's, named in the message). ``ui``: the app's slider (lo, hi, step) where it differs from
+    ``range`` (a log10 scale for the weights)."""
+    return {"help": help, "flag": flag, "choices": choices, "cli": cli, "range": range, "limit": limit, "ui": ui}
+
+
+_LIMIT_ENV = {"max_size": "NST_MAX_SIZE", "max_iterations": "NST_MAX_ITERATIONS"}
 
 
 @dataclass(frozen=True)
@@ -59,23 +69,26 @@ class Settings:
     """Everything that shapes a run. Weights are relative: only their ratios matter to L-BFGS."""
 
     content_weight: float = field(default=1.0, metadata=_opt(
-        "weight of the content loss (mean squared feature error)"))
+        "weight of the content loss (mean squared feature error)", range=(0, None), ui=(-10, 4, 0.1)))
     style_weight: float = field(default=20.0, metadata=_opt(
-        "weight of the style loss (Gram matrices; under 'balanced' each layer's relative error)"))
+        "weight of the style loss (Gram matrices; under 'balanced' each layer's relative error)", range=(0, None),
+        ui=(-10, 4, 0.1)))
     tv_weight: float = field(default=10.0, metadata=_opt(
-        "weight of the total-variation (smoothness) loss"))
+        "weight of the total-variation (smoothness) loss", range=(0, None), ui=(-10, 6, 0.1)))
     iterations: int = field(default=30, metadata=_opt(
-        "forward+backward passes of VGG19 (L-BFGS line-search steps count too)"))
+        "forward+backward passes of VGG19 (L-BFGS line-search steps count too)", range=(1, None),
+        limit="max_iterations", ui=(1, 1000, 1)))
     max_size: int = field(default=512, metadata=_opt(
-        "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size"))
+        "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size",
+        range=(32, None), limit="max_size", ui=(64, 1024, 32)))
     optimizer: str = field(default="lbfgs", metadata=_opt("optimiser", choices=OPTIMIZERS))
     learning_rate: float = field(default=0.0, metadata=_opt(
         "step size for adam/sgd in pixel units 0..255; 0 picks the optimiser's default "
         "(adam 5; sgd 2 levels for the first step under balanced normalisation, 1 under mean, 100 under "
-        "keras-io; sgd decays x0.96 every 100 steps)", flag="--lr"))
-    lr_decay: float = field(default=0.96, metadata=_opt("sgd: learning-rate decay factor"))
-    lr_decay_steps: int = field(default=100, metadata=_opt("sgd: steps per decay factor"))
-    lbfgs_history: int = field(default=10, metadata=_opt("lbfgs: number of remembered updates"))
+        "keras-io; sgd decays x0.96 every 100 steps)", flag="--lr", range=(0, None)))
+    lr_decay: float = field(default=0.96, metadata=_opt("sgd: learning-rate decay factor", range=(1e-9, 1)))
+    lr_decay_steps: int = field(default=100, metadata=_opt("sgd: steps per decay factor", range=(1, 10**9)))
+    lbfgs_history: int = field(default=10, metadata=_opt("lbfgs: number of remembered updates", range=(1, 100)))
     layers: str = field(default="gatys", metadata=_opt(
         "layer preset: content and style layers", choices=tuple(LAYER_PRESETS)))
     content_layers: tuple[str, ...] = field(default=(), metadata=_opt(
@@ -92,7 +105,7 @@ class Settings:
         "border padding of VGG19's first block: 'reflect' (continues the picture: no bright bands "
         "along the edges) or 'zero' (Keras' VGG19 as published)", choices=PADDINGS))
     tv_power: float = field(default=1.0, metadata=_opt(
-        "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)"))
+        "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)", range=(1, 2)))
     xla: bool = field(default=False, metadata=_opt(
         "compile the step with XLA; it compiles again for each new image size, and with the default "
         "Winograd convolutions it was slower here (see the README's benchmarks)"))
@@ -107,7 +120,8 @@ class Settings:
     style_blend: tuple[float, ...] = field(default=(), metadata=_opt(
         "weights of several style images, comma-separated; normalised to sum to 1 (default: equal)"))
     style_scale: float = field(default=1.0, metadata=_opt(
-        "style image size relative to the output: >1 finer strokes, <1 bigger strokes"))
+        "style image size relative to the output: >1 finer strokes, <1 bigger strokes", range=(0.1, 4),
+        ui=(0.1, 4, 0.05)))
     preserve_colors: str = field(default="off", metadata=_opt(
         "keep the photo's colours: 'luminance' (transfer light only) or 'match' (recolour the style "
         "to the photo's colour statistics first)", choices=COLOUR_MODES))
@@ -115,13 +129,15 @@ class Settings:
         "coarse-to-fine: optimise from 128-255 px up in x2 steps, each scale warm-started from the last "
         "with the photo's and the style's finest detail added back; `iterations` at the final scale"))
     coarse_iterations: int = field(default=10, metadata=_opt(
-        "multi-scale: iterations at each coarser scale (at most `iterations`)"))
+        "multi-scale: iterations at each coarser scale (at most `iterations`)", range=(1, None),
+        limit="max_iterations"))
     fast_strength: float = field(default=1.0, metadata=_opt(
-        "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)"))
+        "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)",
+        range=(0, 1), ui=(0, 1, 0.05)))
     hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL", HUB_HANDLE), metadata=_opt(
         "fast path model: a TF-Hub URL or a local SavedModel folder (env NST_HUB_MODEL)"))
-    preview_every: int = field(default=5, metadata=_opt("yield a preview frame every K iterations"))
-    seed: int = field(default=0, metadata=_opt("random seed (noise init)"))
+    preview_every: int = field(default=5, metadata=_opt("yield a preview frame every K iterations", range=(1, 10**9)))
+    seed: int = field(default=0, metadata=_opt("random seed (noise init)", range=(0, 2**32 - 1)))
     weights: str = field(default="embedded", metadata=_opt(
         "VGG19 weights: 'embedded' (in the repository), 'imagenet' (Keras download), or a .h5 path"))
     steering: tuple[tuple[float, ...], ...] = field(default=(), metadata=_opt(
@@ -130,41 +146,21 @@ class Settings:
     limits: Limits = field(default_factory=Limits, compare=False, metadata=_opt("", cli=False))
 
     def __post_init__(self) -> None:
-        for name in ("content_weight", "style_weight", "tv_weight"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise SettingsError(f"{name} must be a finite number >= 0, got {value!r}")
+        hints = typing.get_type_hints(Settings)
+        for f in dataclasses.fields(self):  # ranges and choices, as the fields' metadata gives them
+            if f.metadata.get("range"):
+                self._check_range(f, hints[f.name])
+            if f.metadata.get("choices") and getattr(self, f.name) not in f.metadata["choices"]:
+                raise SettingsError(f"{f.name} must be one of {', '.join(f.metadata['choices'])}; "
+                                    f"got {getattr(self, f.name)!r}")
         if self.content_weight == self.style_weight == self.tv_weight == 0:
             raise SettingsError("content_weight, style_weight and tv_weight are all 0: set at least one > 0")
-        self._check_int("iterations", 1, self.limits.max_iterations, "NST_MAX_ITERATIONS")
-        self._check_int("coarse_iterations", 1, self.limits.max_iterations, "NST_MAX_ITERATIONS")
-        self._check_int("max_size", 32, self.limits.max_size, "NST_MAX_SIZE")
-        self._check_int("preview_every", 1, 10**9)
-        self._check_int("lr_decay_steps", 1, 10**9)
-        self._check_int("lbfgs_history", 1, 100)
-        self._check_int("seed", 0, 2**32 - 1)
-        for name, choices in (("optimizer", OPTIMIZERS), ("layers", tuple(LAYER_PRESETS)),
-                              ("init", INITS), ("normalization", NORMALIZATIONS),
-                              ("preserve_colors", COLOUR_MODES), ("conv", CONV_CHOICES),
-                              ("padding", PADDINGS)):
-            if getattr(self, name) not in choices:
-                raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
-        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
-            raise SettingsError(f"learning_rate must be a finite number >= 0 (0 = default), got {self.learning_rate!r}")
-        if not (0 < self.lr_decay <= 1):
-            raise SettingsError(f"lr_decay must be in (0, 1], got {self.lr_decay!r}")
-        if not (isinstance(self.fast_strength, (int, float)) and 0 <= self.fast_strength <= 1):
-            raise SettingsError(f"fast_strength must be between 0 and 1, got {self.fast_strength!r}")
-        if not (isinstance(self.style_scale, (int, float)) and 0.1 <= self.style_scale <= 4):
-            raise SettingsError(f"style_scale must be between 0.1 and 4, got {self.style_scale!r}")
         if any(not math.isfinite(w) or w < 0 for w in self.style_blend) or (self.style_blend and
                                                                                sum(self.style_blend) <= 0):
             raise SettingsError(f"style_blend needs finite weights >= 0, not all 0; got {list(self.style_blend)}")
         for name in ("multiscale", "xla"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if not (1 <= self.tv_power <= 2):
-            raise SettingsError(f"tv_power must be between 1 and 2, got {self.tv_power!r}")
         if not isinstance(self.weights, str) or not self.weights:
             raise SettingsError("weights must be 'embedded', 'imagenet' or a path to a VGG19 .h5")
         if self.weights not in ("embedded", "imagenet") and not os.path.isfile(self.weights):
@@ -184,11 +180,21 @@ class Settings:
                                 f"and weights >= 0, got {self.steering!r}")
         object.__setattr__(self, "steering", steps)  # JSON lists -> tuples, so recipes compare equal
 
-    def _check_int(self, name: str, lo: int, hi: int, env: str | None = None) -> None:
-        value = getattr(self, name)
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            hint = f" (the server's limit; raise it with {env})" if env and isinstance(value, int) and value > hi else ""
-            raise SettingsError(f"{name} must be a whole number from {lo} to {hi}{hint}, got {value!r}")
+    def _check_range(self, f: dataclasses.Field, hint) -> None:
+        value, (lo, hi) = getattr(self, f.name), f.metadata["range"]
+        limit = f.metadata.get("limit")
+        if limit:
+            hi = getattr(self.limits, limit)
+        whole = hint is int
+        ok_type = (isinstance(value, int) if whole else isinstance(value, (int, float))) and not isinstance(value, bool)
+        if ok_type and math.isfinite(value) and lo <= value and (hi is None or value <= hi):
+            return
+        if hi is None:
+            raise SettingsError(f"{f.name} must be a finite number >= {lo:g}, got {value!r}")
+        kind = "a whole number" if whole else "a number"
+        hint_text = (f" (the server's limit; raise it with {_LIMIT_ENV[limit]})"
+                     if limit and ok_type and value > hi else "")
+        raise SettingsError(f"{f.name} must be {kind} from {lo:g} to {hi:g}{hint_text}, got {value!r}")
 
     def _check_layers(self) -> None:
         from .weights import CONV_LAYERS

@@ -5,8 +5,8 @@ from PIL import Image
 
 def test_stylize_endpoint_streams_previews_and_returns_a_png(app_server, image_pair):
     client = Client(app_server, verbose=False)
-    job = client.submit(handle_file(str(image_pair[0])), handle_file(str(image_pair[1])),
-                        "default", 0.0, -4.7, 2.0, 12, 128, "lbfgs", "gatys", api_name="/stylize")
+    job = client.submit(content=handle_file(str(image_pair[0])), style=handle_file(str(image_pair[1])),
+                        iterations=12, max_size=128, api_name="/stylize")
     outputs = list(job)
     previews = [o for o in outputs if o[0]]
     assert len(previews) >= 3
@@ -14,6 +14,29 @@ def test_stylize_endpoint_streams_previews_and_returns_a_png(app_server, image_p
     assert "Done" in final[1]
     with Image.open(final[3]) as im:
         assert im.format == "PNG" and im.size == (128, 96)
+
+
+def test_steer_and_stop_reach_the_running_stylize_in_the_same_session(app_server, image_pair):
+    """A script steers its own run through /steer, as the page's sliders do, then stops it."""
+    import json
+
+    client = Client(app_server, verbose=False)
+    job = client.submit(content=handle_file(str(image_pair[0])), style=handle_file(str(image_pair[1])),
+                        iterations=400, max_size=96, multiscale=False, api_name="/stylize")
+    steered = None
+    for out in job:
+        if steered is None and out[0]:  # the first preview: the run is painting
+            client.predict(content_weight=0.0, style_weight=2.0, tv_weight=1.0, api_name="/steer")
+            steered = True
+        elif steered and "steered at iteration" in out[1]:
+            client.predict(api_name="/stop")
+            steered = False
+    final = job.outputs()[-1]
+    assert "Stopped" in final[1] and "style 20 → 100" in final[1]
+    with Image.open(final[3]) as im:
+        recipe = json.loads(im.text["nst-recipe"])
+    assert recipe["settings"]["style_weight"] == 20 and recipe["settings"]["steering"][0][2:] == [100.0, 10.0]
+    assert recipe["stopped_at"] < 400
 
 
 def test_uploaded_files_are_removed_from_the_server_after_use(app_server, image_pair, tmp_path):

@@ -55,7 +55,7 @@ def test_upload_slide_run_watch_stop_download(page, app_server, image_pair, tmp_
     page.set_input_files("#style input[type=file]", str(image_pair[1]))
     page.wait_for_selector("#content img")
     page.wait_for_selector("#style img")
-    size = page.locator("#size input[type=number]")
+    size = page.locator("#max_size input[type=number]")
     size.fill("128")
     size.press("Enter")
     iterations = page.locator("#iterations input[type=number]")
@@ -146,7 +146,7 @@ def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
 def test_closing_the_tab_removes_its_results_from_the_server(page, app_server, image_pair):
     from test_app_server import result_folders
 
-    ctx, tab = new_tab_with_images(page, app_server, image_pair, size=64, iterations=2)
+    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=64, iterations=2)
     before = result_folders()
     tab.click("#run")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Done')", timeout=60_000)
@@ -161,3 +161,23 @@ def test_closing_the_tab_removes_its_results_from_the_server(page, app_server, i
     while any(f.exists() for f in mine) and time.monotonic() < deadline:
         time.sleep(0.1)  # polling interval for the server's unload handler, not synchronisation
     assert not any(f.exists() for f in mine), "the closed tab's result stayed on the server"
+
+
+def test_moving_the_style_slider_steers_the_running_picture(page, app_server, image_pair, tmp_path):
+    """A visitor changes the style weight mid-run: the run goes on from its picture with the new weight,
+    and the status and the chart say where."""
+    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=128, iterations=400)
+    tab.click("#run")
+    first = wait_for_new_preview(tab, "")
+    box = tab.locator("#style_weight input[type=number]")
+    box.fill("2.5")
+    box.press("Tab")  # leaving the box releases the slider, as letting go of its handle does
+    tab.wait_for_function("() => document.querySelector('#status').innerText.includes('steered at iteration')",
+                          timeout=60_000)
+    status = tab.locator("#status").inner_text()
+    assert "→ 316" in status and "Painting" in status  # 10^2.5, and still the same run
+    assert wait_for_new_preview(tab, preview_src(tab)) != first
+    tab.screenshot(path=str(tmp_path / "steered.png"))
+    tab.click("#stop")
+    tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')", timeout=60_000)
+    ctx.close()

@@ -1,0 +1,164 @@
+"""Where the app's files live and when they go: uploads, result folders, streamed previews.
+
+Everything Gradio-owned (its cache folder, its record of uploads, the preview's cached files) is
+handed in by ``build_demo``: nothing here reaches for a module-level ``demo``.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+
+KEPT_UPLOADS = 8  # uploaded files kept (as bytes) per session for re-runs: the four drop zones, twice
+
+
+class UploadStore:
+    """Recently used uploads' bytes, shared by all sessions, bounded in bytes.
+
+    Gradio names an upload's folder by the SHA-256 of its contents, so two visitors who drop the same
+    file get the same path: when one run removes the file, the other's drop zone still points at it.
+    Keys are those content-addressed paths, so a caller can only get bytes it already holds.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 2**20):
+        self.max_bytes, self.items, self.lock = max_bytes, collections.OrderedDict(), threading.Lock()
+
+    def put(self, path: str, data: bytes) -> None:
+        with self.lock:
+            self.items[path] = data
+            self.items.move_to_end(path)
+            while sum(map(len, self.items.values())) > self.max_bytes and len(self.items) > 1:
+                self.items.popitem(last=False)
+
+    def get(self, path: str) -> bytes | None:
+        with self.lock:
+            return self.items.get(path)
+
+
+class ResultFolders:
+    """Each result's files in a folder of their own, named at random, inside Gradio's cache.
+
+    Gradio would copy returned files into folders named by their contents, so two visitors with the
+    same inputs and seed would share one result file and neither could safely delete it. Here every
+    run gets its own folder (Gradio serves files already in its cache as they are), so its files can
+    go when they are no longer on anyone's screen: a session's earlier results of a kind (a run's
+    files, or an Instant picture) when a newer one has been delivered, all when its tab closes.
+    Callers of the bare HTTP API get a new session per call, so at most ``max_folders`` results are
+    kept in all, and Gradio's hourly sweep remains the backstop.
+    """
+
+    def __init__(self, cache_dir: str | None = None, max_folders: int = 64):
+        self.root = os.path.join(cache_dir or tempfile.gettempdir(), "nst-results")
+        self.max_folders, self.lock = max_folders, threading.Lock()
+        self.folders: collections.OrderedDict[tuple, list[str]] = collections.OrderedDict()
+
+    def new(self, session: str | None, kind: str = "run") -> str:
+        os.makedirs(self.root, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix="run-", dir=self.root)  # unguessable: not derived from the picture
+        with self.lock:
+            self.folders.setdefault((session, kind), []).append(folder)
+            self.folders.move_to_end((session, kind))
+            surplus = sum(map(len, self.folders.values())) - self.max_folders
+            old = [f for folders in self.folders.values() for f in folders][:max(0, surplus)]
+            for key, folders in list(self.folders.items()):
+                folders[:] = [f for f in folders if f not in old]
+                if not folders:  # one-call sessions must not leave an entry each behind
+                    del self.folders[key]
+        _remove(old)
+        return folder
+
+    def keep_newest(self, session: str | None, kind: str = "run") -> None:
+        """Called once a result is on the visitor's screen: the ones before it are gone from it."""
+        with self.lock:
+            folders = self.folders.get((session, kind), [])
+            old = folders[:-1]
+            del folders[:-1]
+        _remove(old)
+
+    def forget(self, session: str | None) -> None:
+        with self.lock:
+            old = [f for key in list(self.folders) if key[0] == session for f in self.folders.pop(key)]
+        _remove(old)
+
+    def __contains__(self, path: str) -> bool:
+        return os.path.basename(os.path.dirname(os.path.dirname(path))) == "nst-results"
+
+
+def _remove(folders: list[str]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_files(folder: str, files: dict[str, bytes]) -> dict[str, str]:
+    """Write ``files`` (name -> bytes) into ``folder``; return name -> path."""
+    paths = {}
+    for name, data in files.items():
+        paths[name] = os.path.join(folder, name)
+        with open(paths[name], "wb") as f:
+            f.write(data)
+    return paths
+
+
+class PreviewSweeper:
+    """Removes a run's superseded preview images from Gradio's cache while it runs.
+
+    Gradio writes every streamed preview to its cache (about 80 per default run) and would keep each
+    for an hour. ``files`` is Gradio's record of what it wrote for the preview; the files added after
+    the run started are this run's, as runs take the CPU one at a time (one concurrency group).
+    """
+
+    def __init__(self, files: set, results: ResultFolders):
+        self.files, self.results, self.before, self.mine = files, results, set(files), []
+
+    def sweep(self, keep: int = 2) -> None:
+        """Delete all but this run's ``keep`` newest previews (the browser may still be fetching one)."""
+        self.mine += [f for f in list(self.files)
+                      if f not in self.before and f not in self.mine and f not in self.results]
+        while len(self.mine) > keep:
+            old = self.mine.pop(0)
+            self.files.discard(old)
+            with contextlib.suppress(OSError):
+                os.remove(old)
+
+
+class Files:
+    """The app's file stores, made by build_demo with Gradio's cache folder and file sets."""
+
+    def __init__(self, cache_dir: str | None = None, uploaded: set | None = None, previews: set | None = None):
+        self.uploads, self.results = UploadStore(), ResultFolders(cache_dir)
+        self.uploaded = set() if uploaded is None else uploaded  # Gradio's record of received uploads
+        self.previews = set() if previews is None else previews  # the preview component's cached files
+
+    def sweeper(self) -> PreviewSweeper:
+        return PreviewSweeper(self.previews, self.results)
+
+    def take_uploads(self, kept: dict | None, *images):
+        """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
+
+        The file is removed from the server's disk at its first use, so no upload outlives its
+        decoding; a re-run with the same drop zones reads the kept bytes. Example files and anything
+        Gradio did not receive as an upload are left alone. The last KEPT_UPLOADS images stay kept.
+        """
+        if kept is None:
+            return images
+        out = []
+        for image in images:
+            if isinstance(image, str) and image in self.uploaded:
+                if os.path.isfile(image):
+                    with open(image, "rb") as f:
+                        kept[image] = f.read()
+                    self.uploads.put(image, kept[image])
+                    with contextlib.suppress(OSError):
+                        os.remove(image)
+                elif image not in kept and (data := self.uploads.get(image)) is not None:  # another visitor removed it
+                    kept[image] = data
+            if isinstance(image, str) and image in kept:
+                kept[image] = kept.pop(image)  # most recently used last
+                image = kept[image]
+            out.append(image)
+        while len(kept) > KEPT_UPLOADS:
+            del kept[next(iter(kept))]
+        return out

@@ -1,0 +1,196 @@
+"""The app's event handlers. Each takes the inputs as a dict by name and returns outputs by name;
+``wire`` turns one into what Gradio calls, with the names as the API's parameter names."""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import gradio as gr
+import pandas as pd
+
+from nst_core import NSTError, RunControl, Settings, conv_choice, fast_stylize, load_image, png_bytes, prepare, stylize
+from nst_core.animation import gif_bytes
+from nst_core.images import fit_size, resize
+from nst_core.recipe import read_recipe, result_png, run_recipe
+
+from .files import Files, write_files
+from .knobs import DEFAULTS, WEIGHTS, from_log, settings_from, widget_values
+from .report import chart_rows, status_text, steer_change, steer_mark
+
+UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
+IMAGES = ("content", "style", "style2", "init_image")
+
+
+REQUIRED = ("content", "style")  # what an API caller must pass; the rest defaults to the page's initial values
+
+
+def wire(handler: Callable, inputs: dict, outputs: dict | None = None) -> dict:
+    """Gradio's fn/inputs/outputs for ``handler(values: dict, request) -> {name: value} | None``.
+
+    The function Gradio sees has one parameter per input name (so the API names them, with the
+    components' initial values as defaults), and a gr.Request after them, which Gradio passes last."""
+    names, outs = list(inputs), outputs or {}
+
+    def convert(out):
+        return None if out is None else {outs[k]: v for k, v in out.items()}
+
+    def split(args):
+        request = args[-1] if len(args) > len(names) else None
+        return dict(zip(names, args)), request
+
+    if inspect.isgeneratorfunction(handler):
+        def fn(*args):
+            for out in handler(*split(args)):
+                yield convert(out)
+    else:
+        def fn(*args):
+            return convert(handler(*split(args)))
+    kind, empty = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty
+    params = [inspect.Parameter(n, kind, default=empty if n in REQUIRED else getattr(inputs[n], "value", None))
+              for n in names]
+    params.append(inspect.Parameter("request", kind, default=None, annotation=gr.Request))
+    fn.__signature__ = inspect.Signature(params)
+    fn.__annotations__ = {"request": gr.Request}
+    fn.__name__ = fn.__qualname__ = handler.__name__
+    return {"fn": fn, "inputs": list(inputs.values()), "outputs": list(outs.values())}
+
+
+def _session(request) -> str | None:
+    return getattr(request, "session_hash", None)
+
+
+def _need_images(v: dict) -> None:
+    if v.get("content") is None or v.get("style") is None:
+        raise gr.Error("Drop a content photo and a style painting first.")
+
+
+class Handlers:
+    """The handlers, over the app's file stores and presets. No run state lives here: a run's
+    RunControl sits in the visitor's session state (``run_state``), so Stop and Steer reach it."""
+
+    def __init__(self, files: Files, presets: dict):
+        self.files, self.presets = files, presets
+
+    # ---- settings ------------------------------------------------------------------------------
+    def run_settings(self, v: dict) -> Settings:
+        """The preset (or a loaded recipe) with the knobs on top."""
+        recipe = v.get("recipe_state")
+        base = recipe if isinstance(recipe, Settings) else self.presets.get(
+            v.get("preset"), self.presets["default"]).settings
+        return settings_from(v, base)
+
+    def apply_preset(self, v: dict, request=None) -> dict:
+        """Picking a preset moves the sliders to its values (and forgets a loaded recipe)."""
+        preset = self.presets[v["preset"]]
+        return {**widget_values(preset.settings), "preset_info": preset.description, "recipe_state": None}
+
+    def load_recipe(self, v: dict, request=None) -> dict:
+        """A recipe (.json, or a PNG made here) sets every knob; its hidden values ride in the state."""
+        if v.get("recipe_file") is None:
+            raise gr.Error("Choose a recipe file (.json, or a PNG made by this app).")
+        try:
+            s = read_recipe(v["recipe_file"])
+        except NSTError as exc:
+            raise gr.Error(str(exc)) from None
+        return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s}
+
+    # ---- runs ----------------------------------------------------------------------------------
+    def prepare(self, v: dict, request=None) -> None:
+        """When an image is dropped: the painting's style targets for the coming run, computed now, so
+        a click on Run goes straight to the first iteration; and a bad file is named now, not after."""
+        if v.get("style") is None:
+            return
+        images = dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+        try:
+            settings = self.run_settings({**v, **images})
+            styles = [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
+            prepare(images["content"], styles, settings)
+        except NSTError as exc:
+            gr.Warning(str(exc))
+
+    def run(self, v: dict, request=None):
+        """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
+        _need_images(v)
+        images = dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+        control = state["control"] = RunControl()
+        sweeper = self.files.sweeper()
+        rows, shown, steers, last, pushed = [], [], [], None, -1.0
+        try:
+            settings = self.run_settings({**v, **images})
+            styles = [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
+            in_force = settings
+            for frame in stylize(images["content"], styles, settings, init_image=images["init_image"],
+                                 control=control):
+                rows += chart_rows(frame)
+                change = steer_change(in_force, frame.settings, frame.iteration - 1)
+                if change:  # a slider (or /steer) moved the weights: say so, and mark the chart
+                    steers.append(change)
+                    rows += steer_mark(rows, frame.iteration - 1)
+                in_force, last = frame.settings, frame
+                if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
+                    pushed = frame.elapsed_s
+                    shown.append(frame.image)
+                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
+                    sweeper.sweep()
+        except NSTError as exc:
+            raise gr.Error(str(exc)) from None
+        finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
+            sweeper.sweep(keep=1)
+            if state.get("control") is control:
+                del state["control"]
+        if last is None:
+            return
+        content = load_image(images["content"], settings.limits)  # decoded once more, already known good
+        before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
+        session = _session(request)
+        recipe = run_recipe(last, settings)
+        paths = write_files(self.files.results.new(session), {
+            "stylized.png": result_png(last, settings), "before.png": png_bytes(before),
+            "recipe.json": recipe.encode(), "progress.gif": gif_bytes(shown + [last.image])})
+        yield {"preview": paths["stylized.png"], "status": status_text(last, steers), "chart": pd.DataFrame(rows),
+               "result": paths["stylized.png"], "compare": (paths["before.png"], paths["stylized.png"]),
+               "used": {**last.settings.to_dict(), **conv_choice(settings)},
+               "extras": [paths["recipe.json"], paths["progress.gif"]]}
+        # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview.
+        self.files.results.keep_newest(session)
+        sweeper.sweep(keep=0)
+
+    def refine(self, v: dict, request=None):
+        """The optimisation, starting from the fast path's picture instead of the photo."""
+        yield from self.run({**v, "init": "fast"}, request)
+
+    def stop(self, v: dict, request=None) -> None:
+        control = (v.get("run_state") or {}).get("control")
+        if control is not None:
+            control.stop()
+
+    def steer(self, v: dict, request=None) -> None:
+        """The weight sliders moved: the running run (if any) goes on from its picture with them."""
+        control = (v.get("run_state") or {}).get("control")
+        if control is None:
+            return
+        try:
+            control.steer(**{k.name: from_log(v[k.name]) for k in WEIGHTS if k.name in v})
+        except NSTError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def instant(self, v: dict, request=None):
+        """The fast path: one pass of the Magenta model, shown at once."""
+        _need_images(v)
+        content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
+        try:
+            s = DEFAULTS.replace(max_size=int(v["max_size"]), fast_strength=float(v["fast_strength"]))
+            image = fast_stylize(content, style, s)
+        except NSTError as exc:
+            raise gr.Error(str(exc)) from None
+        session = _session(request)
+        path = write_files(self.files.results.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
+        yield {"preview": path, "status": (f"**Instant** — one pass of the Magenta model at strength "
+                                           f"{v['fast_strength']:g}. **Refine** continues from it with the optimisation.")}
+        self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
+
+    def forget_session(self, request: gr.Request) -> None:
+        """The tab closed: its results are no longer on any screen."""
+        self.files.results.forget(_session(request))
+

@@ -1,0 +1,119 @@
+"""The app's controls, each declared once: its Settings field, its component, and the mapping both ways.
+
+The inputs list, Settings <-> widget values, presets and recipes -> widgets, and the API's parameter
+names all follow from ``KNOBS``. Ranges, choices and help come from the Settings fields' metadata.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gradio as gr
+
+from nst_core import Limits, Settings
+
+DEFAULTS, LIMITS = Settings(), Limits()
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+UI_INITS = ("content", "noise", "style", "image")  # "fast" is what Refine starts from
+
+
+# ---- weights on log sliders --------------------------------------------------------------------
+LOG_OFF = FIELDS["content_weight"].metadata["ui"][0]  # the weight sliders' left end means "off" (0)
+
+
+def to_log(weight: float) -> float:
+    return LOG_OFF if weight <= 0 else round(math.log10(weight), 2)
+
+
+def from_log(value: float) -> float:
+    # three significant figures, so that -4.7 means 2e-05 (as shown), not 1.9953e-05
+    return 0.0 if value <= LOG_OFF else float(f"{10.0 ** value:.3g}")
+
+
+def weight_info(value: float) -> str:
+    w = from_log(value)
+    return "off" if w == 0 else f"= {w:.3g}"
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A control bound to a Settings field: ``to_ui`` shows a value, ``from_ui`` reads one back
+    (given the base settings, so a preset's exact weight survives the slider's rounding)."""
+
+    name: str
+    make: Callable[[], gr.components.Component]
+    to_ui: Callable[[Any], Any] = lambda v: v
+    from_ui: Callable[[Any, Any], Any] = lambda v, base: v
+
+
+def _range(name: str) -> tuple:
+    meta = FIELDS[name].metadata
+    lo, hi, *step = meta["ui"] or (*meta["range"], None)
+    if meta.get("limit"):
+        hi = min(hi, getattr(LIMITS, meta["limit"]))
+    return lo, hi, (step[0] if step else None)
+
+
+def _help(name: str) -> str:
+    return FIELDS[name].metadata["help"]
+
+
+def _weight(name: str, label: str) -> Knob:
+    lo, hi, step = _range(name)
+    value = to_log(getattr(DEFAULTS, name))
+    return Knob(name, lambda: gr.Slider(lo, hi, value, step=step, label=f"{label} (log10)", elem_id=name,
+                                        info=weight_info(value)),
+                lambda w: gr.Slider(value=to_log(w), info=weight_info(to_log(w))),
+                lambda v, base: base if abs(v - to_log(base)) < 1e-6 else from_log(v))
+
+
+def _slider(name: str, label: str, cast=float) -> Knob:
+    lo, hi, step = _range(name)
+    return Knob(name, lambda: gr.Slider(lo, hi, getattr(DEFAULTS, name), step=step, label=label, elem_id=name),
+                from_ui=lambda v, base: cast(v))
+
+
+def _choice(name: str, label: str, choices=None, radio: bool = False) -> Knob:
+    options = list(choices or FIELDS[name].metadata["choices"])
+    kind = gr.Radio if radio else gr.Dropdown
+    return Knob(name, lambda: kind(options, value=getattr(DEFAULTS, name), label=label, elem_id=name),
+                to_ui=lambda v: v if v in options else options[0])
+
+
+WEIGHTS = (_weight("content_weight", "Content weight"), _weight("style_weight", "Style weight"),
+           _weight("tv_weight", "Smoothness (TV) weight"))
+MAIN = (*WEIGHTS, _slider("iterations", "Iterations", int), _slider("max_size", "Output size (longer side, px)", int),
+        _choice("optimizer", "Optimiser"), _choice("layers", "Layers"))
+ADVANCED = (
+    _choice("preserve_colors", "Keep the photo's colours", radio=True),
+    _choice("init", "Start from", UI_INITS),
+    _slider("style_scale", "Style scale (>1 finer strokes, <1 bigger strokes)"),
+    Knob("multiscale", lambda: gr.Checkbox(DEFAULTS.multiscale, label=(
+        f"Coarse-to-fine (multi-scale): first {DEFAULTS.coarse_iterations} iterations at each half size from "
+        f"about 128 px up: larger structures, sooner at large sizes"), elem_id="multiscale"),
+         from_ui=lambda v, base: bool(v)),
+    Knob("seed", lambda: gr.Number(DEFAULTS.seed, precision=0, minimum=0, label="Seed", elem_id="seed"),
+         from_ui=lambda v, base: int(v or 0)),
+    _slider("fast_strength", "Instant: style strength (blends the model's picture with the photo)"),
+)
+KNOBS: dict[str, Knob] = {k.name: k for k in (*MAIN, *ADVANCED)}
+
+
+def settings_from(values: dict, base: Settings) -> Settings:
+    """``base`` (a preset or a loaded recipe) with the knobs' values (by name) on top, validated.
+
+    The second style's share (``blend``) becomes ``style_blend`` only when a second style is given."""
+    changes = {n: KNOBS[n].from_ui(values[n], getattr(base, n)) for n in KNOBS if n in values}
+    blend = float(values.get("blend", 0.5))
+    changes["style_blend"] = (1.0 - blend, blend) if values.get("style2") is not None else ()
+    return base.replace(**changes, preview_every=1)
+
+
+def widget_values(s: Settings) -> dict[str, Any]:
+    """What each knob shows for ``s`` (the inverse of settings_from), by name; with ``blend``."""
+    shown = {n: k.to_ui(getattr(s, n)) for n, k in KNOBS.items()}
+    shown["max_size"] = min(s.max_size, LIMITS.max_size)
+    shown["blend"] = s.style_blend[1] / sum(s.style_blend) if len(s.style_blend) == 2 else 0.5
+    return shown
