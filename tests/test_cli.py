@@ -86,3 +86,25 @@ def test_every_on_off_option_has_a_no_form():
     assert vars(p.parse_args(["c.jpg", "s.jpg", "--multiscale", "--no-xla"]))["xla"] is False
     assert "multiscale" not in vars(p.parse_args(["c.jpg", "s.jpg"]))  # the default then comes from Settings
     assert "--no-multiscale" in p.format_help()
+
+
+def test_a_steered_recipe_replays_on_the_command_line(small_pair, tmp_path):
+    """A recipe from a run whose weights were steered mid-run: --recipe gives the same picture twice,
+    its weights change where the run's did, and the PNG's recipe keeps the steering."""
+    from nst_core import Settings
+    from nst_core.recipe import recipe_json
+
+    recipe = tmp_path / "steered.json"
+    recipe.write_text(recipe_json(Settings(max_size=48, iterations=6, multiscale=False,
+                                           steering=((3, 1.0, 200.0, 10.0),))))
+    pictures = []
+    for name in ("a.png", "b.png"):
+        r = cli(*small_pair, "-o", tmp_path / name, "--recipe", recipe, "--json", "--preview-every", 1)
+        assert r.returncode == 0, r.stderr
+        lines = [json.loads(line) for line in r.stdout.splitlines()]
+        with Image.open(tmp_path / name) as im:
+            pictures.append(im.tobytes())
+            assert json.loads(im.text["nst-recipe"])["settings"]["steering"] == [[3, 1.0, 200.0, 10.0]]
+    assert pictures[0] == pictures[1]
+    style = [line["losses"]["style"] for line in lines[:-1]]  # weighted: x10 from iteration 4 on
+    assert style[3] > 3 * style[2] and all(b < 3 * a for a, b in zip(style[3:], style[4:]))
