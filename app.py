@@ -39,6 +39,7 @@ def _inputs(c: dict) -> None:
     with gr.Row():
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
+    c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
     gr.Examples(example_files(), [c["content"], c["style"]], label="Examples (made in code)")
     c["preset"] = gr.Dropdown(list(PRESETS), value="default", label="Preset", elem_id="preset")
     c["preset_info"] = gr.Markdown(PRESETS["default"].description)
@@ -117,6 +118,8 @@ def build_demo() -> gr.Blocks:
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set, c["preview"].temp_files)
         handlers = Handlers(files, PRESETS)
         _wire(c, handlers)
+        demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
+                  api_visibility="private")
         demo.unload(handlers.forget_session)
     demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
     demo.nst_handlers = handlers  # for tests and tools that call the handlers directly

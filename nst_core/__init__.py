@@ -17,7 +17,7 @@ from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
 __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
-           "conv_choice",
+           "conv_choice", "fast_model_problem",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
@@ -59,6 +59,13 @@ def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | No
     from .fast import fast_stylize as _fast
 
     return _fast(content, style, settings, strength=strength)
+
+
+def fast_model_problem(settings: Settings | None = None) -> str | None:
+    """See :func:`nst_core.fast.fast_model_problem`: None if Instant can run, else why not (for visitors)."""
+    from .fast import fast_model_problem as _problem
+
+    return _problem(settings)
 
 
 def conv_choice(settings: Settings | None = None) -> dict:

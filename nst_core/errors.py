@@ -18,7 +18,10 @@ class WeightsError(NSTError):
 
 
 class ModelLoadError(NSTError):
-    """The fast-path (TF-Hub) model could not be loaded."""
+    """The fast-path (TF-Hub) model could not be loaded. The message has the operator's fix;
+    ``VISITOR`` is what a visitor of the app is told instead."""
+
+    VISITOR = "Instant and Refine are off on this server: its quick style model could not be loaded."
 
 
 class DivergedError(NSTError):

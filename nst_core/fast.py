@@ -1,12 +1,15 @@
 """The fast path: the Magenta arbitrary-image-stylization model (Ghiasi et al. 2017), loaded once.
 
 One feed-forward pass instead of an optimisation: about a second on a CPU, a rougher picture. The
-model comes from ``Settings.hub_model`` (default: the NST_HUB_MODEL environment variable, else the
-public TF-Hub handle), which the operator sets: a URL or a local SavedModel folder.
+model comes from ``Settings.hub_model``: "embedded" (the default, the lite Magenta model shipped in
+``data/magenta_lite``, so Instant works offline), or what the operator sets in NST_HUB_MODEL: a TF-Hub
+URL (the full model) or a local SavedModel folder.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -17,24 +20,43 @@ from .tf_quiet import import_tensorflow
 
 tf = import_tensorflow()
 STYLE_SIZE = 256  # the size the model was trained with for style images
+EMBEDDED_MODEL = Path(__file__).parent / "data" / "magenta_lite"
 _lock = threading.Lock()
 _models: dict = {}
+_failures: dict[str, ModelLoadError] = {}  # a handle that failed is not tried again in this process
+log = logging.getLogger("nst_core")
 
 
 def load_model(handle: str):
-    """The hub model behind ``handle``, loaded once per process (thread-safe; calls are too)."""
+    """The hub model behind ``handle`` ("embedded", a URL or a folder), loaded once per process
+    (thread-safe; calls are too). Raises ModelLoadError with the operator's fix."""
     with _lock:
+        if handle in _failures:
+            raise _failures[handle]
         if handle not in _models:
+            path = str(EMBEDDED_MODEL) if handle == "embedded" else handle
             try:
                 import tensorflow_hub as hub
 
-                _models[handle] = hub.load(handle)
+                _models[handle] = hub.load(path)
             except Exception as exc:
-                raise ModelLoadError(
-                    f"could not load the fast-path model from {handle} ({exc.__class__.__name__}); offline? "
-                    f"point NST_HUB_MODEL (or Settings.hub_model) at a local copy of the SavedModel, e.g. "
-                    f"../shared/hub/magenta_arbitrary_lite. The optimisation path still works.") from None
+                _failures[handle] = ModelLoadError(
+                    f"could not load the fast-path model from {path} ({exc.__class__.__name__}); set "
+                    f"NST_HUB_MODEL (or --hub-model) to 'embedded', a local SavedModel folder or a reachable "
+                    f"TF-Hub handle. The optimisation path still works.")
+                log.warning("%s", _failures[handle])
+                raise _failures[handle] from None
         return _models[handle]
+
+
+def fast_model_problem(settings: Settings | None = None) -> str | None:
+    """None if the fast-path model loads, else a reason a visitor understands (the operator's fix
+    goes to the log). Loads the model: call it off the request path, or after warm-up."""
+    try:
+        load_model((settings or Settings()).hub_model)
+        return None
+    except ModelLoadError:
+        return ModelLoadError.VISITOR
 
 
 def style_input(style: np.ndarray) -> np.ndarray:

@@ -134,8 +134,9 @@ class Settings:
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)",
         range=(0, 1), ui=(0, 1, 0.05)))
-    hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL", HUB_HANDLE), metadata=_opt(
-        "fast path model: a TF-Hub URL or a local SavedModel folder (env NST_HUB_MODEL)"))
+    hub_model: str = field(default_factory=lambda: os.environ.get("NST_HUB_MODEL") or "embedded", metadata=_opt(
+        "fast path model: 'embedded' (the lite Magenta model shipped here), a local SavedModel folder, or a "
+        f"TF-Hub handle such as {HUB_HANDLE} for the full model (env NST_HUB_MODEL)"))
     preview_every: int = field(default=5, metadata=_opt("yield a preview frame every K iterations", range=(1, 10**9)))
     seed: int = field(default=0, metadata=_opt("random seed (noise init)", range=(0, 2**32 - 1)))
     weights: str = field(default="embedded", metadata=_opt(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, SHARED, TINY_LAYERS, synthetic_painting, synthetic_photo
+from conftest import ROOT, SHARED, TINY_LAYERS, synthetic_painting, synthetic_photo, synthetic_swirls
 from nst_core import ModelLoadError, Settings, stylize
 from nst_core.fast import fast_stylize, load_model
 
@@ -43,8 +43,23 @@ def test_refine_starts_from_the_fast_result(tiny_hub_model, tiny_extractor):
 
 
 def test_a_bad_handle_says_how_to_point_to_a_local_copy(tmp_path):
-    with pytest.raises(ModelLoadError, match="NST_HUB_MODEL.*local copy"):
+    with pytest.raises(ModelLoadError, match="NST_HUB_MODEL.*'embedded', a local SavedModel folder"):
         fast_stylize(synthetic_photo(), synthetic_painting(), Settings(hub_model=str(tmp_path / "nothing")))
+
+
+def test_the_embedded_model_is_the_default_and_paints_offline(monkeypatch):
+    """No set-up, no network: Instant works on what the repository ships."""
+    monkeypatch.delenv("NST_HUB_MODEL", raising=False)
+    from nst_core import fast_model_problem
+    from nst_core.fast import EMBEDDED_MODEL
+
+    s = Settings(max_size=128)
+    assert s.hub_model == "embedded" and (EMBEDDED_MODEL / "saved_model.pb").exists()
+    assert (EMBEDDED_MODEL / "NOTICE.md").read_text().count("Apache License 2.0") >= 1
+    assert fast_model_problem(s) is None
+    photo = synthetic_photo()
+    out = fast_stylize(photo, synthetic_swirls(), s)
+    assert out.shape == (96, 128, 3) and np.abs(out.astype(float) - photo).mean() > 10  # it restyled the photo
 
 
 def test_cli_fast(tiny_hub_model, tmp_path):

@@ -8,7 +8,8 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from nst_core import NSTError, RunControl, Settings, conv_choice, fast_stylize, load_image, png_bytes, prepare, stylize
+from nst_core import (ModelLoadError, NSTError, RunControl, Settings, conv_choice, fast_model_problem, fast_stylize,
+                      load_image, png_bytes, prepare, stylize)
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.recipe import read_recipe, result_png, run_recipe
@@ -133,6 +134,8 @@ class Handlers:
                     shown.append(frame.image)
                     yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
                     sweeper.sweep()
+        except ModelLoadError:  # Refine: the operator's fix is in the log
+            raise gr.Error(ModelLoadError.VISITOR) from None
         except NSTError as exc:
             raise gr.Error(str(exc)) from None
         finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
@@ -182,6 +185,8 @@ class Handlers:
         try:
             s = DEFAULTS.replace(max_size=int(v["max_size"]), fast_strength=float(v["fast_strength"]))
             image = fast_stylize(content, style, s)
+        except ModelLoadError:  # the operator's fix is in the log
+            raise gr.Error(ModelLoadError.VISITOR) from None
         except NSTError as exc:
             raise gr.Error(str(exc)) from None
         session = _session(request)
@@ -189,6 +194,13 @@ class Handlers:
         yield {"preview": path, "status": (f"**Instant** — one pass of the Magenta model at strength "
                                            f"{v['fast_strength']:g}. **Refine** continues from it with the optimisation.")}
         self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
+
+    def fast_status(self, v: dict, request=None) -> dict:
+        """On page load: Instant and Refine are on only if the fast-path model loads; else why not."""
+        problem = fast_model_problem(DEFAULTS)
+        on = problem is None
+        return {"instant_btn": gr.Button(interactive=on), "refine_btn": gr.Button(interactive=on),
+                "fast_note": gr.Markdown(problem or "", visible=not on)}
 
     def forget_session(self, request: gr.Request) -> None:
         """The tab closed: its results are no longer on any screen."""
