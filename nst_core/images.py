@@ -29,8 +29,8 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
     limits = limits or Limits()
     if isinstance(src, np.ndarray):
         if src.ndim >= 2 and src.shape[0] * src.shape[1] > limits.max_input_pixels:
-            raise ImageError(f"{what} is {src.shape[1]}x{src.shape[0]}; the limit is "
-                             f"{limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)")
+            raise ImageError(f"{what} is {src.shape[1]}x{src.shape[0]} = {src.shape[0] * src.shape[1] / 1e6:.0f} "
+                             f"megapixels; the limit is {limits.max_input_pixels / 1e6:.0f}: use a smaller picture")
         return _from_array(src, what)
     if isinstance(src, Image.Image):
         return _from_pil(src, limits, what)
@@ -38,39 +38,45 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
         return _from_file(io.BytesIO(src), len(src), limits, what)
     path = Path(src)
     if not path.is_file():
-        raise ImageError(f"{what} not found: {path}")
+        raise ImageError(f"{what} not found: {path} (check the path)")
     return _from_file(path, path.stat().st_size, limits, f"{what} {path.name}")
 
 
 def _from_file(file, size: int, limits: Limits, what: str) -> np.ndarray:
     if size == 0:
-        raise ImageError(f"{what} is an empty file (0 bytes)")
+        raise ImageError(f"{what} is an empty file: choose the picture again")
     if size > limits.max_upload_bytes:
-        raise ImageError(f"{what} is {size / 1e6:.1f} MB; the limit is "
-                         f"{limits.max_upload_bytes / 1e6:.0f} MB (NST_MAX_UPLOAD_MB)")
+        raise ImageError(f"{what} is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.0f} MB: "
+                         f"use a smaller file")
     try:
         with Image.open(file) as im:
             return _from_pil(im, limits, what)
+    except ImageError:  # already says what is wrong: not to be wrapped again below
+        raise
     except UnidentifiedImageError:
-        raise ImageError(f"{what} is not an image PIL can read (try PNG or JPEG)") from None
-    except Image.DecompressionBombError as exc:  # PIL's own guard, for sizes far past ours
-        raise ImageError(f"{what} declares too many pixels to decode safely ({exc}); the limit "
-                         f"is {limits.max_input_pixels / 1e6:.0f} megapixels (NST_MAX_INPUT_PIXELS)") from None
-    except (OSError, SyntaxError, ValueError) as exc:  # damaged while reading the header
-        raise ImageError(f"{what} is damaged and could not be decoded ({exc})") from None
+        raise ImageError(f"{what} is not an image this app can open: use a JPEG, PNG or WebP file") from None
+    except Image.DecompressionBombError:  # PIL's own guard, for sizes far past ours
+        raise ImageError(f"{what} has too many pixels to open safely; the limit is "
+                         f"{limits.max_input_pixels / 1e6:.0f} megapixels: use a smaller picture") from None
+    except (OSError, SyntaxError, ValueError):  # damaged while reading the header
+        raise ImageError(_damaged(what)) from None
+
+
+def _damaged(what: str) -> str:
+    return f"{what} is damaged or incomplete and cannot be opened: save or download it again"
 
 
 def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:
     w, h = im.size
     if w * h > limits.max_input_pixels:
         raise ImageError(f"{what} is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is "
-                         f"{limits.max_input_pixels / 1e6:.0f} (NST_MAX_INPUT_PIXELS)")
+                         f"{limits.max_input_pixels / 1e6:.0f}: use a smaller picture")
     try:
         im.seek(0)
         im.load()
         im = ImageOps.exif_transpose(im)
-    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
-        raise ImageError(f"{what} is damaged and could not be decoded ({exc})") from None
+    except (OSError, SyntaxError, ValueError):  # truncated or corrupt data
+        raise ImageError(_damaged(what)) from None
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16/32-bit greyscale: scale to 8 bits rather than clip everything above 255 to white
         a = np.asarray(im, dtype=np.float64)
@@ -115,7 +121,7 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def check_size(image: np.ndarray, what: str) -> None:
     h, w = image.shape[:2]
     if min(h, w) < MIN_SIDE:
-        raise ImageError(f"{what} is {w}x{h} at this size; VGG19 needs at least {MIN_SIDE} px on each side "
+        raise ImageError(f"{what} is {w}x{h} at this size, too small: each side needs at least {MIN_SIDE} px "
                          f"(use a less extreme aspect ratio or a larger size)")
 
 

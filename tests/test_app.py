@@ -149,8 +149,12 @@ def test_a_moved_weight_slider_steers_the_running_run(h):
     (np.zeros((1, 1, 3), np.uint8), synthetic_painting(), "at least 32 px"),
 ])
 def test_bad_input_is_one_clear_message(h, content, style, words):
+    shown = []
     with pytest.raises(gr.Error, match=words):
-        list(h.run(values(content=content, style=style, iterations=3)))
+        for out in h.run(values(content=content, style=style, iterations=3)):
+            shown.append(out)
+    if content is not None and style is not None:  # the status line says it too (no stale "Done")
+        assert shown and words in shown[-1]["status"] and "Not run" in shown[-1]["status"]
 
 
 def test_instant_shows_the_fast_result(h, monkeypatch, tiny_hub_model):
@@ -217,8 +221,11 @@ def test_two_styles_colours_and_animation_reach_the_result(h):
 def test_dropping_a_damaged_painting_warns_at_once(h, tmp_path):
     bad = tmp_path / "painting.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    with pytest.warns(UserWarning, match="painting.jpg is damaged"):
-        h.prepare(values(style=str(bad), iterations=3))
+    state = {}
+    with pytest.warns(UserWarning, match="painting.jpg is damaged") as warned:
+        h.prepare(values(style=str(bad), iterations=3, run_state=state))
+        h.prepare(values(style=str(bad), iterations=4, run_state=state))  # another drop zone changed
+    assert len(warned) == 1  # one toast per problem
     h.prepare(values(style=None))  # nothing to do
 
 

@@ -107,7 +107,13 @@ class Handlers:
             styles = [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
             prepare(images["content"], styles, settings)
         except NSTError as exc:
-            gr.Warning(str(exc))
+            # One toast per problem: each drop zone's change runs this, and would name the same bad file again.
+            state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+            if state.get("warned") != str(exc):
+                state["warned"] = str(exc)
+                gr.Warning(str(exc))
+        else:
+            (v.get("run_state") or {}).pop("warned", None)
 
     def run(self, v: dict, request=None):
         """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
@@ -134,10 +140,10 @@ class Handlers:
                     shown.append(frame.image)
                     yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
                     sweeper.sweep()
-        except ModelLoadError:  # Refine: the operator's fix is in the log
-            raise gr.Error(ModelLoadError.VISITOR) from None
-        except NSTError as exc:
-            raise gr.Error(str(exc)) from None
+        except NSTError as exc:  # the status says it too, so no earlier run's "Done" stays above it
+            message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
+            yield {"status": f"**Not run** — {message}"}
+            raise gr.Error(message) from None
         finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
             sweeper.sweep(keep=1)
             if state.get("control") is control:
