@@ -15,7 +15,7 @@ import gradio as gr
 
 from nst_core import warm_up
 from nst_core.presets import load_presets
-from ui.components import PathImage, example_files
+from ui.components import PathImage, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, weight_info
@@ -25,7 +25,12 @@ PRESETS = load_presets()
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
               "uploads")
-OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
+OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras", "stop_btn")
+# On a narrow page the preview sits far below Run: bring it into view when a run starts.
+# Vega draws the loss chart's legend below its plot, outside the box Gradio gives it: let it show there.
+CSS = "#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }"
+SCROLL_TO_PREVIEW = ("(...args) => { if (window.innerWidth < 768) "
+                     "document.querySelector('#preview')?.scrollIntoView({block: 'start'}); return args; }")
 
 
 def _inputs(c: dict) -> None:
@@ -35,13 +40,15 @@ def _inputs(c: dict) -> None:
         c["style"] = PathImage(label="Style painting", elem_id="style")
     with gr.Row():
         c["run_btn"] = gr.Button("Run", variant="primary", elem_id="run")
-        c["stop_btn"] = gr.Button("Stop", variant="stop", elem_id="stop")
+        c["stop_btn"] = gr.Button("Stop", variant="secondary", elem_id="stop")  # turns red while a run goes
     with gr.Row():
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
-    gr.Examples(example_files(), [c["content"], c["style"]], label="Examples (made in code)")
-    c["preset"] = gr.Dropdown(list(PRESETS), value="default", label="Preset", elem_id="preset")
+    c["preset"] = gr.Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
+    gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
+                "examples/CREDITS.md)", examples_per_page=4)
+    c["preset"].render()
     c["preset_info"] = gr.Markdown(PRESETS["default"].description)
     for knob in WEIGHTS:
         c[knob.name] = knob.make()
@@ -68,11 +75,14 @@ def _outputs(c: dict) -> None:
     c["preview"] = gr.Image(label="Live preview", type="numpy", interactive=False, format="png", height=380,
                             elem_id="preview")
     c["status"] = gr.Markdown("Ready.", label="Progress", elem_id="status")
-    c["chart"] = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses", height=220)
-    c["result"] = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result")
-    c["compare"] = gr.ImageSlider(label="Before / after", type="numpy", interactive=False, height=380)
+    c["chart"] = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses", height=300, elem_id="chart",
+                             colors_in_legend=["content", "style", "tv", "total"])
+    # the downloads appear once there is something to download
+    c["result"] = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result", visible=False)
+    c["compare"] = gr.ImageSlider(label="Before / after", type="filepath",
+                                  interactive=False, elem_id="compare", visible=False)
     c["extras"] = gr.File(label="Recipe (JSON) and progress animation (GIF)", file_count="multiple",
-                          interactive=False, elem_id="extras")
+                          interactive=False, elem_id="extras", visible=False)
     with gr.Accordion("Settings used", open=False):
         c["used"] = gr.JSON(label="Settings used")
 
@@ -92,10 +102,15 @@ def _wire(c: dict, h: Handlers) -> None:
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), widgets), **private)
     gr.on([c["content"].change, c["style"].change, c["style2"].change], **wire(h.prepare, pick(*RUN_INPUTS)),
           show_progress="hidden", **cpu, **private)
-    c["run_btn"].click(**wire(h.run, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="stylize", **cpu)
-    c["refine_btn"].click(**wire(h.refine, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="refine", **cpu)
+    c["run_btn"].click(**wire(h.run, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="stylize", js=SCROLL_TO_PREVIEW, **cpu)
+    c["refine_btn"].click(**wire(h.refine, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="refine", js=SCROLL_TO_PREVIEW,
+                          **cpu)
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
-                                  pick("preview", "status")), api_name="instant", **cpu)
+                                  pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
+                           **cpu)
+    # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
+    gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
+          **private)
     c["stop_btn"].click(**wire(h.stop, pick("run_state")), queue=False, api_name="stop")
     # A released weight slider steers the running run from its current picture (a no-op between runs).
     gr.on([c[k.name].release for k in WEIGHTS], **wire(h.steer, pick("run_state", *(k.name for k in WEIGHTS))),
@@ -139,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_warmup:  # load the models, time the convolutions and trace the step now, not on a click
         threading.Thread(target=warm_up, kwargs={"fast": True}, name="warmup", daemon=True).start()
     demo.launch(server_name=args.host, server_port=args.port, share=args.share,
-                max_file_size=LIMITS.max_upload_bytes)
+                max_file_size=LIMITS.max_upload_bytes, css=CSS)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def test_picking_a_preset_moves_the_sliders(h):
     cw, sw, tv = out["content_weight"], out["style_weight"], out["tv_weight"]
     assert knobs.weight_info(cw.value) == "= 2.51e-08" and knobs.from_log(sw.value) == 1e-6
     assert out["optimizer"] == "sgd" and out["iterations"] == 500 and "keras.io" in out["preset_info"]
-    assert out["recipe_state"] is None
+    assert out["recipe_state"] == app.PRESETS["keras-io"].settings  # its hidden values, kept for "custom"
+    assert list(h.apply_preset({"preset": "custom"})) == ["preset_info"]  # a change by hand moves no knob
     # untouched sliders keep the preset's exact weights, and its hidden values reach the run
     values = {n: (v.value if isinstance(v, gr.Slider) else v) for n, v in out.items()}
     s = knobs.settings_from(values, app.PRESETS["keras-io"].settings)
@@ -89,10 +90,16 @@ def values(**kw) -> dict:
     return {**base, **kw}
 
 
+def shown(x):
+    """What an output shows: the value of an update (which may also show or restyle it), else itself."""
+    return x.get("value") if isinstance(x, dict) and x.get("__type__") == "update" else x
+
+
 def outputs(h, v, request=None, on_preview=None):
     """The run's outputs, the pictures decoded; ``on_preview(out)`` is called at each preview."""
     outs = []
     for out in h.run(v, request):
+        out = {k: shown(x) for k, x in out.items()}
         if "result" in out:
             out = {**out, "preview": pixels(out["preview"]), "png": Image.open(out["result"]),
                    "compare": tuple(map(pixels, out["compare"]))}
@@ -181,15 +188,19 @@ def test_with_the_embedded_model_instant_is_on(h):
     assert status["instant_btn"].interactive is True and status["fast_note"].visible is False
 
 
-def test_example_pairs_are_made_in_code_and_load():
+def test_examples_are_small_real_pictures_with_credits_and_a_preset_each():
     from nst_core import load_image
+    from ui.components import EXAMPLES, example_rows
 
-    from ui.components import example_files
-
-    rows = example_files()
-    assert len(rows) >= 2
-    for content, style in rows:
-        assert load_image(content).shape == (384, 512, 3) and load_image(style).ndim == 3
+    rows = example_rows()
+    assert 3 <= len(rows) <= 4
+    credits = (EXAMPLES / "CREDITS.md").read_text()
+    for content, style, preset in rows:
+        assert preset in app.PRESETS
+        for path in (Path(content), Path(style)):
+            assert path.stat().st_size <= 200_000 and max(load_image(path).shape[:2]) <= 640
+            assert f"`{path.name}`" in credits and ("public domain" in credits or "CC0" in credits)
+    assert not any("picasso" in c + s for c, s, _ in rows)  # not in the public domain everywhere
 
 
 def test_a_loaded_recipe_sets_the_knobs_and_its_hidden_values(h, tmp_path):
@@ -293,7 +304,7 @@ def test_each_run_gets_its_own_result_files_and_a_session_keeps_only_its_newest(
 
     def result(request) -> str:
         *_, last = h.run(values(iterations=2), request)
-        return last["result"]
+        return shown(last["result"])
 
     first, theirs = result(alice), result(bob)
     assert first != theirs and Path(first).read_bytes() == Path(theirs).read_bytes()  # same seed, same bytes
@@ -307,8 +318,11 @@ def test_an_instant_picture_does_not_remove_the_run_result_still_offered(h, monk
     monkeypatch.setattr(ui.handlers, "DEFAULTS", knobs.DEFAULTS.replace(hub_model=tiny_hub_model))
     me = SimpleNamespace(session_hash="me")
     *_, last = h.run(values(iterations=2), me)
+    last = {k: shown(x) for k, x in last.items()}
     fast = {"content": synthetic_photo(), "style": synthetic_painting(), "max_size": 64, "fast_strength": 0.5}
-    pictures = [list(h.instant(fast, me))[0]["preview"] for _ in range(2)]
+    outs = [list(h.instant(fast, me))[0] for _ in range(2)]
+    pictures = [out["preview"] for out in outs]
+    assert shown(outs[1]["result"]) == pictures[1]  # Instant's picture is offered as a PNG download too
     assert Path(last["result"]).exists() and not Path(pictures[0]).exists() and Path(pictures[1]).exists()
 
 

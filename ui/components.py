@@ -1,8 +1,8 @@
 """The app's own components: a drop zone that hands nst_core the file undecoded, and the examples."""
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+from pathlib import Path
 
 import gradio as gr
 
@@ -28,19 +28,11 @@ class PathImage(gr.Image):
         return super().preprocess(payload)
 
 
-def example_files() -> list[list[str]]:
-    """The made-in-code example pairs as PNG files (gr.Examples wants paths)."""
-    from PIL import Image
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-    from nst_core.examples import EXAMPLE_PAIRS
 
-    folder = tempfile.mkdtemp(prefix="nst-examples-")
-    rows = []
-    for i, (make_content, make_style) in enumerate(EXAMPLE_PAIRS.values()):
-        row = []
-        for kind, make in (("content", make_content), ("style", make_style)):
-            path = os.path.join(folder, f"{i}-{kind}-{make.__name__}.png")
-            Image.fromarray(make()).save(path)
-            row.append(path)
-        rows.append(row)
-    return rows
+def example_rows() -> list[list[str]]:
+    """[photo path, painting path, preset] per example pair (examples/pairs.json, written by
+    tools/make_examples.py): real public-domain and CC0 pictures, each with the preset that suits it."""
+    pairs = json.loads((EXAMPLES / "pairs.json").read_text())
+    return [[str(EXAMPLES / p["content"]), str(EXAMPLES / p["style"]), p["preset"]] for p in pairs]

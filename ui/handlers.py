@@ -81,9 +81,12 @@ class Handlers:
         return settings_from(v, base)
 
     def apply_preset(self, v: dict, request=None) -> dict:
-        """Picking a preset moves the sliders to its values (and forgets a loaded recipe)."""
+        """Picking a preset moves the sliders to its values; its hidden values (normalisation, TV power,
+        ...) ride in the state, and stay there when the box turns to "custom" after a change by hand."""
+        if v["preset"] not in self.presets:  # "custom": the knobs stay as they are
+            return {"preset_info": "Custom: the knobs as you set them, on the last preset's other settings."}
         preset = self.presets[v["preset"]]
-        return {**widget_values(preset.settings), "preset_info": preset.description, "recipe_state": None}
+        return {**widget_values(preset.settings), "preset_info": preset.description, "recipe_state": preset.settings}
 
     def load_recipe(self, v: dict, request=None) -> dict:
         """A recipe (.json, or a PNG made here) sets every knob; its hidden values ride in the state."""
@@ -138,17 +141,19 @@ class Handlers:
                 if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                     pushed = frame.elapsed_s
                     shown.append(frame.image)
-                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
+                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows),
+                           **({"stop_btn": gr.update(variant="stop")} if len(shown) == 1 else {})}
                     sweeper.sweep()
         except NSTError as exc:  # the status says it too, so no earlier run's "Done" stays above it
             message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
-            yield {"status": f"**Not run** — {message}"}
+            yield {"status": f"**Not run** — {message}", "stop_btn": gr.update(variant="secondary")}
             raise gr.Error(message) from None
         finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
             sweeper.sweep(keep=1)
             if state.get("control") is control:
                 del state["control"]
         if last is None:
+            yield {"stop_btn": gr.update(variant="secondary")}
             return
         content = load_image(images["content"], settings.limits)  # decoded once more, already known good
         before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
@@ -157,10 +162,15 @@ class Handlers:
         paths = write_files(self.files.results.new(session), {
             "stylized.png": result_png(last, settings), "before.png": png_bytes(before),
             "recipe.json": recipe.encode(), "progress.gif": gif_bytes(shown + [last.image])})
+        h, w = last.image.shape[:2]
         yield {"preview": paths["stylized.png"], "status": status_text(last, steers), "chart": pd.DataFrame(rows),
-               "result": paths["stylized.png"], "compare": (paths["before.png"], paths["stylized.png"]),
+               "result": gr.update(value=paths["stylized.png"], visible=True),
+               # at the result's own size (the page shrinks it to fit, never stretches it)
+               "compare": gr.update(value=(paths["before.png"], paths["stylized.png"]), visible=True, height=h,
+                                    width=w),
                "used": {**last.settings.to_dict(), **conv_choice(settings)},
-               "extras": [paths["recipe.json"], paths["progress.gif"]]}
+               "extras": gr.update(value=[paths["recipe.json"], paths["progress.gif"]], visible=True),
+               "stop_btn": gr.update(variant="secondary")}
         # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview.
         self.files.results.keep_newest(session)
         sweeper.sweep(keep=0)
@@ -197,8 +207,9 @@ class Handlers:
             raise gr.Error(str(exc)) from None
         session = _session(request)
         path = write_files(self.files.results.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
-        yield {"preview": path, "status": (f"**Instant** — one pass of the Magenta model at strength "
-                                           f"{v['fast_strength']:g}. **Refine** continues from it with the optimisation.")}
+        yield {"preview": path, "result": gr.update(value=path, visible=True),
+               "status": (f"**Instant** — one pass of the Magenta model at strength {v['fast_strength']:g}. "
+                          f"**Refine** continues from it with the optimisation.")}
         self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
 
     def fast_status(self, v: dict, request=None) -> dict:
