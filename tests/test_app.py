@@ -332,3 +332,12 @@ def test_result_folders_are_capped_in_all(tmp_path):
     folders = [results.new(f"caller{i}") for i in range(5)]
     assert [Path(f).exists() for f in folders] == [False, False, True, True, True]
     assert len(results.folders) == 3  # no bookkeeping left behind for the callers whose results went
+
+
+def test_the_status_names_the_scale_being_painted_and_the_time_left_over_all_scales():
+    from nst_core import Frame
+    from ui.report import status_text
+
+    frame = Frame(15, 50, {"total": 3.0}, 6.0, np.zeros((8, 8, 3), np.uint8), scale=(2, 3, 256), eta_s=41.0)
+    text = status_text(frame)
+    assert "scale 2 of 3, 256 px" in text and "ETA 41 s" in text and "15 / 50" in text
