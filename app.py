@@ -25,11 +25,17 @@ PRESETS = load_presets()
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
               "uploads")
-OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras", "stop_btn")
+OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
 # On a narrow page the preview sits far below Run: bring it into view when a run starts.
-# Vega draws the loss chart's legend below its plot, outside the box Gradio gives it: let it show there.
-CSS = "#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }"
-SCROLL_TO_PREVIEW = ("(...args) => { if (window.innerWidth < 768) "
+# By CSS, so the API's outputs stay plain values: Vega draws the loss chart's legend below its plot,
+# outside the box Gradio gives it, so let it show there; the downloads and the before/after slider
+# show once they hold something; Stop looks live only while a run goes (body[data-running]).
+CSS = """#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }
+#result:not(:has(a)), #extras:not(:has(a)), #compare:not(:has(img)) { display: none; }
+body[data-running] #stop { background: var(--button-cancel-background-fill);
+  color: var(--button-cancel-text-color); border-color: var(--button-cancel-border-color); }"""
+RUN_ENDED = "() => { delete document.body.dataset.running; }"
+SCROLL_TO_PREVIEW = ("(...args) => { document.body.dataset.running = '1'; if (window.innerWidth < 768) "
                      "document.querySelector('#preview')?.scrollIntoView({block: 'start'}); return args; }")
 
 
@@ -40,7 +46,7 @@ def _inputs(c: dict) -> None:
         c["style"] = PathImage(label="Style painting", elem_id="style")
     with gr.Row():
         c["run_btn"] = gr.Button("Run", variant="primary", elem_id="run")
-        c["stop_btn"] = gr.Button("Stop", variant="secondary", elem_id="stop")  # turns red while a run goes
+        c["stop_btn"] = gr.Button("Stop", variant="secondary", elem_id="stop")  # red while a run goes (CSS)
     with gr.Row():
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
@@ -78,11 +84,10 @@ def _outputs(c: dict) -> None:
     c["chart"] = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses", height=300, elem_id="chart",
                              colors_in_legend=["content", "style", "tv", "total"])
     # the downloads appear once there is something to download
-    c["result"] = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result", visible=False)
-    c["compare"] = gr.ImageSlider(label="Before / after", type="filepath",
-                                  interactive=False, elem_id="compare", visible=False)
+    c["result"] = gr.File(label="Download PNG (full resolution)", interactive=False, elem_id="result")
+    c["compare"] = gr.ImageSlider(label="Before / after", type="filepath", interactive=False, elem_id="compare")
     c["extras"] = gr.File(label="Recipe (JSON) and progress animation (GIF)", file_count="multiple",
-                          interactive=False, elem_id="extras", visible=False)
+                          interactive=False, elem_id="extras")
     with gr.Accordion("Settings used", open=False):
         c["used"] = gr.JSON(label="Settings used")
 
@@ -102,12 +107,12 @@ def _wire(c: dict, h: Handlers) -> None:
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), widgets), **private)
     gr.on([c["content"].change, c["style"].change, c["style2"].change], **wire(h.prepare, pick(*RUN_INPUTS)),
           show_progress="hidden", **cpu, **private)
-    c["run_btn"].click(**wire(h.run, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="stylize", js=SCROLL_TO_PREVIEW, **cpu)
-    c["refine_btn"].click(**wire(h.refine, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name="refine", js=SCROLL_TO_PREVIEW,
-                          **cpu)
+    for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
+        c[button].click(**wire(handler, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name=name, js=SCROLL_TO_PREVIEW,
+                        **cpu).then(None, js=RUN_ENDED, queue=False, **private)
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
-                           **cpu)
+                           **cpu).then(None, js=RUN_ENDED, queue=False, **private)
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)

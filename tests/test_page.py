@@ -26,6 +26,10 @@ def visible(page, selector: str) -> bool:
     return page.locator(selector).first.is_visible()
 
 
+def stop_colour(page) -> str:
+    return page.eval_on_selector("#stop", "e => getComputedStyle(e).backgroundColor")
+
+
 def in_view(page, selector: str) -> bool:
     return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); "
                                            "return r.top < window.innerHeight && r.bottom > 0; }")
@@ -34,7 +38,7 @@ def in_view(page, selector: str) -> bool:
 def test_a_newcomers_run_on_the_first_example(page, tmp_path):
     width = page.viewport_size["width"]
     assert not visible(page, "#result") and not visible(page, "#compare")  # nothing to show yet
-    assert "secondary" in page.get_attribute("#stop", "class")  # Stop is not live before a run
+    idle = stop_colour(page)  # Stop is not live before a run: the secondary buttons' grey
     page.locator("tr:has(td img)").first.click()  # the first example row: a photo, a painting, a preset
     page.wait_for_selector("#content img")
     page.wait_for_selector("#style img")
@@ -50,13 +54,15 @@ def test_a_newcomers_run_on_the_first_example(page, tmp_path):
     wait_for_new_preview(page, "")
     if width < 768:  # on a phone the preview came to Run, not 1200 px below it
         assert in_view(page, "#preview")
-    assert "stop" in page.get_attribute("#stop", "class").split()  # live while the run goes
+    assert stop_colour(page) != idle  # live (red) while the run goes
     page.click("#stop")
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')", timeout=60_000)
     page.locator("#result a").first.wait_for(timeout=30_000)
     page.locator("#compare").wait_for(state="visible", timeout=30_000)  # the result's update shows it
     assert "Before" in page.locator("#compare").inner_text()
-    assert "secondary" in page.get_attribute("#stop", "class")
+    page.mouse.move(0, 0)  # off the button: its hover look is not the point
+    page.wait_for_function("idle => getComputedStyle(document.querySelector('#stop')).backgroundColor === idle",
+                           arg=idle, timeout=10_000)  # grey again once the run is over (after its fade)
     # the chart's legend is shown whole: each entry lies inside the chart's box, not clipped below it
     inside = page.evaluate("""() => { const box = document.querySelector('#chart').getBoundingClientRect();
         const texts = [...document.querySelectorAll('#chart svg text')];

@@ -141,19 +141,17 @@ class Handlers:
                 if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                     pushed = frame.elapsed_s
                     shown.append(frame.image)
-                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows),
-                           **({"stop_btn": gr.update(variant="stop")} if len(shown) == 1 else {})}
+                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
                     sweeper.sweep()
         except NSTError as exc:  # the status says it too, so no earlier run's "Done" stays above it
             message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
-            yield {"status": f"**Not run** — {message}", "stop_btn": gr.update(variant="secondary")}
+            yield {"status": f"**Not run** — {message}"}
             raise gr.Error(message) from None
         finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
             sweeper.sweep(keep=1)
             if state.get("control") is control:
                 del state["control"]
         if last is None:
-            yield {"stop_btn": gr.update(variant="secondary")}
             return
         content = load_image(images["content"], settings.limits)  # decoded once more, already known good
         before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
@@ -162,15 +160,11 @@ class Handlers:
         paths = write_files(self.files.results.new(session), {
             "stylized.png": result_png(last, settings), "before.png": png_bytes(before),
             "recipe.json": recipe.encode(), "progress.gif": gif_bytes(shown + [last.image])})
-        h, w = last.image.shape[:2]
+        # Plain values, not updates, so API clients get paths (the page hides empty outputs by CSS).
         yield {"preview": paths["stylized.png"], "status": status_text(last, steers), "chart": pd.DataFrame(rows),
-               "result": gr.update(value=paths["stylized.png"], visible=True),
-               # at the result's own size (the page shrinks it to fit, never stretches it)
-               "compare": gr.update(value=(paths["before.png"], paths["stylized.png"]), visible=True, height=h,
-                                    width=w),
+               "result": paths["stylized.png"], "compare": (paths["before.png"], paths["stylized.png"]),
                "used": {**last.settings.to_dict(), **conv_choice(settings)},
-               "extras": gr.update(value=[paths["recipe.json"], paths["progress.gif"]], visible=True),
-               "stop_btn": gr.update(variant="secondary")}
+               "extras": [paths["recipe.json"], paths["progress.gif"]]}
         # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview.
         self.files.results.keep_newest(session)
         sweeper.sweep(keep=0)
@@ -207,7 +201,7 @@ class Handlers:
             raise gr.Error(str(exc)) from None
         session = _session(request)
         path = write_files(self.files.results.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
-        yield {"preview": path, "result": gr.update(value=path, visible=True),
+        yield {"preview": path, "result": path,
                "status": (f"**Instant** — one pass of the Magenta model at strength {v['fast_strength']:g}. "
                           f"**Refine** continues from it with the optimisation.")}
         self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
