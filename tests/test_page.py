@@ -8,8 +8,21 @@ import pytest
 from test_browser import CHROMIUM, FLAGS, preview_src, wait_for_new_preview
 
 
+@pytest.fixture(scope="module")
+def plain_server():
+    """`python app.py` exactly as the README's first command starts it: no NST_HUB_MODEL, so the
+    fast path runs on the embedded model, with no network."""
+    from conftest import start_app
+
+    proc, url = start_app({"NST_HUB_MODEL": ""})
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="module", params=[1400, 400], ids=["desktop", "phone"])
-def page(request, app_server):
+def page(request, plain_server):
+    app_server = plain_server
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
