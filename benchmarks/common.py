@@ -26,14 +26,13 @@ def emit(**record) -> None:
 
 
 def machine() -> dict:
+    from nst_core.autotune import REPORTED_FLAGS, cpu_info
     from nst_core.features import tf
 
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
-    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
-    return {"cpu": model, "cpu_count": os.cpu_count(), "machine": platform.machine(),
+    cpu = cpu_info()
+    return {"cpu": cpu["model"], "cpu_count": os.cpu_count(), "machine": platform.machine(),
             "python": platform.python_version(), "tensorflow": tf.__version__,
-            **{f: f in flags for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")},
+            **{f: f in cpu["flags"] for f in REPORTED_FLAGS},
             "date": time.strftime("%Y-%m-%d")}
 
 

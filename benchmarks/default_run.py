@@ -10,8 +10,6 @@ from __future__ import annotations
 import statistics
 import time
 
-import numpy as np
-
 from common import CONTENT, STYLE, emit, machine, median_time, require_images
 
 

@@ -23,6 +23,7 @@ from nst_core.features import vgg_features
 from nst_core.objective import get_objective
 from nst_core.run import prepare_images
 from nst_core import autotune
+from nst_core.autotune import psnr
 from nst_core.weights import CONV_LAYERS, load_weights
 
 
@@ -40,11 +41,6 @@ def vgg_flops(shape: tuple[int, int], deepest: str) -> float:
         if name == deepest:
             break
     return total
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
 
 
 def main() -> None:

@@ -79,6 +79,12 @@ def cpu_info(text: str | None = None) -> dict:
             "flags": [f for f in REPORTED_FLAGS if f in flags]}
 
 
+@functools.cache
+def _this_cpu() -> dict:
+    """This machine's cpu_info(), read once (every run resolves conv="auto")."""
+    return cpu_info()
+
+
 def candidates(flags) -> tuple[str, ...]:
     """The convolution paths worth timing on a CPU with these flags."""
     native = any(f in flags for f in NATIVE_BF16_FLAGS)
@@ -183,7 +189,7 @@ def choose(source: str = "embedded", padding: str = "reflect", *, cpu: dict | No
            use_cache: bool = True) -> ConvChoice:
     """The fastest candidate whose picture matches float32 (memoised per process, cached on disk).
     ``timer``/``checker`` replace the measurements (tests stub them)."""
-    cpu = cpu or cpu_info()
+    cpu = cpu or _this_cpu()
     key = _key(cpu)
     with _lock:
         if use_cache and key in _memo:

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             base = read_recipe(recipe, base)
         settings = base.replace(**args)
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
-        from .images import load_image, save_png
+        from .images import load_image
 
         c = load_image(content, settings.limits, "content image")
         s = [load_image(path, settings.limits, "style image") for path in style]

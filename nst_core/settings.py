@@ -6,6 +6,7 @@ The app's sliders, the CLI's options and the presets all read their defaults and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import typing
@@ -59,6 +60,12 @@ def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = Tr
     operator's, named in the message). ``ui``: the app's slider (lo, hi, step) where it differs from
     ``range`` (a log10 scale for the weights)."""
     return {"help": help, "flag": flag, "choices": choices, "cli": cli, "range": range, "limit": limit, "ui": ui}
+
+
+@functools.cache
+def _hints() -> dict:
+    """Settings' field types, resolved once (every replace() validates again: steering, each scale)."""
+    return typing.get_type_hints(Settings)
 
 
 _LIMIT_ENV = {"max_size": "NST_MAX_SIZE", "max_iterations": "NST_MAX_ITERATIONS"}
@@ -147,7 +154,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits, compare=False, metadata=_opt("", cli=False))
 
     def __post_init__(self) -> None:
-        hints = typing.get_type_hints(Settings)
+        hints = _hints()
         for f in dataclasses.fields(self):  # ranges and choices, as the fields' metadata gives them
             if f.metadata.get("range"):
                 self._check_range(f, hints[f.name])

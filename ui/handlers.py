@@ -65,6 +65,10 @@ def _need_images(v: dict) -> None:
         raise gr.Error("Drop a content photo and a style painting first.")
 
 
+def _styles(images: dict) -> list:
+    return [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
+
+
 class Handlers:
     """The handlers, over the app's file stores and presets. No run state lives here: a run's
     RunControl sits in the visitor's session state (``run_state``), so Stop and Steer reach it."""
@@ -99,16 +103,18 @@ class Handlers:
         return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s}
 
     # ---- runs ----------------------------------------------------------------------------------
+    def _images(self, v: dict) -> dict:
+        """The four drop zones' images by name, uploads swapped for their kept bytes."""
+        return dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+
     def prepare(self, v: dict, request=None) -> None:
         """When an image is dropped: the painting's style targets for the coming run, computed now, so
         a click on Run goes straight to the first iteration; and a bad file is named now, not after."""
         if v.get("style") is None:
             return
-        images = dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+        images = self._images(v)
         try:
-            settings = self.run_settings({**v, **images})
-            styles = [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
-            prepare(images["content"], styles, settings)
+            prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
         except NSTError as exc:
             # One toast per problem: each drop zone's change runs this, and would name the same bad file again.
             state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
@@ -121,16 +127,15 @@ class Handlers:
     def run(self, v: dict, request=None):
         """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
         _need_images(v)
-        images = dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+        images = self._images(v)
         state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
         control = state["control"] = RunControl()
         sweeper = self.files.sweeper()
         rows, shown, steers, last, pushed = [], [], [], None, -1.0
         try:
             settings = self.run_settings({**v, **images})
-            styles = [images["style"]] + ([images["style2"]] if images["style2"] is not None else [])
             in_force = settings
-            for frame in stylize(images["content"], styles, settings, init_image=images["init_image"],
+            for frame in stylize(images["content"], _styles(images), settings, init_image=images["init_image"],
                                  control=control):
                 rows += chart_rows(frame)
                 change = steer_change(in_force, frame.settings, frame.iteration - 1)

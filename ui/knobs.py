@@ -56,10 +56,6 @@ def _range(name: str) -> tuple:
     return lo, hi, (step[0] if step else None)
 
 
-def _help(name: str) -> str:
-    return FIELDS[name].metadata["help"]
-
-
 def _weight(name: str, label: str) -> Knob:
     lo, hi, step = _range(name)
     value = to_log(getattr(DEFAULTS, name))
