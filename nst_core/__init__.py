@@ -23,26 +23,28 @@ __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png",
 
 
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
-            init_image: ImageInput | None = None, extractor=None,
+            init_image: ImageInput | None = None, mask: ImageInput | None = None, extractor=None,
             control: RunControl | None = None) -> Iterator[Frame]:
     """See :func:`nst_core.run.stylize` (imported on first use, so that importing nst_core stays cheap)."""
     from .run import stylize as _stylize
 
-    return _stylize(content, style, settings, init_image=init_image, extractor=extractor, control=control)
+    return _stylize(content, style, settings, init_image=init_image, mask=mask, extractor=extractor,
+                    control=control)
 
 
-def result_png(frame: Frame, settings: Settings) -> bytes:
-    """The run's final frame as PNG bytes carrying its recipe (see :func:`nst_core.recipe.result_png`)."""
+def result_png(frame: Frame, settings: Settings, mask=None) -> bytes:
+    """The run's final frame as PNG bytes carrying its recipe, and the run's mask (uint8 [H, W]) if
+    it had one (see :func:`nst_core.recipe.result_png`)."""
     from .recipe import result_png as _png
 
-    return _png(frame, settings)
+    return _png(frame, settings, mask)
 
 
-def save_result(frame: Frame, settings: Settings, path) -> None:
+def save_result(frame: Frame, settings: Settings, path, mask=None) -> None:
     """Write :func:`result_png` to ``path``."""
     from pathlib import Path
 
-    Path(path).write_bytes(result_png(frame, settings))
+    Path(path).write_bytes(result_png(frame, settings, mask))
 
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,

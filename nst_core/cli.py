@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one pass of the Magenta model (about a second) instead of the optimisation")
     p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
     p.add_argument("--init-image", help="starting image for --init image")
+    p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
+                   "(first) style, black for the photo or, with two styles, the second; grey blends")
     p.add_argument("--animation", help="also write the run's frames as an animated GIF here")
     hints = typing.get_type_hints(Settings)
     defaults = Settings()
@@ -98,6 +100,19 @@ def _preset(name: str) -> Settings:
     return presets[name].settings
 
 
+def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
+    """--mask, else the recipe's own mask, as uint8 [H, W] checked against the photo (or None)."""
+    from .mask import check_mask, load_mask
+    from .recipe import read_mask
+
+    m = load_mask(path, settings.limits) if path else read_mask(recipe, settings.limits) if recipe else None
+    if m is not None and fast:
+        _fail("--mask places the style in the optimisation; the --fast model paints the whole picture")
+    if m is not None:
+        check_mask(m, content.shape[:2])
+    return m
+
+
 def _progress(frame, out) -> None:
     width = 30
     done = int(width * frame.iteration / frame.total)
@@ -110,9 +125,9 @@ def _progress(frame, out) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast, recipe, init_image, animation = (
+    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
         args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
-                              "animation"))
+                              "animation", "mask"))
     try:
         base = _preset(preset) if preset else Settings()
         if recipe:
@@ -126,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         c = load_image(content, settings.limits, "content image")
         s = [load_image(path, settings.limits, "style image") for path in style]
         init = load_image(init_image, settings.limits, "initial image") if init_image else None
+        m = _mask(mask, recipe, c, settings, fast)
         out = Path(output)
         if not out.parent.exists():
             _fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
@@ -146,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
     previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
     try:
-        for frame in stylize(c, s, settings, init_image=init, control=control):
+        for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
             last = frame
             if animation:
                 shown.append(frame.image)
@@ -162,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
-    save_result(last, settings, out)
+    save_result(last, settings, out, m)
     if animation:
         from .animation import gif_bytes
 

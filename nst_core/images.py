@@ -19,30 +19,32 @@ ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]  # bytes: a
 MIN_SIDE = 32  # VGG19 pools four times before block5; smaller images have no deep features
 
 
-def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image") -> np.ndarray:
+def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image",
+               background: int = 255) -> np.ndarray:
     """Read a path, a file's bytes, a PIL image or an array into uint8 H x W x 3 RGB.
 
     Refuses files above the upload limit and images above the pixel limit before decoding them
     (decompression bombs), turns EXIF-rotated photos upright, composites transparency over white
-    and takes the first frame of an animation.
+    (over black for a mask: ``background=0``, so strokes on a clear layer read as painted) and
+    takes the first frame of an animation.
     """
     limits = limits or Limits()
     if isinstance(src, np.ndarray):
         if src.ndim >= 2 and src.shape[0] * src.shape[1] > limits.max_input_pixels:
             raise ImageError(f"{what} is {src.shape[1]}x{src.shape[0]} = {src.shape[0] * src.shape[1] / 1e6:.0f} "
                              f"megapixels; the limit is {limits.max_input_pixels / 1e6:.0f}: use a smaller picture")
-        return _from_array(src, what)
+        return _from_array(src, what, background)
     if isinstance(src, Image.Image):
-        return _from_pil(src, limits, what)
+        return _from_pil(src, limits, what, background)
     if isinstance(src, bytes):
-        return _from_file(io.BytesIO(src), len(src), limits, what)
+        return _from_file(io.BytesIO(src), len(src), limits, what, background)
     path = Path(src)
     if not path.is_file():
         raise ImageError(f"{what} not found: {path} (check the path)")
-    return _from_file(path, path.stat().st_size, limits, f"{what} {path.name}")
+    return _from_file(path, path.stat().st_size, limits, f"{what} {path.name}", background)
 
 
-def _from_file(file, size: int, limits: Limits, what: str) -> np.ndarray:
+def _from_file(file, size: int, limits: Limits, what: str, background: int = 255) -> np.ndarray:
     if size == 0:
         raise ImageError(f"{what} is an empty file: choose the picture again")
     if size > limits.max_upload_bytes:
@@ -50,7 +52,7 @@ def _from_file(file, size: int, limits: Limits, what: str) -> np.ndarray:
                          f"use a smaller file")
     try:
         with Image.open(file) as im:
-            return _from_pil(im, limits, what)
+            return _from_pil(im, limits, what, background)
     except ImageError:  # already says what is wrong: not to be wrapped again below
         raise
     except UnidentifiedImageError:
@@ -66,7 +68,7 @@ def _damaged(what: str) -> str:
     return f"{what} is damaged or incomplete and cannot be opened: save or download it again"
 
 
-def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:
+def _from_pil(im: Image.Image, limits: Limits, what: str, background: int = 255) -> np.ndarray:
     w, h = im.size
     if w * h > limits.max_input_pixels:
         raise ImageError(f"{what} is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is "
@@ -84,19 +86,19 @@ def _from_pil(im: Image.Image, limits: Limits, what: str) -> np.ndarray:
         im = Image.fromarray(np.clip(a / top * 255 + 0.5, 0, 255).astype(np.uint8))
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(white, rgba)
+        under = Image.new("RGBA", rgba.size, (background,) * 3 + (255,))
+        im = Image.alpha_composite(under, rgba)
     return _from_array(np.asarray(im.convert("RGB")), what)
 
 
-def _from_array(a: np.ndarray, what: str) -> np.ndarray:
+def _from_array(a: np.ndarray, what: str, background: int = 255) -> np.ndarray:
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)
     if a.ndim != 3 or a.shape[2] not in (3, 4):
         raise ImageError(f"{what} must be H x W x 3 (RGB), got an array of shape {a.shape}")
-    if a.shape[2] == 4:  # composite over white, as for files
+    if a.shape[2] == 4:  # composite over the background, as for files
         alpha = a[:, :, 3:4].astype(np.float32) / 255
-        a = a[:, :, :3] * alpha + 255 * (1 - alpha)
+        a = a[:, :, :3] * alpha + background * (1 - alpha)
     if a.dtype != np.uint8:
         if np.issubdtype(a.dtype, np.floating) and np.nanmax(a) <= 1.0:
             a = a * 255  # float images in [0, 1]

@@ -30,6 +30,20 @@ def gram(features: tf.Tensor) -> tf.Tensor:
     return tf.matmul(f, f, transpose_a=True) / tf.cast(tf.shape(f)[0], f.dtype)
 
 
+def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] features and [H, W] weights in 0..1 -> [C, C] = F^T diag(m) F / sum(m): the Gram of
+    the region only (Gatys et al. 2017). An all-ones mask gives :func:`gram`; an empty one gives 0."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    m = tf.reshape(mask, (-1, 1))
+    return tf.matmul(f, f * m, transpose_a=True) / (tf.reduce_sum(m) + 1e-8)
+
+
+def layer_mask(masks: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+    """[H, W, R] image-sized masks -> [h, w, R] at the [h, w, C] layer's size, by area averaging
+    (each layer position weighs its share of the region)."""
+    return tf.image.resize(masks[None], tf.shape(features)[:2], method="area")[0]
+
+
 def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """Mean squared error between [H, W, C] feature maps."""
     return tf.reduce_mean(tf.square(features - target))
@@ -50,11 +64,13 @@ def balanced_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(tf.square(gram_x - gram_target)) / (tf.reduce_sum(tf.square(gram_target)) + 1e-8)
 
 
-def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0) -> tf.Tensor:
-    """[H, W, 3] in [0, 1] -> mean of (dx^2 + dy^2)^power over the (H-1) x (W-1) grid."""
+def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0, where: tf.Tensor | None = None) -> tf.Tensor:
+    """[H, W, 3] in [0, 1] -> mean of (dx^2 + dy^2)^power over the (H-1) x (W-1) grid, each position
+    weighed by ``where`` [H, W] in 0..1 if given (a mask: the photo's own edges are not smoothed)."""
     dy = image[1:, :-1, :] - image[:-1, :-1, :]
     dx = image[:-1, 1:, :] - image[:-1, :-1, :]
-    return tf.reduce_mean(tf.pow(tf.square(dx) + tf.square(dy), power))
+    tv = tf.pow(tf.square(dx) + tf.square(dy), power)
+    return tf.reduce_mean(tv if where is None else tv * where[:-1, :-1, None])
 
 
 def kio_gram(features: tf.Tensor) -> tf.Tensor:

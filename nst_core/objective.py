@@ -29,7 +29,8 @@ class Targets:
     """What the result is pulled towards: content features [h, w, C] and style Grams [C, C]."""
 
     content: tuple | None  # None until the first step at the content image supplies them
-    style: tuple
+    style: tuple  # one Gram per style layer; with masks, R x L of them: region r's layer l at r * L + l
+    masks: np.ndarray | None = None  # float32 [H, W, R] in 0..1 at the image's size: where each style goes
 
 
 class Objective:
@@ -52,8 +53,34 @@ class Objective:
         self.step = tf.function(self._step, jit_compile=xla,
                                 input_signature=[_IMAGE, content_spec, style_spec, *knobs])
         self.first_step = tf.function(self._first_step, jit_compile=xla, input_signature=[_IMAGE, style_spec, *knobs])
+        self._xla, self._masked = xla, {}
         self._style_cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    def _masked_fns(self, regions: int):
+        """(step, first_step) for ``regions`` masked styles, traced once per region count."""
+        with self._cache_lock:
+            if regions not in self._masked:
+                grams = tf.TensorSpec([None, None], tf.float32)
+                features = tf.TensorSpec([None, None, None], tf.float32)
+                style_spec = tuple(grams for _ in range(regions * len(self.style_layers)))
+                content_spec = tuple(features for _ in self.content_layers)
+                masks = tf.TensorSpec([None, None, regions], tf.float32)
+                knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32),
+                         _SCALAR]
+
+                def step(pixels, content_t, style_t, m, weights, layer_w, tv_power):
+                    return self._loss_and_grad(pixels, content_t, style_t, weights, layer_w, tv_power, masks=m)[:3]
+
+                def first(pixels, style_t, m, weights, layer_w, tv_power):
+                    return self._loss_and_grad(pixels, None, style_t, weights, layer_w, tv_power,
+                                               content_from_pixels=True, masks=m)
+
+                self._masked[regions] = (
+                    tf.function(step, jit_compile=self._xla,
+                                input_signature=[_IMAGE, content_spec, style_spec, masks, *knobs]),
+                    tf.function(first, jit_compile=self._xla, input_signature=[_IMAGE, style_spec, masks, *knobs]))
+            return self._masked[regions]
 
     def _features(self, pixels):
         feats = self.extractor(preprocess(pixels))
@@ -67,8 +94,21 @@ class Objective:
         s = self._features(style)
         return tuple(self._gram(s[n][0]) for n in self.style_layers)
 
-    def _style_each(self, pixels, feats, style_t) -> list:
-        """One unweighted style term per style layer."""
+    def _style_each(self, pixels, feats, style_t, masks=None) -> list:
+        """One unweighted style term per style layer. With ``masks`` [H, W, R], each layer's term sums
+        the regions' masked-Gram terms, each weighed by its region's share of the picture, so a style
+        pulls each pixel of its region as hard as it would pull the whole picture unmasked."""
+        if masks is not None:
+            fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
+            n_layers, regions = len(self.style_layers), masks.shape[-1]
+            share = tf.reduce_mean(masks, axis=(0, 1))  # [R]
+            out = []
+            for k, name in enumerate(self.style_layers):
+                f = feats[name][0]
+                m = losses.layer_mask(masks, f)
+                out.append(tf.add_n([share[r] * fn(losses.masked_gram(f, m[..., r]), style_t[r * n_layers + k])
+                                     for r in range(regions)]))
+            return out
         if self.kio:
             npix = tf.cast(tf.shape(pixels)[0] * tf.shape(pixels)[1], tf.float32)
             return [losses.kio_style_loss(losses.kio_gram(feats[n][0]), t, npix)
@@ -76,7 +116,7 @@ class Objective:
         fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
         return [fn(losses.gram(feats[n][0]), t) for n, t in zip(self.style_layers, style_t)]
 
-    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power):
+    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power, masks=None):
         pairs = [(feats[n][0], t) for n, t in zip(self.content_layers, content_t)]
         if self.kio:
             content = tf.add_n([losses.kio_content_loss(f, t) for f, t in pairs])
@@ -84,8 +124,10 @@ class Objective:
         else:
             fn = losses.balanced_content_loss if self.normalization == "balanced" else losses.content_loss
             content = tf.add_n([fn(f, t) for f, t in pairs]) / len(pairs)
-            tv = losses.tv_loss(pixels / 255.0, tv_power)
-        style = tf.reduce_sum(tf.stack(self._style_each(pixels, feats, style_t)) * layer_w)
+            # TV only smooths where a style paints: with one masked style the photo's half keeps its edges
+            where = None if masks is None else tf.minimum(tf.reduce_sum(masks, axis=-1), 1.0)
+            tv = losses.tv_loss(pixels / 255.0, tv_power, where)
+        style = tf.reduce_sum(tf.stack(self._style_each(pixels, feats, style_t, masks)) * layer_w)
         return content, style, tv
 
     def style_layer_terms(self, pixels: np.ndarray, targets: Targets) -> dict[str, float]:
@@ -95,13 +137,14 @@ class Objective:
         each = self._style_each(x, self._features(x), targets.style)
         return {n: float(v) for n, v in zip(self.style_layers, each)}
 
-    def _loss_and_grad(self, pixels, content_t, style_t, weights, layer_w, tv_power, content_from_pixels=False):
+    def _loss_and_grad(self, pixels, content_t, style_t, weights, layer_w, tv_power, content_from_pixels=False,
+                       masks=None):
         with tf.GradientTape() as tape:
             tape.watch(pixels)
             feats = self._features(pixels)
             if content_from_pixels:
                 content_t = tuple(tf.stop_gradient(feats[n][0]) for n in self.content_layers)
-            content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power)
+            content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power, masks)
             parts = tf.stack([content, style, tv]) * weights
             total = tf.reduce_sum(parts)
         return total, parts, tape.gradient(total, pixels), content_t
@@ -148,15 +191,22 @@ class Objective:
 
     def __call__(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """float32 [H, W, 3] in 0..255 -> (total, {content, style, tv} weighted, gradient float32)."""
-        return self._out(*self.step(tf.constant(pixels, tf.float32), targets.content, targets.style,
-                                    *self._knobs(weights, layer_w, tv_power)))
+        x, knobs = tf.constant(pixels, tf.float32), self._knobs(weights, layer_w, tv_power)
+        if targets.masks is not None:
+            step = self._masked_fns(targets.masks.shape[-1])[0]
+            return self._out(*step(x, targets.content, targets.style, tf.constant(targets.masks), *knobs))
+        return self._out(*self.step(x, targets.content, targets.style, *knobs))
 
     def at_content(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """Like ``__call__`` where ``pixels`` is the content image and ``targets.content`` is not known
         yet; returns (total, parts, gradient, targets with the content filled in)."""
-        total, parts, grad, content_t = self.first_step(tf.constant(pixels, tf.float32), targets.style,
-                                                        *self._knobs(weights, layer_w, tv_power))
-        return (*self._out(total, parts, grad), Targets(tuple(content_t), targets.style))
+        x, knobs = tf.constant(pixels, tf.float32), self._knobs(weights, layer_w, tv_power)
+        if targets.masks is not None:
+            first = self._masked_fns(targets.masks.shape[-1])[1]
+            total, parts, grad, content_t = first(x, targets.style, tf.constant(targets.masks), *knobs)
+        else:
+            total, parts, grad, content_t = self.first_step(x, targets.style, *knobs)
+        return (*self._out(total, parts, grad), Targets(tuple(content_t), targets.style, targets.masks))
 
 
 def get_objective(extractor, content_layers, style_layers, normalization: str = "balanced",

@@ -38,19 +38,23 @@ def recipe_json(settings: Settings, **extra) -> str:
     return json.dumps(make_recipe(settings, **extra), indent=1)
 
 
-def run_recipe(frame, settings: Settings, **extra) -> str:
+def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
     """The recipe of the run that ended at ``frame`` (its last): ``settings`` as the run started, the
-    steering it took, and where it stopped if it was stopped."""
+    steering it took, where it stopped if it was stopped, and its mask (uint8 [H, W]) if it had one."""
     if frame.settings is not None:
         settings = settings.replace(steering=frame.settings.steering)
+    if mask is not None:
+        from .mask import to_data_url
+
+        extra["mask"] = to_data_url(mask)
     return recipe_json(settings, **({"stopped_at": frame.iteration} if frame.stopped else {}), **extra)
 
 
-def result_png(frame, settings: Settings) -> bytes:
+def result_png(frame, settings: Settings, mask=None) -> bytes:
     """The frame's picture as PNG bytes with the run's recipe in its text metadata."""
     from .images import png_bytes
 
-    return png_bytes(frame.image, {KEY: run_recipe(frame, settings)})
+    return png_bytes(frame.image, {KEY: run_recipe(frame, settings, mask)})
 
 
 def _upgrade(settings: dict) -> dict:
@@ -66,6 +70,27 @@ def _upgrade(settings: dict) -> dict:
 
 def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Settings:
     """Settings from a recipe dict, a .json file or a PNG that carries one."""
+    data = recipe_data(source)
+    known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in _upgrade(data["settings"]).items() if k in known}
+    try:
+        return dataclasses.replace(base or Settings(), **values)
+    except (TypeError, SettingsError) as exc:
+        raise SettingsError(f"recipe: {exc}") from None
+
+
+def read_mask(source: str | Path | dict, limits=None):
+    """The recipe's mask as uint8 [H, W], or None if its run had none."""
+    url = recipe_data(source).get("mask")
+    if url is None:
+        return None
+    from .mask import from_data_url
+
+    return from_data_url(url, limits)
+
+
+def recipe_data(source: str | Path | dict) -> dict:
+    """The recipe's JSON object from a dict, a .json file or a PNG that carries one, checked."""
     if isinstance(source, dict):
         data = source
     else:
@@ -85,9 +110,4 @@ def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Sett
             raise SettingsError(f"cannot read a recipe from {path.name}: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("settings"), dict):
         raise SettingsError(f"not a run recipe (expected format {FORMAT!r})")
-    known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in _upgrade(data["settings"]).items() if k in known}
-    try:
-        return dataclasses.replace(base or Settings(), **values)
-    except (TypeError, SettingsError) as exc:
-        raise SettingsError(f"recipe: {exc}") from None
+    return data

@@ -11,6 +11,7 @@ from .colour import keep_content_colours, match_colours
 from .control import STEERABLE, RunControl
 from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
+from .mask import at_size, check_mask, load_mask, regions
 from .objective import Targets, get_objective
 from .optimize import make_optimizer
 from .settings import Settings
@@ -49,10 +50,11 @@ def finest_octave(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
-            styles: Sequence[np.ndarray] = (), blend=()) -> np.ndarray:
+            styles: Sequence[np.ndarray] = (), blend=(), masks: np.ndarray | None = None) -> np.ndarray:
     """A coarser scale's result [h, w, 3] enlarged to ``content``'s [H, W, 3], plus the finest octave
     that enlarging cannot restore: the photo's (content minus its own enlarged coarse version) and
-    the style images' (their finest octave, tiled; ``blend`` weighs several).
+    the style images' (their finest octave, tiled; ``blend`` weighs several, or ``masks`` [H, W, R]
+    place each where it goes, so no texture lands where the photo should stay).
 
     Why the style's: VGG's Gram statistics do not carry over between sizes. A result that matched
     the style at 512 px, enlarged, is nearly as far from the 1024 px targets as the photo is
@@ -63,7 +65,8 @@ def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
     shape = content.shape[:2]
     detail = content.astype(np.float32) - resize(coarse_content, shape).astype(np.float32)
     if styles:
-        w = blend_weights(blend, len(styles)).astype(np.float32)
+        w = (blend_weights(blend, len(styles)).astype(np.float32) if masks is None
+             else [masks[..., r:r + 1] for r in range(masks.shape[-1])])
         detail += sum(wi * finest_octave(st, shape) for wi, st in zip(w, styles))
     return np.clip(resize(to_uint8(best), shape).astype(np.float32) + detail, 0, 255)
 
@@ -105,9 +108,12 @@ def blend_weights(weights: Sequence[float], n: int) -> np.ndarray:
     return w / w.sum()
 
 
-def blend_grams(objective, styles: Sequence[np.ndarray], weights) -> tuple:
-    """The style targets, blended over several styles: sum_i w_i G_i (w normalised)."""
+def blend_grams(objective, styles: Sequence[np.ndarray], weights, masked: bool = False) -> tuple:
+    """The style targets, blended over several styles: sum_i w_i G_i (w normalised). ``masked``:
+    each style's Grams kept apart (a mask places them), style after style."""
     parts = [objective.style_targets(st) for st in styles]
+    if masked:
+        return tuple(g for p in parts for g in p)
     if len(parts) == 1:
         return parts[0]
     w = blend_weights(weights, len(parts))
@@ -219,6 +225,19 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, sh
     return best, best_losses, message
 
 
+def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Settings) -> np.ndarray:
+    """The mask as uint8 [H, W], or a one-line reason it cannot place these styles."""
+    if s.normalization == "keras-io":
+        raise SettingsError("a mask needs the balanced or mean normalisation (the keras-io objective has none)")
+    if n_styles > 2:
+        raise SettingsError(f"a mask places one or two styles, got {n_styles}: white takes the first, black the second")
+    if n_styles == 2 and s.style_blend:
+        raise SettingsError("with a mask the mask places the two styles: leave style_blend empty")
+    m = load_mask(mask, s.limits)
+    check_mask(m, content.shape[:2])
+    return m
+
+
 def _objective(s: Settings, extractor=None):
     content_layers, style_layers = s.layer_names
     if extractor is None:
@@ -253,7 +272,7 @@ def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput]
 
 
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
-            init_image: ImageInput | None = None, extractor=None,
+            init_image: ImageInput | None = None, mask: ImageInput | None = None, extractor=None,
             control: RunControl | None = None) -> Iterator[Frame]:
     """Yield a Frame every ``preview_every`` iterations, then a final one with the best image.
 
@@ -266,6 +285,9 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     the best image within one iteration; ``steer(...)`` changes the weights from the current image on
     (L-BFGS starts a new history; no targets are recomputed). Each frame's ``settings`` are those in
     force; their ``steering`` lists the changes made so far, which a recipe replays.
+    ``mask`` (greyscale, the photo's shape) says where the style goes: white the (first) style, black
+    the photo or, with two styles, the second; grey blends. The style loss then compares masked
+    Grams (Gatys et al. 2017), the mask softened by ``mask_feather`` and resized to each scale and layer.
     """
     s = settings or Settings()
     content_full = load_image(content, s.limits, "content image")
@@ -276,6 +298,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         if init_image is None:
             raise SettingsError("init='image' needs an initial image (init_image=..., --init-image PATH)")
         init_image = load_image(init_image, s.limits, "initial image")
+    if mask is not None:
+        mask = _checked_mask(mask, content_full, len(styles_full), s)
     objective = _objective(s, extractor)
     sizes, iterations = scale_sizes(s.max_size, s.multiscale), scale_iterations(s)
     run = _Run(s, control, sizes, iterations)
@@ -284,14 +308,15 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         if run.stopped:
             break
         coarse, (c, styles) = c, size_images(content_full, styles_full, run.size, s)
-        grams = blend_grams(objective, styles, s.style_blend)
+        grams = blend_grams(objective, styles, s.style_blend, masked=mask is not None)
+        masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
         else:  # warm start: the coarser scale's result, enlarged, with the photo's and style's finer detail
-            start = enlarge(best, c, coarse, styles, s.style_blend)
+            start = enlarge(best, c, coarse, styles, s.style_blend, masks)
         # Starting at the content itself, the first step computes the content targets on the way.
         at_content = best is None and s.init == "content"
-        targets = Targets(None if at_content else objective.content_targets(c), grams)
+        targets = Targets(None if at_content else objective.content_targets(c), grams, masks)
 
         def show(image, c=c):
             return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image

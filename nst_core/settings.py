@@ -132,6 +132,9 @@ class Settings:
     preserve_colors: str = field(default="off", metadata=_opt(
         "keep the photo's colours: 'luminance' (transfer light only) or 'match' (recolour the style "
         "to the photo's colour statistics first)", choices=COLOUR_MODES))
+    mask_feather: float = field(default=0.02, metadata=_opt(
+        "with a mask: the seam's softness, the blur's radius as a fraction of the longer side (0 = the "
+        "mask's own edge)", range=(0, 0.25), ui=(0, 0.1, 0.005)))
     multiscale: bool = field(default=True, metadata=_opt(
         "coarse-to-fine: optimise from 128-255 px up in x2 steps, each scale warm-started from the last "
         "with the photo's and the style's finest detail added back; `iterations` at the final scale"))

@@ -108,3 +108,28 @@ def test_a_steered_recipe_replays_on_the_command_line(small_pair, tmp_path):
     assert pictures[0] == pictures[1]
     style = [line["losses"]["style"] for line in lines[:-1]]  # weighted: x10 from iteration 4 on
     assert style[3] > 3 * style[2] and all(b < 3 * a for a, b in zip(style[3:], style[4:]))
+
+
+def test_a_mask_keeps_the_photo_where_black_and_rides_in_the_recipe(small_pair, tmp_path):
+    """--mask paints only the white half; the PNG's recipe keeps the mask, and --recipe of that PNG
+    (no --mask) paints the same picture again. A mask of the wrong shape is one line, exit 2."""
+    import numpy as np
+
+    mask = np.zeros((60, 80), np.uint8)
+    mask[:, :40] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    first = tmp_path / "masked.png"
+    r = cli(*small_pair, "-o", first, "--mask", tmp_path / "mask.png", "--size", 80, "--iterations", 8,
+            "--no-multiscale", "--style-weight", 200)
+    assert r.returncode == 0, r.stderr
+    photo = np.asarray(Image.open(small_pair[0]), float)
+    out = np.asarray(Image.open(first).convert("RGB"), float)
+    diff = np.abs(out - photo).mean(axis=2)
+    assert diff[:, :30].mean() > 3 * diff[:, 50:].mean()  # painted on the left, the photo on the right
+    again = tmp_path / "again.png"
+    r = cli(*small_pair, "-o", again, "--recipe", first)
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(first)))
+    Image.fromarray(mask.T.copy()).save(tmp_path / "tall.png")
+    r = cli(*small_pair, "-o", tmp_path / "x.png", "--mask", tmp_path / "tall.png")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "draw the mask on the photo" in r.stderr
