@@ -19,19 +19,24 @@ from ui.components import PathImage, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, weight_info
+from ui.masks import BRUSH, MaskHandlers
 
 PRESETS = load_presets()
 # The run's inputs, in the API's order (content, style, preset, the weights, ... as before the registry).
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
-              "uploads")
+              "uploads", "mask", "mask_feather")
 OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
 # On a narrow page the preview sits far below Run: bring it into view when a run starts.
 # By CSS, so the API's outputs stay plain values: Vega draws the loss chart's legend below its plot,
 # outside the box Gradio gives it, so let it show there; the downloads and the before/after slider
-# show once they hold something; Stop looks live only while a run goes (body[data-running]).
+# show once they hold something, the before/after slider at the result's own size (not stretched to
+# the column); Stop looks live only while a run goes (body[data-running]).
 CSS = """#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }
 #result:not(:has(a)), #extras:not(:has(a)), #compare:not(:has(img)) { display: none; }
+#compare .slider-wrap { display: flex; justify-content: center; }
+#compare .slider-wrap > .wrap { width: fit-content; max-width: 100%; }
+#compare .slider-wrap img { width: auto; max-width: 100%; }
 body[data-running] #stop { background: var(--button-cancel-background-fill);
   color: var(--button-cancel-text-color); border-color: var(--button-cancel-border-color); }"""
 RUN_ENDED = "() => { delete document.body.dataset.running; }"
@@ -51,6 +56,7 @@ def _inputs(c: dict) -> None:
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
+    _mask_inputs(c)
     c["preset"] = gr.Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
     gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
                 "examples/CREDITS.md)", examples_per_page=4)
@@ -76,6 +82,22 @@ def _inputs(c: dict) -> None:
                     f"{LIMITS.max_input_pixels // 1_000_000} megapixels.")
 
 
+def _mask_inputs(c: dict) -> None:
+    """Where the style goes: a brush over the photo, Invert and Clear, and the mask it makes."""
+    with gr.Accordion("Where the style goes (optional): paint over the photo", open=False, elem_id="mask_box"):
+        gr.Markdown("Painted parts get the style; the rest stays the photo, or takes the **second style** "
+                    "(Advanced) if you give one. The seam is blended (Advanced: mask feather).")
+        c["mask_editor"] = gr.ImageEditor(
+            label="Brush", type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
+            brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=40),
+            eraser=gr.Eraser(default_size=40), format="png", height=420, elem_id="mask_editor")
+        with gr.Row():
+            c["invert_btn"] = gr.Button("Invert", size="sm", elem_id="mask_invert")
+            c["clear_btn"] = gr.Button("Clear", size="sm", elem_id="mask_clear")
+        c["mask"] = PathImage(label="Mask (white = style; a greyscale file of the photo's shape works too)",
+                              height=160, elem_id="mask")
+
+
 def _outputs(c: dict) -> None:
     """The right column: live preview, status, chart, downloads."""
     c["preview"] = gr.Image(label="Live preview", type="numpy", interactive=False, format="png", height=380,
@@ -92,7 +114,7 @@ def _outputs(c: dict) -> None:
         c["used"] = gr.JSON(label="Settings used")
 
 
-def _wire(c: dict, h: Handlers) -> None:
+def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     def pick(*names):
         return {n: c[n] for n in names}
 
@@ -104,9 +126,24 @@ def _wire(c: dict, h: Handlers) -> None:
                       show_progress="hidden", **private)
     widgets = pick(*KNOBS, "blend", "preset_info", "recipe_state")
     c["preset"].change(**wire(h.apply_preset, pick("preset"), widgets), queue=False, **private)
-    c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), widgets), **private)
-    gr.on([c["content"].change, c["style"].change, c["style2"].change], **wire(h.prepare, pick(*RUN_INPUTS)),
-          show_progress="hidden", **cpu, **private)
+    c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), {**widgets, **pick("mask")}),
+                            **private).then(**wire(m.shown, pick("mask_editor", "mask", "uploads"),
+                                                   pick("mask_editor")), **private)
+    # The mask brush: a new photo becomes the canvas; strokes, Invert, Clear and a mask file keep the
+    # editor and the mask (the run's input, and the API's: a greyscale file) in step.
+    # One at a time, in the order sent: a stroke's mask never lands after the Invert clicked after it.
+    editor_and_mask, in_order = pick("mask_editor", "mask"), {"concurrency_limit": 1, "concurrency_id": "mask"}
+    c["content"].change(**wire(m.canvas, pick("content", "mask", "uploads"), editor_and_mask), **in_order, **private)
+    c["mask_editor"].input(**wire(m.painted, pick("mask_editor"), pick("mask")), trigger_mode="always_last",
+                           show_progress="hidden", **in_order, **private)
+    for button, handler in (("invert_btn", m.invert), ("clear_btn", m.clear)):
+        c[button].click(**wire(handler, pick("mask_editor", "mask", "uploads"), editor_and_mask), **in_order,
+                        **private)
+    c["mask"].upload(**wire(m.shown, pick("mask_editor", "mask", "uploads"), pick("mask_editor")), **in_order,
+                     **private)
+    gr.on([c["content"].change, c["style"].change, c["style2"].change],
+          **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2")), show_progress="hidden", **cpu,
+          **private)
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
         c[button].click(**wire(handler, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name=name, js=SCROLL_TO_PREVIEW,
                         **cpu).then(None, js=RUN_ENDED, queue=False, **private)
@@ -137,7 +174,7 @@ def build_demo() -> gr.Blocks:
                 _outputs(c)
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set, c["preview"].temp_files)
         handlers = Handlers(files, PRESETS)
-        _wire(c, handlers)
+        _wire(c, handlers, MaskHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   api_visibility="private")
         demo.unload(handlers.forget_session)

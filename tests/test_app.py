@@ -232,10 +232,23 @@ def test_dropping_a_damaged_painting_warns_at_once(h, tmp_path):
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     state = {}
     with pytest.warns(UserWarning, match="painting.jpg is damaged") as warned:
-        h.prepare(values(style=str(bad), iterations=3, run_state=state))
+        out = h.prepare(values(style=str(bad), iterations=3, run_state=state))
         h.prepare(values(style=str(bad), iterations=4, run_state=state))  # another drop zone changed
     assert len(warned) == 1  # one toast per problem
-    h.prepare(values(style=None))  # nothing to do
+    assert out == {"style": None}  # the drop zone is emptied: it could only show a broken picture
+    assert h.prepare(values(style=None)) is None  # nothing to do
+
+
+def test_a_dropped_upload_stays_on_disk_until_a_run_uses_it(tmp_path):
+    """The browser fetches a dropped file back to show it: work done on the drop must not remove it."""
+    upload = tmp_path / "photo.png"
+    Image.fromarray(synthetic_photo()).save(upload)
+    h = Handlers(Files(str(tmp_path), uploaded={str(upload)}), app.PRESETS)
+    kept = {}
+    h.prepare(values(content=str(upload), uploads=kept))
+    assert upload.exists()
+    assert "Done" in outputs(h, values(content=str(upload), iterations=2, uploads=kept))[-1]["status"]
+    assert not upload.exists()
 
 
 def test_uploads_leave_the_disk_at_first_use_and_stay_for_re_runs(tmp_path):

@@ -83,3 +83,28 @@ def test_results_are_per_client_and_an_earlier_one_goes_when_the_next_arrives(ap
         assert a.read() == b.read()
     assert not any(f.exists() for f in alices_first)
     assert all(f.exists() for f in bobs | alices_second)
+
+
+def test_a_mask_file_places_the_style_through_the_api(app_server, image_pair, tmp_path):
+    """A script passes a greyscale mask as `mask`: the style lands on its white half only, and the
+    result's recipe carries the mask."""
+    import json
+
+    import numpy as np
+
+    with Image.open(image_pair[0]) as im:
+        w, h = im.size
+        photo = np.asarray(im.convert("RGB").resize((128, round(128 * h / w)), Image.LANCZOS), float)
+    mask = np.zeros((h, w), np.uint8)
+    mask[:, : w // 2] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    client = Client(app_server, verbose=False)
+    final = client.predict(content=handle_file(str(image_pair[0])), style=handle_file(str(image_pair[1])),
+                           iterations=10, max_size=128, multiscale=False, mask=handle_file(str(tmp_path / "mask.png")),
+                           api_name="/stylize")
+    assert "Done" in final[1]
+    with Image.open(final[3]) as im:
+        out = np.asarray(im.convert("RGB"), float)
+        assert json.loads(im.text["nst-recipe"])["mask"].startswith("data:image/png")
+    diff = np.abs(out - photo).mean(axis=2)
+    assert diff[:, :50].mean() > 3 * diff[:, 78:].mean() and diff[:, 78:].mean() < 6

@@ -181,3 +181,71 @@ def test_moving_the_style_slider_steers_the_running_picture(page, app_server, im
     tab.click("#stop")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')", timeout=60_000)
     ctx.close()
+
+
+def mask_src(tab) -> str:
+    return tab.eval_on_selector("#mask img", "e => e.src") if tab.query_selector("#mask img") else ""
+
+
+def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_server, image_pair, tmp_path):
+    """A visitor paints over the left of the photo: the mask shows the stroke in white; Invert swaps
+    it, Clear empties it; a run with the painted mask keeps it in the PNG's recipe."""
+    import io
+    import json
+
+    import numpy as np
+
+    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=96, iterations=4)
+    shown = "sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }"
+    for zone in ("#content img", "#style img"):  # dropped pictures show, not a broken-image icon
+        tab.wait_for_function(shown, arg=zone, timeout=30_000)
+    tab.click("#mask_box .label-wrap")
+    canvas = tab.locator("#mask_editor canvas").first
+    canvas.wait_for(timeout=30_000)
+    tab.wait_for_function("() => { const c = document.querySelector('#mask_editor canvas');"
+                          " return c && c.getBoundingClientRect().width > 100; }", timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x0, y = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5
+    # the photo fills the canvas's middle; paint a thick band down its left part
+    for dy in (-0.3, -0.15, 0.0, 0.15, 0.3):
+        tab.mouse.move(box["x"] + box["width"] * 0.3, y + dy * box["height"])
+        tab.mouse.down()
+        tab.mouse.move(x0, y + dy * box["height"], steps=8)
+        tab.mouse.up()
+
+    def mask_pixels() -> np.ndarray | None:
+        src = mask_src(tab)
+        got = tab.request.get(src) if src else None  # a superseded mask may be gone already
+        return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+
+    def wait_for_mask(holds) -> np.ndarray:
+        """The mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline."""
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            m = mask_pixels()
+            if m is not None and holds(m):
+                return m
+            tab.wait_for_timeout(200)  # polling interval, not synchronisation
+        raise AssertionError("the mask never showed what was painted")
+
+    # painted white, the right untouched
+    wait_for_mask(lambda m: m.max() > 250 and m[:, int(m.shape[1] * 0.8):].max() < 5)
+    tab.screenshot(path=str(tmp_path / "mask_painted.png"), full_page=True)
+    tab.click("#mask_invert")
+    inverted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].min() > 250)  # the right is the style's now
+    tab.click("#mask_invert")  # back to the painted band
+    painted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].max() < 5)
+    assert painted.max() > 250 and np.abs(inverted.astype(int) + painted - 255).mean() < 3
+    tab.click("#run")
+    tab.wait_for_function("() => /Done|Not run/.test(document.querySelector('#status').innerText)", timeout=120_000)
+    assert "Done" in tab.locator("#status").inner_text()
+    with tab.expect_download() as dl:
+        tab.locator("#result a").first.click()
+    with Image.open(dl.value.path()) as im:
+        assert json.loads(im.text["nst-recipe"])["mask"].startswith("data:image/png")
+    tab.click("#mask_clear")
+    tab.wait_for_function("() => !document.querySelector('#mask img')", timeout=30_000)
+    ctx.close()

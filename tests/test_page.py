@@ -73,6 +73,13 @@ def test_a_newcomers_run_on_the_first_example(page, tmp_path):
     page.locator("#result a").first.wait_for(timeout=30_000)
     page.locator("#compare").wait_for(state="visible", timeout=30_000)  # the result's update shows it
     assert "Before" in page.locator("#compare").inner_text()
+    # at the result's own size (96 px), not stretched to the column
+    page.locator("#compare").scroll_into_view_if_needed()  # its pictures load lazily
+    page.wait_for_function("() => [...document.querySelectorAll('#compare img')].every(i => i.naturalWidth > 0)",
+                           timeout=30_000)
+    shown = page.evaluate("() => [...document.querySelectorAll('#compare img')].map(i => "
+                          "[i.naturalWidth, Math.round(i.getBoundingClientRect().width)])")
+    assert shown and all(natural == 96 and abs(width - natural) <= 1 for natural, width in shown)
     page.mouse.move(0, 0)  # off the button: its hover look is not the point
     page.wait_for_function("idle => getComputedStyle(document.querySelector('#stop')).backgroundColor === idle",
                            arg=idle, timeout=10_000)  # grey again once the run is over (after its fade)
@@ -95,3 +102,15 @@ def test_instant_works_offline_and_offers_its_png(page, tmp_path):
     page.wait_for_function("() => document.querySelector('#result').innerText.replace(/\\s/g, '').includes('instant.png')",
                            timeout=30_000)  # the download now offers Instant's picture
     page.screenshot(path=str(tmp_path / f"instant-{page.viewport_size['width']}.png"), full_page=True)
+
+
+def test_a_damaged_upload_is_one_plain_message_and_leaves_no_broken_picture(page, tmp_path):
+    bad = tmp_path / "painting.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    page.set_input_files("#style input[type=file]", str(bad))
+    toast = page.locator(".toast-body").first
+    toast.wait_for(timeout=30_000)
+    text = toast.inner_text()
+    assert "damaged or incomplete" in text and "download it again" in text
+    page.wait_for_function("() => !document.querySelector('#style img')", timeout=30_000)  # emptied, no broken icon
+    assert page.locator(".toast-body").count() == 1  # said once

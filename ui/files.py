@@ -70,12 +70,13 @@ class ResultFolders:
         _remove(old)
         return folder
 
-    def keep_newest(self, session: str | None, kind: str = "run") -> None:
-        """Called once a result is on the visitor's screen: the ones before it are gone from it."""
+    def keep_newest(self, session: str | None, kind: str = "run", keep: int = 1) -> None:
+        """Called once a result is on the visitor's screen: the ones before the ``keep`` newest are gone
+        from it."""
         with self.lock:
             folders = self.folders.get((session, kind), [])
-            old = folders[:-1]
-            del folders[:-1]
+            old = folders[:-keep]
+            del folders[:-keep]
         _remove(old)
 
     def forget(self, session: str | None) -> None:
@@ -135,12 +136,14 @@ class Files:
     def sweeper(self) -> PreviewSweeper:
         return PreviewSweeper(self.previews, self.results)
 
-    def take_uploads(self, kept: dict | None, *images):
+    def take_uploads(self, kept: dict | None, *images, remove: bool = True):
         """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
 
-        The file is removed from the server's disk at its first use, so no upload outlives its
-        decoding; a re-run with the same drop zones reads the kept bytes. Example files and anything
-        Gradio did not receive as an upload are left alone. The last KEPT_UPLOADS images stay kept.
+        The file is removed from the server's disk at its first use by a run, so no upload outlives
+        the run that decoded it; a re-run with the same drop zones reads the kept bytes. Work done as
+        a file is dropped (``remove=False``) leaves it, as the browser is still fetching it to show it
+        in the drop zone; an upload never run goes with Gradio's hourly sweep. Example files and
+        anything Gradio did not receive as an upload are left alone. The last KEPT_UPLOADS images stay kept.
         """
         if kept is None:
             return images
@@ -151,8 +154,9 @@ class Files:
                     with open(image, "rb") as f:
                         kept[image] = f.read()
                     self.uploads.put(image, kept[image])
-                    with contextlib.suppress(OSError):
-                        os.remove(image)
+                    if remove:
+                        with contextlib.suppress(OSError):
+                            os.remove(image)
                 elif image not in kept and (data := self.uploads.get(image)) is not None:  # another visitor removed it
                     kept[image] = data
             if isinstance(image, str) and image in kept:

@@ -12,14 +12,15 @@ from nst_core import (ModelLoadError, NSTError, RunControl, Settings, conv_choic
                       load_image, png_bytes, prepare, stylize)
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
-from nst_core.recipe import read_recipe, result_png, run_recipe
+from nst_core.mask import load_mask
+from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
 
 from .files import Files, write_files
 from .knobs import DEFAULTS, WEIGHTS, from_log, settings_from, widget_values
 from .report import chart_rows, status_text, steer_change, steer_mark
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
-IMAGES = ("content", "style", "style2", "init_image")
+IMAGES = ("content", "style", "style2", "init_image", "mask")
 
 
 REQUIRED = ("content", "style")  # what an API caller must pass; the rest defaults to the page's initial values
@@ -93,36 +94,56 @@ class Handlers:
         return {**widget_values(preset.settings), "preset_info": preset.description, "recipe_state": preset.settings}
 
     def load_recipe(self, v: dict, request=None) -> dict:
-        """A recipe (.json, or a PNG made here) sets every knob; its hidden values ride in the state."""
+        """A recipe (.json, or a PNG made here) sets every knob, and the mask if its run had one; its
+        hidden values ride in the state."""
         if v.get("recipe_file") is None:
             raise gr.Error("Choose a recipe file (.json, or a PNG made by this app).")
         try:
-            s = read_recipe(v["recipe_file"])
+            s, mask = read_recipe(v["recipe_file"]), read_mask(v["recipe_file"])
         except NSTError as exc:
             raise gr.Error(str(exc)) from None
-        return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s}
+        if mask is not None:
+            folder = self.files.results.new(_session(request), "mask")
+            mask = write_files(folder, {"mask.png": png_bytes(mask)})["mask.png"]
+        return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s,
+                "mask": mask}
 
     # ---- runs ----------------------------------------------------------------------------------
-    def _images(self, v: dict) -> dict:
-        """The four drop zones' images by name, uploads swapped for their kept bytes."""
-        return dict(zip(IMAGES, self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES))))
+    def _images(self, v: dict, remove: bool = True) -> dict:
+        """The drop zones' images by name, uploads swapped for their kept bytes."""
+        images = self.files.take_uploads(v.get("uploads"), *(v.get(k) for k in IMAGES), remove=remove)
+        return dict(zip(IMAGES, images))
 
-    def prepare(self, v: dict, request=None) -> None:
+    def prepare(self, v: dict, request=None) -> dict | None:
         """When an image is dropped: the painting's style targets for the coming run, computed now, so
-        a click on Run goes straight to the first iteration; and a bad file is named now, not after."""
-        if v.get("style") is None:
-            return
-        images = self._images(v)
+        a click on Run goes straight to the first iteration; and a bad file is named now, not after,
+        and taken out of its drop zone (which could only show a broken picture)."""
+        images = self._images(v, remove=False)
+        bad = {}
+        for name, what in (("content", "content image"), ("style", "style image"), ("style2", "second style image")):
+            try:
+                if images[name] is not None:
+                    load_image(images[name], DEFAULTS.limits, what)
+            except NSTError as exc:
+                bad[name] = None
+                self._warn_once(v, exc)
+        if bad or v.get("style") is None:
+            return bad or None
         try:
             prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
         except NSTError as exc:
-            # One toast per problem: each drop zone's change runs this, and would name the same bad file again.
-            state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
-            if state.get("warned") != str(exc):
-                state["warned"] = str(exc)
-                gr.Warning(str(exc))
+            self._warn_once(v, exc)
         else:
             (v.get("run_state") or {}).pop("warned", None)
+        return None
+
+    @staticmethod
+    def _warn_once(v: dict, exc: NSTError) -> None:
+        # One toast per problem: each drop zone's change runs prepare, and would name the same bad file again.
+        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+        if state.get("warned") != str(exc):
+            state["warned"] = str(exc)
+            gr.Warning(str(exc))
 
     def run(self, v: dict, request=None):
         """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
@@ -134,9 +155,11 @@ class Handlers:
         rows, shown, steers, last, pushed = [], [], [], None, -1.0
         try:
             settings = self.run_settings({**v, **images})
+            # read once, now: the brush writes a new mask file per stroke and the older ones go
+            mask = None if images["mask"] is None else load_mask(images["mask"], settings.limits)
             in_force = settings
             for frame in stylize(images["content"], _styles(images), settings, init_image=images["init_image"],
-                                 control=control):
+                                 mask=mask, control=control):
                 rows += chart_rows(frame)
                 change = steer_change(in_force, frame.settings, frame.iteration - 1)
                 if change:  # a slider (or /steer) moved the weights: say so, and mark the chart
@@ -161,9 +184,9 @@ class Handlers:
         content = load_image(images["content"], settings.limits)  # decoded once more, already known good
         before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
         session = _session(request)
-        recipe = run_recipe(last, settings)
+        recipe = run_recipe(last, settings, mask)
         paths = write_files(self.files.results.new(session), {
-            "stylized.png": result_png(last, settings), "before.png": png_bytes(before),
+            "stylized.png": result_png(last, settings, mask), "before.png": png_bytes(before),
             "recipe.json": recipe.encode(), "progress.gif": gif_bytes(shown + [last.image])})
         # Plain values, not updates, so API clients get paths (the page hides empty outputs by CSS).
         yield {"preview": paths["stylized.png"], "status": status_text(last, steers), "chart": pd.DataFrame(rows),

@@ -93,6 +93,7 @@ ADVANCED = (
     Knob("seed", lambda: gr.Number(DEFAULTS.seed, precision=0, minimum=0, label="Seed", elem_id="seed"),
          from_ui=lambda v, base: int(v or 0)),
     _slider("fast_strength", "Instant: style strength (blends the model's picture with the photo)"),
+    _slider("mask_feather", "Mask feather (the seam's softness, a fraction of the longer side)"),
 )
 KNOBS: dict[str, Knob] = {k.name: k for k in (*MAIN, *ADVANCED)}
 

@@ -1,0 +1,122 @@
+"""The mask brush: a layer painted over the photo in Gradio's ImageEditor, turned into the run's mask.
+
+The run reads the mask from the "mask" drop zone (a greyscale PNG: white = style, black = the photo),
+so an API caller passes a file and the page's brush writes one. The editor shows the photo fitted to
+MASK_CANVAS px (the mask is resized to each scale anyway); strokes are see-through so the photo shows.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from nst_core import NSTError, load_image, png_bytes
+from nst_core.images import fit_size, resize
+from nst_core.mask import check_mask, load_mask
+
+from .files import Files, write_files
+
+MASK_CANVAS = 1024
+BRUSH_RGB, BRUSH_ALPHA = (255, 45, 111), 0.55
+BRUSH = (f"#{BRUSH_RGB[0]:02x}{BRUSH_RGB[1]:02x}{BRUSH_RGB[2]:02x}", BRUSH_ALPHA)
+
+
+def layer_from_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 [H, W] mask -> the brush's RGBA layer [h, w, 4] at ``shape`` (alpha = mask x the brush's)."""
+    m = np.asarray(Image.fromarray(mask).resize((shape[1], shape[0]), Image.BILINEAR), np.float32) / 255
+    layer = np.zeros((*shape, 4), np.uint8)
+    layer[..., :3] = BRUSH_RGB
+    layer[..., 3] = np.round(m * BRUSH_ALPHA * 255).astype(np.uint8)
+    return layer
+
+
+def mask_from_layers(layers: list, shape: tuple[int, int]) -> np.ndarray | None:
+    """The editor's RGBA layers -> uint8 [H, W] at ``shape`` (a full brush stroke is white), or None
+    if nothing is painted."""
+    alpha = [np.asarray(layer)[..., 3].astype(np.float32) for layer in layers or ()
+             if layer is not None and np.asarray(layer).ndim == 3 and np.asarray(layer).shape[2] == 4]
+    if not alpha or max(a.max() for a in alpha) == 0:
+        return None
+    top = np.max([np.asarray(Image.fromarray(a).resize((shape[1], shape[0]), Image.BILINEAR)) for a in alpha], 0)
+    return np.clip(top / (BRUSH_ALPHA * 255) * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _editor(background, layer=None) -> dict:
+    return {"background": background, "layers": [] if layer is None else [layer], "composite": None}
+
+
+class MaskHandlers:
+    """Content dropped -> the editor's canvas; brush, Invert, Clear and a mask file -> the mask and
+    the editor kept in step. Handlers take and return dicts by name, as ui/handlers.py's do."""
+
+    def __init__(self, files: Files):
+        self.files = files
+
+    def _write(self, mask: np.ndarray, request) -> str:
+        session = getattr(request, "session_hash", None)
+        path = write_files(self.files.results.new(session, "mask"), {"mask.png": png_bytes(mask)})["mask.png"]
+        # The masks before are no longer on the page, but a Run clicked just before this one arrived
+        # still names the last: keep it.
+        self.files.results.keep_newest(session, "mask", keep=2)
+        return path
+
+    def _mask(self, v: dict) -> np.ndarray | None:
+        try:
+            if v.get("mask") is None:
+                return None
+            return load_mask(self.files.take_uploads(v.get("uploads"), v["mask"], remove=False)[0])
+        except NSTError:
+            return None
+
+    @staticmethod
+    def _background(v: dict) -> np.ndarray | None:
+        editor = v.get("mask_editor") or {}
+        bg = editor.get("background") if isinstance(editor, dict) else None
+        return None if bg is None else np.asarray(bg)[..., :3]
+
+    def canvas(self, v: dict, request=None) -> dict:
+        """A new photo: the editor shows it; a mask of its shape stays (a recipe's), others go."""
+        if v.get("content") is None:
+            return {"mask_editor": None, "mask": None}
+        try:
+            photo = load_image(self.files.take_uploads(v.get("uploads"), v["content"], remove=False)[0])
+        except NSTError:  # the drop zone's own check names the bad file
+            return {"mask_editor": None, "mask": None}
+        bg = resize(photo, fit_size(photo.shape[:2], MASK_CANVAS))
+        mask = self._mask(v)
+        try:
+            if mask is not None:
+                check_mask(mask, photo.shape[:2])
+        except NSTError:
+            mask = None
+        return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2])),
+                "mask": v.get("mask") if mask is not None else None}
+
+    def painted(self, v: dict, request=None) -> dict:
+        """A brush stroke: the mask is what is painted now."""
+        bg = self._background(v)
+        if bg is None:
+            return {"mask": None}
+        mask = mask_from_layers((v.get("mask_editor") or {}).get("layers"), bg.shape[:2])
+        return {"mask": None if mask is None else self._write(mask, request)}
+
+    def invert(self, v: dict, request=None) -> dict:
+        """White for black: the style goes where it did not (nothing painted inverts to everywhere)."""
+        bg = self._background(v)
+        if bg is None:
+            return {}
+        # the editor's strokes as sent with the click (a stroke's own event may not be back yet)
+        mask = mask_from_layers((v.get("mask_editor") or {}).get("layers"), bg.shape[:2])
+        mask = self._mask(v) if mask is None else mask
+        mask = np.full(bg.shape[:2], 255, np.uint8) if mask is None else 255 - mask
+        return {"mask_editor": _editor(bg, layer_from_mask(mask, bg.shape[:2])), "mask": self._write(mask, request)}
+
+    def clear(self, v: dict, request=None) -> dict:
+        bg = self._background(v)
+        return {"mask_editor": None if bg is None else _editor(bg), "mask": None}
+
+    def shown(self, v: dict, request=None) -> dict:
+        """A mask file dropped or loaded from a recipe: the editor paints it over the photo."""
+        bg, mask = self._background(v), self._mask(v)
+        if bg is None:
+            return {}
+        return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2]))}
