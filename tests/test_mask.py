@@ -114,3 +114,20 @@ def test_bad_masks_fail_early_with_one_line(tiny_extractor):
         final(tiny(style_blend=(1, 2)), tiny_extractor, mask=half_mask(), style=three[:2])
     with pytest.raises(ImageError, match="damaged"):
         from_data_url("data:image/png;base64,@@@")
+
+
+def test_on_real_vgg19_black_keeps_the_photo_and_the_style_stays_on_the_white_half(image_pair):
+    """The embedded VGG19 at 128 px: an all-black mask gives back (nearly) the photo; a left-half
+    mask paints the left and leaves the right within a few levels of the photo."""
+    from nst_core import load_image
+    from nst_core.images import fit_size, resize
+
+    photo = load_image(image_pair[0])
+    ref = resize(photo, fit_size(photo.shape[:2], 128)).astype(float)
+    s = Settings(max_size=128, iterations=12, multiscale=False)
+    black = list(stylize(photo, image_pair[1], s, mask=np.zeros(photo.shape[:2], np.uint8)))[-1].image
+    assert np.abs(black - ref).mean() < 1.0
+    half = list(stylize(photo, image_pair[1], s, mask=half_mask(*photo.shape[:2])))[-1].image
+    diff = np.abs(half - ref).mean(axis=2)
+    w = diff.shape[1]
+    assert diff[:, w // 2:].mean() < 6 and diff[:, : w // 3].mean() > 3 * diff[:, 2 * w // 3:].mean()
