@@ -312,6 +312,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
+            if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
+                start = masks * start + (1 - masks) * c.astype(np.float32)
         else:  # warm start: the coarser scale's result, enlarged, with the photo's and style's finer detail
             start = enlarge(best, c, coarse, styles, s.style_blend, masks)
         # Starting at the content itself, the first step computes the content targets on the way.

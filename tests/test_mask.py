@@ -60,6 +60,14 @@ def test_an_all_black_mask_gives_back_the_photo(tiny_extractor):
     assert np.abs(out.astype(float) - photo).mean() < 1.0
 
 
+@pytest.mark.parametrize("init", ["style", "noise"])
+def test_any_start_is_the_photo_where_the_mask_is_black(tiny_extractor, init):
+    """Refine (init="fast") and the other starts begin at the photo where no style goes."""
+    photo = synthetic_photo(72, 96)
+    out = final(tiny(init=init), tiny_extractor, mask=np.zeros((72, 96), np.uint8), content=photo)
+    assert np.abs(out.astype(float) - photo).mean() < 1.0
+
+
 def test_the_style_stays_on_the_white_half(tiny_extractor):
     photo = synthetic_photo()
     out = final(tiny(), tiny_extractor, mask=half_mask(), content=photo).astype(float)
