@@ -48,12 +48,15 @@ def main() -> None:
             drop_images(page)
             # a first short run at 128 px: the start-up warm-up has finished once it is done
             set_number(page, "iterations", 2)
-            set_number(page, "size", 128)
+            set_number(page, "max_size", 128)
             page.click("#run")
             page.wait_for_function("() => document.querySelector('#status').innerText.includes('Done')",
                                    timeout=300_000)
-            set_number(page, "iterations", 80)
-            set_number(page, "size", 256)
+            from nst_core import Settings
+
+            defaults = Settings()  # then the page's defaults (512 px coarse-to-fine)
+            set_number(page, "iterations", defaults.iterations)
+            set_number(page, "max_size", defaults.max_size)
             for run in range(args.runs):
                 if run == 0:  # a first click: the images dropped again just now, Run clicked at once
                     drop_images(page, reset=True)
