@@ -42,11 +42,7 @@ class Objective:
         self.content_layers, self.style_layers = tuple(content_layers), tuple(style_layers)
         self.kio = normalization == "keras-io"
         self._gram = losses.kio_gram if self.kio else losses.gram
-        features = tf.TensorSpec([None, None, None], tf.float32)
-        grams = tf.TensorSpec([None, None], tf.float32)
-        content_spec = tuple(features for _ in self.content_layers)
-        style_spec = tuple(grams for _ in self.style_layers)
-        knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR]
+        content_spec, style_spec, knobs = self._specs(1)
         self.content_fn = tf.function(self._content_targets, input_signature=[_IMAGE])
         self.style_fn = tf.function(self._style_targets, input_signature=[_IMAGE])
         # XLA fuses the step (faster per iteration on CPU) but compiles again for each new image shape.
@@ -57,17 +53,20 @@ class Objective:
         self._style_cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
 
+    def _specs(self, regions: int) -> tuple:
+        """Input specs of the compiled steps: (content features, style Grams for ``regions`` styles,
+        the knobs: weights [3], style layer weights [L], TV power)."""
+        content_spec = tuple(tf.TensorSpec([None, None, None], tf.float32) for _ in self.content_layers)
+        style_spec = tuple(tf.TensorSpec([None, None], tf.float32) for _ in range(regions * len(self.style_layers)))
+        knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR]
+        return content_spec, style_spec, knobs
+
     def _masked_fns(self, regions: int):
         """(step, first_step) for ``regions`` masked styles, traced once per region count."""
         with self._cache_lock:
             if regions not in self._masked:
-                grams = tf.TensorSpec([None, None], tf.float32)
-                features = tf.TensorSpec([None, None, None], tf.float32)
-                style_spec = tuple(grams for _ in range(regions * len(self.style_layers)))
-                content_spec = tuple(features for _ in self.content_layers)
+                content_spec, style_spec, knobs = self._specs(regions)
                 masks = tf.TensorSpec([None, None, regions], tf.float32)
-                knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32),
-                         _SCALAR]
 
                 def step(pixels, content_t, style_t, m, weights, layer_w, tv_power):
                     return self._loss_and_grad(pixels, content_t, style_t, weights, layer_w, tv_power, masks=m)[:3]
@@ -98,8 +97,8 @@ class Objective:
         """One unweighted style term per style layer. With ``masks`` [H, W, R], each layer's term sums
         the regions' masked-Gram terms, each weighed by its region's share of the picture, so a style
         pulls each pixel of its region as hard as it would pull the whole picture unmasked."""
+        fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
         if masks is not None:
-            fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
             n_layers, regions = len(self.style_layers), masks.shape[-1]
             share = tf.reduce_mean(masks, axis=(0, 1))  # [R]
             out = []
@@ -113,7 +112,6 @@ class Objective:
             npix = tf.cast(tf.shape(pixels)[0] * tf.shape(pixels)[1], tf.float32)
             return [losses.kio_style_loss(losses.kio_gram(feats[n][0]), t, npix)
                     for n, t in zip(self.style_layers, style_t)]
-        fn = losses.balanced_style_loss if self.normalization == "balanced" else losses.style_loss
         return [fn(losses.gram(feats[n][0]), t) for n, t in zip(self.style_layers, style_t)]
 
     def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power, masks=None):

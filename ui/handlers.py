@@ -17,6 +17,7 @@ from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
 
 from .files import Files, write_files
 from .knobs import DEFAULTS, WEIGHTS, from_log, settings_from, widget_values
+from .masks import save_mask
 from .report import chart_rows, status_text, steer_change, steer_mark
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
@@ -103,8 +104,7 @@ class Handlers:
         except NSTError as exc:
             raise gr.Error(str(exc)) from None
         if mask is not None:
-            folder = self.files.results.new(_session(request), "mask")
-            mask = write_files(folder, {"mask.png": png_bytes(mask)})["mask.png"]
+            mask = save_mask(self.files, mask, request)
         return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s,
                 "mask": mask}
 

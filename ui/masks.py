@@ -32,8 +32,9 @@ def layer_from_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def mask_from_layers(layers: list, shape: tuple[int, int]) -> np.ndarray | None:
     """The editor's RGBA layers -> uint8 [H, W] at ``shape`` (a full brush stroke is white), or None
     if nothing is painted."""
-    alpha = [np.asarray(layer)[..., 3].astype(np.float32) for layer in layers or ()
-             if layer is not None and np.asarray(layer).ndim == 3 and np.asarray(layer).shape[2] == 4]
+    rgba = [a for a in map(np.asarray, filter(lambda layer: layer is not None, layers or ()))
+            if a.ndim == 3 and a.shape[2] == 4]
+    alpha = [a[..., 3].astype(np.float32) for a in rgba]
     if not alpha or max(a.max() for a in alpha) == 0:
         return None
     top = np.max([np.asarray(Image.fromarray(a).resize((shape[1], shape[0]), Image.BILINEAR)) for a in alpha], 0)
@@ -44,6 +45,16 @@ def _editor(background, layer=None) -> dict:
     return {"background": background, "layers": [] if layer is None else [layer], "composite": None}
 
 
+def save_mask(files: Files, mask: np.ndarray, request) -> str:
+    """uint8 [H, W] -> the path of a PNG in the session's own result folder, for the Mask drop zone.
+    The masks before it are no longer on the page, but a Run clicked just before this one arrived
+    still names the last: that one is kept."""
+    session = getattr(request, "session_hash", None)
+    path = write_files(files.results.new(session, "mask"), {"mask.png": png_bytes(mask)})["mask.png"]
+    files.results.keep_newest(session, "mask", keep=2)
+    return path
+
+
 class MaskHandlers:
     """Content dropped -> the editor's canvas; brush, Invert, Clear and a mask file -> the mask and
     the editor kept in step. Handlers take and return dicts by name, as ui/handlers.py's do."""
@@ -52,12 +63,7 @@ class MaskHandlers:
         self.files = files
 
     def _write(self, mask: np.ndarray, request) -> str:
-        session = getattr(request, "session_hash", None)
-        path = write_files(self.files.results.new(session, "mask"), {"mask.png": png_bytes(mask)})["mask.png"]
-        # The masks before are no longer on the page, but a Run clicked just before this one arrived
-        # still names the last: keep it.
-        self.files.results.keep_newest(session, "mask", keep=2)
-        return path
+        return save_mask(self.files, mask, request)
 
     def _mask(self, v: dict) -> np.ndarray | None:
         try:
