@@ -56,16 +56,16 @@ def run_pastiche(exe: str, photo: str, painting: str, work: Path, fresh: bool) -
     return out, seconds
 
 
-def run_ours(photo: str, painting: str, work: Path) -> tuple[Path, float]:
-    """Our result at the defaults (timed warm: VGG19 is loaded and the step traced beforehand)."""
-    from nst_core import Settings, load_image, stylize
+def run_ours(photo: str, painting: str, work: Path, settings, tag: str = "") -> tuple[Path, float]:
+    """Our result (timed warm: VGG19 is loaded and the step traced beforehand)."""
+    from nst_core import load_image, stylize
     from nst_core.images import save_png
 
     content, style = (load_image(image_path(n)) for n in (photo, painting))
     t = time.perf_counter()
-    *_, final = stylize(content, style, Settings())
+    *_, final = stylize(content, style, settings)
     seconds = time.perf_counter() - t
-    out = work / f"ours_{photo}_{painting}.png"
+    out = work / f"ours{tag}_{photo}_{painting}.png"
     save_png(final.image, out)
     return out, seconds
 
@@ -143,6 +143,14 @@ def contact_sheet(rows: list[list[np.ndarray]], path: Path, height: int = 192) -
     sheet.save(path)
 
 
+def _value(text: str):
+    """A --set value: JSON where it parses (numbers, lists, true/false), else the text itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pastiche", help="the pastiche executable in its own venv, to make its missing results "
@@ -152,6 +160,10 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="re-run pastiche even where its result is kept")
     ap.add_argument("--pastiche-only", action="store_true", help="only make pastiche's results")
     ap.add_argument("--sheet", help="write the contact sheet PNG here")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a trial: change a Settings field from its default (repeatable; values as JSON, "
+                         "e.g. --set style_weight=40 --set style_layer_weights=[2,1,1,1,1]); our results "
+                         "are then kept under a name that says so")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -164,11 +176,14 @@ def main() -> None:
 
     from nst_core import Settings, load_image, warm_up
 
-    emit(kind="machine", **machine(), settings=Settings().to_dict())
-    warm_up(Settings())
+    changes = {k: _value(v) for k, v in (c.split("=", 1) for c in args.set)}
+    settings = Settings().replace(**{k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()})
+    tag = "".join(f"-{k}={v}" for k, v in changes.items()).replace(" ", "")
+    emit(kind="machine", **machine(), settings=settings.to_dict(), trial=changes)
+    warm_up(settings)
     # All our runs first, then the scorer: with Keras' VGG19 built in the same process our step ran
     # 2x slower (measured), which would misstate our time.
-    ours = {pair: run_ours(*pair, work) for pair in pairs}
+    ours = {pair: run_ours(*pair, work, settings, tag) for pair in pairs}
     scorer, rows, summary = Scorer(), [], []
     for photo, painting in pairs:
         c, s = load_image(image_path(photo)), load_image(image_path(painting))
