@@ -31,7 +31,10 @@ def _versions() -> dict[str, str]:
 
 
 def make_recipe(settings: Settings, **extra) -> dict:
-    return {"format": FORMAT, "settings": settings.to_dict(), "versions": _versions(), **extra}
+    # The style layers' weights as used: an empty style_layer_weights means a rule that may change
+    # (it did on 2026-12-02), and a recipe must keep giving its own picture.
+    return {"format": FORMAT, "settings": settings.to_dict(), "versions": _versions(),
+            "style_layer_weights_used": list(settings.normalized_style_layer_weights), **extra}
 
 
 def recipe_json(settings: Settings, **extra) -> str:
@@ -74,9 +77,21 @@ def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Sett
     known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in _upgrade(data["settings"]).items() if k in known}
     try:
-        return dataclasses.replace(base or Settings(), **values)
+        return _pin_layer_weights(dataclasses.replace(base or Settings(), **values), data)
     except (TypeError, SettingsError) as exc:
         raise SettingsError(f"recipe: {exc}") from None
+
+
+def _pin_layer_weights(s: Settings, data: dict) -> Settings:
+    """The style layers' weights the recipe's run used, where today's rule for "none given" differs.
+    Recipes written before 2026-12-02 do not say: their runs weighed the layers equally."""
+    if s.style_layer_weights:
+        return s
+    used = tuple(data.get("style_layer_weights_used") or (1.0,) * len(s.layer_names[1]))
+    now = s.normalized_style_layer_weights
+    if len(used) == len(now) and all(abs(a / sum(used) - b) < 1e-9 for a, b in zip(used, now)):
+        return s
+    return s.replace(style_layer_weights=used)
 
 
 def read_mask(source: str | Path | dict, limits=None):

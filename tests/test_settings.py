@@ -44,6 +44,18 @@ def test_layer_presets_and_custom_layers():
     assert custom.normalized_style_layer_weights == (0.75, 0.25)
 
 
+def test_the_shallow_style_layers_weigh_more_by_default_and_the_published_forms_stay_equal():
+    """The default's colours come from blocks 1-2 weighing 4 and 2 against 1 for the deeper layers;
+    the literal Gatys and keras.io forms keep their equal weights, and given weights win."""
+    assert Settings().normalized_style_layer_weights == tuple(w / 9 for w in (4, 2, 1, 1, 1))
+    assert Settings(normalization="mean").normalized_style_layer_weights == (0.2,) * 5
+    assert Settings(normalization="keras-io").normalized_style_layer_weights == (0.2,) * 5
+    # custom layers in any order: the weight goes by depth, not by position in the list
+    shuffled = Settings(style_layers=("block3_conv1", "block1_conv1", "block5_conv1"))
+    assert shuffled.normalized_style_layer_weights == (2 / 7, 4 / 7, 1 / 7)
+    assert Settings(style_layer_weights=(1, 1, 1, 1, 1)).normalized_style_layer_weights == (0.2,) * 5
+
+
 def test_replace_validates_and_rejects_unknown_names():
     with pytest.raises(SettingsError, match="unknown setting 'colour'"):
         Settings().replace(colour=1)
@@ -62,3 +74,19 @@ def test_a_recipe_from_before_padding_existed_still_gives_its_own_picture():
     s = read_recipe(old)
     assert (s.padding, s.normalization, s.layer_names[0]) == ("zero", "mean", ("block5_conv2",))
     assert read_recipe(make_recipe(Settings())) == Settings()  # today's recipes are read as written
+
+
+def test_a_recipe_keeps_the_style_layer_weights_its_run_used():
+    """The default layer weights changed on 2026-12-02 (equal -> 4:2:1:1:1): a recipe written before
+    still replays with equal weights, one written since with the weights it records."""
+    from nst_core.recipe import make_recipe, read_recipe
+
+    old = make_recipe(Settings())
+    del old["style_layer_weights_used"]  # what a recipe of before 2026-12-02 looks like
+    assert read_recipe(old).normalized_style_layer_weights == (0.2,) * 5
+    assert read_recipe(make_recipe(Settings())) == Settings()  # today's rule: read as written
+    made_under_another_rule = {**make_recipe(Settings()), "style_layer_weights_used": [0.5, 0.5, 0, 0, 0]}
+    assert read_recipe(made_under_another_rule).normalized_style_layer_weights == (0.5, 0.5, 0, 0, 0)
+    mean = make_recipe(Settings(normalization="mean"))
+    del mean["style_layer_weights_used"]
+    assert read_recipe(mean) == Settings(normalization="mean")  # equal then and now: nothing pinned
