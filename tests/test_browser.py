@@ -215,9 +215,14 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
         tab.mouse.up()
 
     def mask_pixels() -> np.ndarray | None:
+        from playwright.sync_api import Error as PlaywrightError
+
         src = mask_src(tab)
-        got = tab.request.get(src) if src else None  # a superseded mask may be gone already
-        return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+        try:  # a superseded mask may be gone already, or go while it is fetched (the app keeps two)
+            got = tab.request.get(src) if src else None
+            return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+        except (PlaywrightError, OSError):  # OSError: a body cut short is no PNG
+            return None
 
     def wait_for_mask(holds) -> np.ndarray:
         """The mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline."""
