@@ -92,3 +92,24 @@ def test_a_mask_of_another_shape_is_one_plain_message(files, tmp_path):
     h = Handlers(files, app.PRESETS)
     with pytest.raises(gr.Error, match="draw the mask on the photo itself"):
         outputs(h, values(mask=str(tmp_path / "tall.png")))
+
+
+def test_a_run_that_names_a_replaced_mask_uses_the_mask_now_on_screen(files):
+    """Run clicked while newer mask files (strokes, Invert, the editor's echo) were arriving: the page
+    still named one the app had removed. The run takes the session's newest mask, not 'not found'."""
+    from types import SimpleNamespace
+
+    from ui.masks import save_mask
+
+    h, request = Handlers(files, app.PRESETS), SimpleNamespace(session_hash="visitor")
+    inverted = 255 - left_half()
+    named = save_mask(files, left_half(), request)
+    save_mask(files, left_half(), request)
+    save_mask(files, inverted, request)  # the app keeps two: the one the page named is gone
+    assert not Path(named).exists()
+    photo = synthetic_photo()
+    last = outputs(h, values(content=photo, style=synthetic_painting(), style_weight=2.0, iterations=8,
+                             max_size=128, multiscale=False, mask=named), request)[-1]
+    assert "Done" in last["status"]
+    diff = np.abs(last["preview"].astype(float) - photo).mean(axis=2)
+    assert diff[:, 80:].mean() > 3 * diff[:, :48].mean()  # the newest (inverted) mask: style on the right

@@ -79,6 +79,13 @@ class ResultFolders:
             del folders[:-keep]
         _remove(old)
 
+    def newest(self, session: str | None, kind: str, name: str) -> str | None:
+        """The path of ``name`` in the session's newest folder of ``kind``, if there is one."""
+        with self.lock:
+            folders = self.folders.get((session, kind), [])
+            path = os.path.join(folders[-1], name) if folders else None
+        return path if path and os.path.exists(path) else None
+
     def forget(self, session: str | None) -> None:
         with self.lock:
             old = [f for key in list(self.folders) if key[0] == session for f in self.folders.pop(key)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Callable
 
 import gradio as gr
@@ -156,7 +157,8 @@ class Handlers:
         try:
             settings = self.run_settings({**v, **images})
             # read once, now: the brush writes a new mask file per stroke and the older ones go
-            mask = None if images["mask"] is None else load_mask(images["mask"], settings.limits)
+            mask = None if images["mask"] is None else load_mask(self._mask_path(images["mask"], request),
+                                                                settings.limits)
             in_force = settings
             for frame in stylize(images["content"], _styles(images), settings, init_image=images["init_image"],
                                  mask=mask, control=control):
@@ -196,6 +198,13 @@ class Handlers:
         # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview.
         self.files.results.keep_newest(session)
         sweeper.sweep(keep=0)
+
+    def _mask_path(self, path, request):
+        """The Mask drop zone's file; if the page named one of the session's masks that a newer one
+        (a stroke, Invert, the editor's echo) has replaced since, that newer one: the mask on screen."""
+        if isinstance(path, str) and path in self.files.results and not os.path.exists(path):
+            return self.files.results.newest(_session(request), "mask", "mask.png") or path
+        return path
 
     def refine(self, v: dict, request=None):
         """The optimisation, starting from the fast path's picture instead of the photo."""
