@@ -16,7 +16,11 @@ pastiche runs in its own virtual environment (it brings torch), never as our dep
 
 Its results and times are kept in --work, so a re-run only runs what is missing (--fresh re-runs all).
 Prints one JSON line per pair and a summary; --sheet writes a contact sheet (photo, painting, ours,
-pastiche) for the pairs.
+pastiche) for the pairs. The shared photos may not be published, so a sheet for the README comes
+from the shipped examples' photos:
+
+    python benchmarks/quality.py --pastiche /tmp/venv-pastiche/bin/pastiche --work /tmp/quality \
+        --pairs astronaut:the_scream,chelsea:starry_night,coffee:woman-with-hat-matisse --sheet docs/sheet.png
 """
 from __future__ import annotations
 
@@ -39,8 +43,14 @@ H5 = ROOT.parent / "shared" / "weights" / "vgg19_notop.h5"
 PASTICHE_ARGS = ("--size", "512", "--num-steps", "300", "--seed", "0")
 
 
+EXAMPLES = ROOT / "examples"  # public-domain / CC0 photos the project ships (astronaut, chelsea, coffee)
+
+
 def image_path(name: str) -> Path:
-    return SHARED_IMAGES / f"{name}.jpg"
+    """A pair's image by name: the shared test images first, else the shipped examples, so a sheet
+    the README may show can be made from pairs whose photos the project may publish."""
+    shared = SHARED_IMAGES / f"{name}.jpg"
+    return shared if shared.exists() or not (EXAMPLES / f"{name}.jpg").exists() else EXAMPLES / f"{name}.jpg"
 
 
 def run_pastiche(exe: str, photo: str, painting: str, work: Path, fresh: bool) -> tuple[Path, float]:
@@ -156,7 +166,8 @@ def main() -> None:
     ap.add_argument("--pastiche", help="the pastiche executable in its own venv, to make its missing results "
                                        "(without it, only the pairs it has made in --work are compared)")
     ap.add_argument("--work", default="/tmp/nst-quality", help="where results and pastiche's times are kept")
-    ap.add_argument("--pairs", help="comma-separated photo:painting pairs (default: all eight)")
+    ap.add_argument("--pairs", help="comma-separated photo:painting pairs (default: the eight shared ones); "
+                                    "names from ../shared/images or examples/, e.g. astronaut:the_scream")
     ap.add_argument("--fresh", action="store_true", help="re-run pastiche even where its result is kept")
     ap.add_argument("--pastiche-only", action="store_true", help="only make pastiche's results")
     ap.add_argument("--sheet", help="write the contact sheet PNG here")
