@@ -49,8 +49,8 @@ EXAMPLES = ROOT / "examples"  # public-domain / CC0 photos the project ships (as
 def image_path(name: str) -> Path:
     """A pair's image by name: the shared test images first, else the shipped examples, so a sheet
     the README may show can be made from pairs whose photos the project may publish."""
-    shared = SHARED_IMAGES / f"{name}.jpg"
-    return shared if shared.exists() or not (EXAMPLES / f"{name}.jpg").exists() else EXAMPLES / f"{name}.jpg"
+    shared, shipped = SHARED_IMAGES / f"{name}.jpg", EXAMPLES / f"{name}.jpg"
+    return shipped if shipped.exists() and not shared.exists() else shared
 
 
 def run_pastiche(exe: str, photo: str, painting: str, work: Path, fresh: bool) -> tuple[Path, float]:

