@@ -88,10 +88,10 @@ def _pin_layer_weights(s: Settings, data: dict) -> Settings:
     if s.style_layer_weights:
         return s
     used = tuple(data.get("style_layer_weights_used") or (1.0,) * len(s.layer_names[1]))
-    now = s.normalized_style_layer_weights
-    if len(used) == len(now) and all(abs(a / sum(used) - b) < 1e-9 for a, b in zip(used, now)):
-        return s
-    return s.replace(style_layer_weights=used)
+    pinned = s.replace(style_layer_weights=used)  # validated and normalised as any given weights are
+    same = all(abs(a - b) < 1e-9 for a, b in zip(pinned.normalized_style_layer_weights,
+                                                  s.normalized_style_layer_weights))
+    return s if same else pinned
 
 
 def read_mask(source: str | Path | dict, limits=None):

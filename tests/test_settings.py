@@ -90,3 +90,6 @@ def test_a_recipe_keeps_the_style_layer_weights_its_run_used():
     mean = make_recipe(Settings(normalization="mean"))
     del mean["style_layer_weights_used"]
     assert read_recipe(mean) == Settings(normalization="mean")  # equal then and now: nothing pinned
+    damaged = {**make_recipe(Settings()), "style_layer_weights_used": [0, 0, 0, 0, 0]}
+    with pytest.raises(SettingsError, match="^recipe: style_layer_weights needs 5"):
+        read_recipe(damaged)  # one plain line, not a ZeroDivisionError
