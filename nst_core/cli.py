@@ -123,7 +123,17 @@ def _progress(frame, out) -> None:
     out.flush()
 
 
+#: ``python -m nst_core NAME ...``: commands of their own, each a module with ``main(argv) -> int``,
+#: imported only when named (the plain form stays ``python -m nst_core CONTENT STYLE``).
+SUBCOMMANDS: dict[str, str] = {}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     args = vars(build_parser().parse_args(argv))
     content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
         args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
