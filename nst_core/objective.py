@@ -215,3 +215,16 @@ def get_objective(extractor, content_layers, style_layers, normalization: str = 
         if key not in _cache:
             _cache[key] = Objective(extractor, content_layers, style_layers, normalization, xla)
         return _cache[key]
+
+
+def objective_for(s, conv: str, extractor=None) -> Objective:
+    """The compiled objective ``s`` asks for, over VGG19 with the convolution path ``conv`` named
+    outright ("auto" is resolved by the caller: nst_core.autotune times this very step), or over
+    ``extractor`` (tests pass a tiny model: [1, H, W, 3] -> {layer: [1, h, w, C]})."""
+    content_layers, style_layers = s.layer_names
+    if extractor is None:
+        from .features import vgg_features
+
+        extractor = vgg_features(s.weights, content_layers + style_layers, conv, s.padding)
+    return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
+

@@ -12,7 +12,7 @@ from .control import STEERABLE, RunControl
 from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
 from .mask import at_size, check_mask, load_mask, regions
-from .objective import Targets, get_objective
+from .objective import Targets, objective_for
 from .optimize import make_optimizer
 from .settings import Settings
 from .errors import SettingsError
@@ -250,14 +250,11 @@ def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Setti
 
 
 def _objective(s: Settings, extractor=None):
-    content_layers, style_layers = s.layer_names
-    if extractor is None:
-        from .autotune import resolve
-        from .features import vgg_features
+    if extractor is not None:
+        return objective_for(s, s.conv, extractor)
+    from .autotune import resolve
 
-        conv = resolve(s.conv, s.weights, s.padding)  # "auto": timed once per machine, then cached
-        extractor = vgg_features(s.weights, content_layers + style_layers, conv, s.padding)
-    return get_objective(extractor, content_layers, style_layers, s.normalization, s.xla)
+    return objective_for(s, resolve(s.conv, s.weights, s.padding))  # "auto": timed once per machine, then cached
 
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nst_core import Settings, autotune, conv_choice
+from conftest import ROOT
 
 EPYC = "model name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n"
 SAPPHIRE = "model name\t: Intel(R) Xeon(R) Platinum 8481C\nflags\t\t: avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
@@ -119,3 +120,20 @@ def test_bf16_paths_compute_the_float32_features_and_gradient_to_bf16_precision(
         assert np.linalg.norm(out[n] - ref[n]) / np.linalg.norm(ref[n]) < tolerance, n
     cosine = np.sum(grad * ref_grad) / np.linalg.norm(grad) / np.linalg.norm(ref_grad)
     assert cosine > 0.995
+
+
+def test_the_kernel_choice_depends_on_the_step_it_times_not_on_the_run_loop():
+    """autotune times and checks the compiled step itself; run.py asks it which step to use. An
+    import of run.py from autotune.py (even inside a function) would make the two one tangle again."""
+    import ast
+    import subprocess
+    import sys
+
+    tree = ast.parse((ROOT / "nst_core" / "autotune.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "run" not in imported and not any(str(m).endswith(".run") for m in imported)
+    code = ("import sys, nst_core.autotune as a; a.time_step('winograd'); a._check_run('winograd', 'embedded', "
+            "'reflect'); print('nst_core.run' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"  # timing and checking never load the run loop
