@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 
 import gradio as gr
 
@@ -150,7 +149,8 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Neural style transfer", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Neural style transfer\nDrop a photo and a painting, press **Run**, and watch "
                     "the photo being painted (Gatys et al. 2015, VGG19, on this server's CPU).")
-        c["run_state"] = gr.State({})  # this visitor's running run's RunControl, for Stop and Steer
+        c["run_state"] = gr.State({})  # this visitor's key to their runs, for Stop, Steer and a reload
+        c["browser"] = gr.BrowserState(None, storage_key="nst-run")  # the same key, kept by the browser
         c["uploads"] = gr.State({})  # this visitor's uploaded files' bytes (the files are removed at first use)
         c["recipe_state"] = gr.State(None)
         with gr.Row():
@@ -158,11 +158,15 @@ def build_demo() -> gr.Blocks:
                 _inputs(c)
             with gr.Column(scale=1):
                 _outputs(c)
-        files = Files(demo.GRADIO_CACHE, demo.upload_file_set, c["preview"].temp_files)
+        files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
         handlers = Handlers(files, PRESETS)
         _wire(c, handlers, MaskHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   api_visibility="private")
+        # A reload or a new tab of the same browser finds its run again, live or finished.
+        demo.load(**wire(handlers.attach, {k: c[k] for k in ("browser", "run_state")},
+                         {k: c[k] for k in ("browser", *OUTPUTS)}),
+                  concurrency_limit=None, show_progress="hidden", api_visibility="private")
         demo.unload(handlers.forget_session)
     demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
     demo.nst_handlers = handlers  # for tests and tools that call the handlers directly
@@ -179,8 +183,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--no-warmup", action="store_true", help="skip loading the models before serving")
     args = p.parse_args(argv)
-    if not args.no_warmup:  # load the models, time the convolutions and trace the step now, not on a click
-        threading.Thread(target=warm_up, kwargs={"fast": True}, name="warmup", daemon=True).start()
+    if not args.no_warmup:  # load the models, time the convolutions and trace the step before serving, so
+        print("Loading the models and timing the convolutions (once per machine) ...", flush=True)
+        warm_up(fast=True)  # the first visitor's first preview comes as fast as any later one's
     demo.launch(server_name=args.host, server_port=args.port, share=args.share,
                 max_file_size=LIMITS.max_upload_bytes, css=CSS)
 

@@ -151,10 +151,30 @@ def start_app(extra_env: dict, *args: str):
             time.sleep(0.2)  # polling interval, not synchronisation
 
 
+DETACHED_GRACE_S = 12  # the test server's: a run with nobody watching stops this soon (default 10 min)
+
+
 @pytest.fixture(scope="session")
 def app_server(hub_model):
     """`python app.py` on a free port, as a user starts it; yields its URL once it answers."""
-    proc, url = start_app({"NST_HUB_MODEL": hub_model})
+    proc, url = start_app({"NST_HUB_MODEL": hub_model, "NST_DETACHED_GRACE_S": str(DETACHED_GRACE_S)})
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def drain(agen):
+    """An async generator's items in order, driven from a synchronous test (the app's run handlers
+    are async generators: they watch a run's job)."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(agen.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(agen.aclose())
+        loop.close()

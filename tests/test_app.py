@@ -11,9 +11,9 @@ from PIL import Image
 
 import app
 import ui.handlers
-from conftest import synthetic_painting, synthetic_photo
+from conftest import drain, synthetic_painting, synthetic_photo
 from ui import knobs
-from ui.files import Files, PreviewSweeper, ResultFolders
+from ui.files import Files, PreviewFiles, ResultFolders
 from ui.handlers import Handlers
 
 
@@ -94,22 +94,24 @@ def shown(x):
 
 
 def outputs(h, v, request=None, on_preview=None):
-    """The run's outputs, the pictures decoded; ``on_preview(out)`` is called at each preview."""
-    outs = []
-    for out in h.run(v, request):
-        out = {k: shown(x) for k, x in out.items()}
+    """What the page shows after each of the run's updates (an update carries only what changed),
+    the result's pictures decoded; ``on_preview(shown)`` is called at each live preview."""
+    outs, view = [], {}
+    for out in drain(h.run(v, request)):
+        view = {**view, **{k: shown(x) for k, x in out.items()}}
         if "result" in out:
-            out = {**out, "preview": pixels(out["preview"]), "png": Image.open(out["result"]),
-                   "compare": tuple(map(pixels, out["compare"]))}
-        elif on_preview:
-            on_preview(out)
-        outs.append(out)
+            view = {**view, "preview": pixels(view["preview"]), "png": Image.open(view["result"]),
+                    "compare": tuple(map(pixels, view["compare"]))}
+        elif on_preview and "preview" in out:
+            on_preview(view)
+        outs.append(view)
     return outs
 
 
 def test_a_run_streams_previews_then_the_result(h):
-    *previews, last = outputs(h, values(iterations=6))
-    assert len(previews) >= 1 and previews[0]["preview"].shape == (48, 64, 3)
+    sizes = []
+    *previews, last = outputs(h, values(iterations=6), on_preview=lambda out: sizes.append(pixels(out["preview"]).shape))
+    assert len(previews) >= 1 and sizes[0] == (48, 64, 3)
     assert "Done" in last["status"] and "6 / 6" in last["status"]
     assert set(last["chart"]["term"]) == {"content", "style", "tv", "total"}
     im = last["png"]
@@ -128,7 +130,7 @@ def test_stop_keeps_the_current_image_as_the_result(h):
     last = outs[-1]
     assert "Stopped" in last["status"] and json.loads(last["png"].text["nst-recipe"])["stopped_at"] < 500
     assert np.array_equal(np.asarray(last["png"].convert("RGB")), last["preview"])
-    assert "control" not in state  # the run is over: a later Stop or Steer reaches nothing
+    assert h._running({"run_state": state}) is None  # the run is over: a later Stop or Steer reaches nothing
 
 
 def test_a_moved_weight_slider_steers_the_running_run(h):
@@ -156,7 +158,7 @@ def test_a_moved_weight_slider_steers_the_running_run(h):
 def test_bad_input_is_one_clear_message(h, content, style, words):
     shown = []
     with pytest.raises(gr.Error, match=words):
-        for out in h.run(values(content=content, style=style, iterations=3)):
+        for out in drain(h.run(values(content=content, style=style, iterations=3))):
             shown.append(out)
     if content is not None and style is not None:  # the status line says it too (no stale "Done")
         assert shown and words in shown[-1]["status"] and "Not run" in shown[-1]["status"]
@@ -291,45 +293,52 @@ def test_two_visitors_dropping_the_same_file_both_run(tmp_path, monkeypatch):
     assert not upload.exists() and isinstance(b, bytes) and a == b
 
 
-def test_a_run_keeps_only_its_newest_previews_in_gradios_cache(tmp_path):
-    another_runs = tmp_path / "earlier.png"
-    another_runs.write_bytes(b"png")
-    files = {str(another_runs)}  # Gradio's record of the preview images it has cached
-    sweeper = PreviewSweeper(files, ResultFolders(str(tmp_path)))
-    made = []
-    for i in range(5):  # Gradio caches each streamed preview, then resumes the handler
-        made.append(tmp_path / f"preview{i}.png")
-        made[-1].write_bytes(b"png")
-        files.add(str(made[-1]))
-        sweeper.sweep()
-    assert [f.exists() for f in made] == [False, False, False, True, True]
-    sweeper.sweep(keep=1)  # the run has ended: only the picture on screen stays
-    assert [f.exists() for f in made] == [False] * 4 + [True]
-    assert another_runs.exists() and files == {str(another_runs), str(made[-1])}
+def test_a_run_keeps_only_its_newest_previews_on_disk_and_none_once_its_result_is_there(h):
+    """About 50 previews per default run: each encoded once, small, and gone when superseded."""
+    seen = []
+
+    def on_preview(out):
+        folder = Path(out["preview"]).parent
+        seen.append(sorted(p.name for p in folder.glob("preview-*")))
+
+    last = outputs(h, values(iterations=8, max_size=64), on_preview=on_preview)[-1]
+    assert len(seen) >= 4 and max(map(len, seen)) <= 3  # the newest three at most (a browser may be fetching one)
+    with Image.open(seen and Path(last["result"]).parent / "stylized.png") as im:
+        assert im.format == "PNG"
+    assert not list(Path(last["result"]).parent.glob("preview-*"))  # the result replaced them
 
 
-def test_each_run_gets_its_own_result_files_and_a_session_keeps_only_its_newest(h):
+def test_a_preview_is_a_small_jpeg_at_the_size_shown(tmp_path):
+    previews = PreviewFiles(str(tmp_path))
+    with Image.open(previews.write(np.zeros((1536, 2048, 3), np.uint8))) as im:
+        assert im.format == "JPEG" and max(im.size) == 768
+    with Image.open(previews.write(synthetic_photo(96, 128))) as im:
+        assert im.size == (128, 96)  # never enlarged
+
+
+def test_each_run_gets_its_own_result_files_and_a_visitor_keeps_only_their_newest(h):
     """Gradio names cached files by content: identical runs of two visitors would share one file, so
-    neither could remove it. Each run's files are its own, and go once a newer result replaced them."""
+    neither could remove it. Each run's files are its own, and go once a newer result replaced them;
+    a visitor who closes the tab keeps theirs (they may come back to it: a reload)."""
     alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
+    states = {"alice": {}, "bob": {}}
 
     def result(request) -> str:
-        *_, last = h.run(values(iterations=2), request)
-        return shown(last["result"])
+        *_, last = outputs(h, values(iterations=2, run_state=states[request.session_hash]), request)
+        return last["result"]
 
     first, theirs = result(alice), result(bob)
     assert first != theirs and Path(first).read_bytes() == Path(theirs).read_bytes()  # same seed, same bytes
     second = result(alice)
     assert not Path(first).exists() and Path(second).exists() and Path(theirs).exists()
-    h.forget_session(bob)  # bob closed the tab
-    assert not Path(theirs).parent.exists() and Path(second).exists()
+    h.forget_session(bob)  # bob closed the tab (or reloaded it)
+    assert Path(theirs).exists() and Path(second).exists()
 
 
 def test_an_instant_picture_does_not_remove_the_run_result_still_offered(h, monkeypatch, tiny_hub_model):
     monkeypatch.setattr(ui.handlers, "DEFAULTS", knobs.DEFAULTS.replace(hub_model=tiny_hub_model))
     me = SimpleNamespace(session_hash="me")
-    *_, last = h.run(values(iterations=2), me)
-    last = {k: shown(x) for k, x in last.items()}
+    *_, last = outputs(h, values(iterations=2), me)
     fast = {"content": synthetic_photo(), "style": synthetic_painting(), "max_size": 64, "fast_strength": 0.5}
     outs = [list(h.instant(fast, me))[0] for _ in range(2)]
     pictures = [out["preview"] for out in outs]

@@ -110,9 +110,9 @@ def test_instant_then_refine(page, tmp_path):
     page.screenshot(path=str(tmp_path / "refined.png"))
 
 
-def new_tab_with_images(page, app_server, image_pair, **knobs):
+def new_tab_with_images(browser, app_server, image_pair, **knobs):
     """A second visitor: a fresh browser context on the app with both images dropped and knobs set."""
-    ctx = page.context.browser.new_context()
+    ctx = browser.new_context()
     tab = ctx.new_page()
     tab.goto(app_server)
     tab.set_input_files("#content input[type=file]", str(image_pair[0]))
@@ -126,47 +126,45 @@ def new_tab_with_images(page, app_server, image_pair, **knobs):
     return ctx, tab
 
 
-def test_closing_the_tab_stops_the_run(page, app_server, image_pair):
-    """A run whose viewer leaves must not keep the CPU busy for the next user."""
-    ctx, tab = new_tab_with_images(page, app_server, image_pair, iterations=1000)
+def test_closing_the_tab_keeps_the_run_going_then_the_grace_time_frees_the_cpu(page, app_server, image_pair):
+    """A visitor whose tab closes (or phone drops) may come back: the run goes on; with nobody back
+    within the grace time (NST_DETACHED_GRACE_S, short on the test server) it stops and the CPU is
+    free for the next visitor."""
+    from conftest import DETACHED_GRACE_S
+
+    ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, iterations=1000)
     tab.click("#run")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Painting')",
                           timeout=60_000)
-
-    def cores_busy() -> float:
-        return server_cores_busy(app_server.pid)
-
-    running = cores_busy()
-    assert running > 0.4  # the run is painting (about 1.5 of 2 cores on an idle machine)
     tab.close()
     ctx.close()
-    assert cpu_goes_idle(app_server.pid, idle=min(0.2, running / 4)), "the run kept going after the tab closed"
+    assert server_cores_busy(app_server.pid) > 0.4  # still painting with nobody watching
+    assert cpu_goes_idle(app_server.pid, idle=0.2, within_s=DETACHED_GRACE_S + 60), "the run never stopped"
 
 
-def test_closing_the_tab_removes_its_results_from_the_server(page, app_server, image_pair):
+def test_a_closed_tab_s_result_waits_for_its_browser_and_comes_back_in_a_new_tab(page, app_server, image_pair):
     from test_app_server import result_folders
 
-    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=64, iterations=2)
+    ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, max_size=64, iterations=2)
     before = result_folders()
     tab.click("#run")
     tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Done')", timeout=60_000)
     tab.wait_for_selector("#result a")
     mine = result_folders() - before
-    assert len(mine) == 1 and all(f.exists() for f in mine)
     tab.close()
+    again = ctx.new_page()  # the same browser, later
+    again.goto(app_server)
+    again.wait_for_function("() => (document.querySelector('#status')?.innerText ?? '').includes('Done')",
+                            timeout=60_000)
+    again.wait_for_selector("#result a")
+    assert len(mine) == 1 and all(f.exists() for f in mine)
     ctx.close()
-    import time
-
-    deadline = time.monotonic() + 20
-    while any(f.exists() for f in mine) and time.monotonic() < deadline:
-        time.sleep(0.1)  # polling interval for the server's unload handler, not synchronisation
-    assert not any(f.exists() for f in mine), "the closed tab's result stayed on the server"
 
 
 def test_moving_the_style_slider_steers_the_running_picture(page, app_server, image_pair, tmp_path):
     """A visitor changes the style weight mid-run: the run goes on from its picture with the new weight,
     and the status and the chart say where."""
-    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=128, iterations=400)
+    ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, max_size=128, iterations=400)
     tab.click("#run")
     first = wait_for_new_preview(tab, "")
     box = tab.locator("#style_weight input[type=number]")
@@ -195,7 +193,7 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
 
     import numpy as np
 
-    ctx, tab = new_tab_with_images(page, app_server, image_pair, max_size=96, iterations=4)
+    ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, max_size=96, iterations=4)
     shown = "sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }"
     for zone in ("#content img", "#style img"):  # dropped pictures show, not a broken-image icon
         tab.wait_for_function(shown, arg=zone, timeout=30_000)

@@ -1,7 +1,6 @@
-"""Where the app's files live and when they go: uploads, result folders, streamed previews.
+"""Where the app's files live and when they go: uploads, result folders, a run's live previews.
 
-Everything Gradio-owned (its cache folder, its record of uploads, the preview's cached files) is
-handed in by ``build_demo``: nothing here reaches for a module-level ``demo``.
+Everything Gradio-owned (its cache folder, its record of uploads) is handed in by ``build_demo``: nothing here reaches for a module-level ``demo``.
 """
 from __future__ import annotations
 
@@ -12,6 +11,10 @@ import shutil
 import tempfile
 import threading
 
+import numpy as np
+from PIL import Image
+
+PREVIEW_SIDE = 768  # px: the preview box is 380 px high, half a wide page across
 KEPT_UPLOADS = 8  # uploaded files kept (as bytes) per session for re-runs: the four drop zones, twice
 
 
@@ -110,38 +113,45 @@ def write_files(folder: str, files: dict[str, bytes]) -> dict[str, str]:
     return paths
 
 
-class PreviewSweeper:
-    """Removes a run's superseded preview images from Gradio's cache while it runs.
+class PreviewFiles:
+    """A run's live previews, each encoded once (JPEG, at most ``PREVIEW_SIDE`` px, the size the page
+    shows them) into the run's own folder, however many pages watch it. The ``keep`` newest stay (a
+    browser may still be fetching one); ``clear`` removes them all once the result is there.
 
-    Gradio writes every streamed preview to its cache (about 80 per default run) and would keep each
-    for an hour. ``files`` is Gradio's record of what it wrote for the preview; the files added after
-    the run started are this run's, as runs take the CPU one at a time (one concurrency group).
-    """
+    PNG previews cost 74 ms to encode at 512x384 and 356 kB to send and decode, JPEG 1 ms and 47 kB
+    (2026-12-03): a default run shows about 50 of them, on the cores the run paints with."""
 
-    def __init__(self, files: set, results: ResultFolders):
-        self.files, self.results, self.before, self.mine = files, results, set(files), []
+    def __init__(self, folder: str, keep: int = 3):
+        self.folder, self.keep, self.paths, self.count = folder, keep, [], 0
 
-    def sweep(self, keep: int = 2) -> None:
-        """Delete all but this run's ``keep`` newest previews (the browser may still be fetching one)."""
-        self.mine += [f for f in list(self.files)
-                      if f not in self.before and f not in self.mine and f not in self.results]
-        while len(self.mine) > keep:
-            old = self.mine.pop(0)
-            self.files.discard(old)
-            with contextlib.suppress(OSError):
-                os.remove(old)
+    def write(self, image: np.ndarray) -> str:
+        im = Image.fromarray(image)
+        if max(im.size) > PREVIEW_SIDE:
+            im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.BILINEAR)
+        self.count += 1
+        path = os.path.join(self.folder, f"preview-{self.count}.jpg")
+        im.save(path, "JPEG", quality=85)
+        self.paths.append(path)
+        while len(self.paths) > self.keep:
+            _unlink(self.paths.pop(0))
+        return path
+
+    def clear(self) -> None:
+        while self.paths:
+            _unlink(self.paths.pop())
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
 
 
 class Files:
     """The app's file stores, made by build_demo with Gradio's cache folder and file sets."""
 
-    def __init__(self, cache_dir: str | None = None, uploaded: set | None = None, previews: set | None = None):
+    def __init__(self, cache_dir: str | None = None, uploaded: set | None = None):
         self.uploads, self.results = UploadStore(), ResultFolders(cache_dir)
         self.uploaded = set() if uploaded is None else uploaded  # Gradio's record of received uploads
-        self.previews = set() if previews is None else previews  # the preview component's cached files
-
-    def sweeper(self) -> PreviewSweeper:
-        return PreviewSweeper(self.previews, self.results)
 
     def take_uploads(self, kept: dict | None, *images, remove: bool = True):
         """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
@@ -162,8 +172,7 @@ class Files:
                         kept[image] = f.read()
                     self.uploads.put(image, kept[image])
                     if remove:
-                        with contextlib.suppress(OSError):
-                            os.remove(image)
+                        _unlink(image)
                 elif image not in kept and (data := self.uploads.get(image)) is not None:  # another visitor removed it
                     kept[image] = data
             if isinstance(image, str) and image in kept:

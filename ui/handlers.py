@@ -9,19 +9,21 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from nst_core import (ModelLoadError, NSTError, RunControl, Settings, conv_choice, fast_model_problem, fast_stylize,
+from nst_core import (ModelLoadError, NSTError, Settings, conv_choice, fast_model_problem, fast_stylize,
                       load_image, png_bytes, prepare, stylize)
 from nst_core.animation import gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.mask import load_mask
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
 
-from .files import Files, write_files
+from .files import Files, PreviewFiles, write_files
+from .jobs import Jobs, new_key
 from .knobs import DEFAULTS, WEIGHTS, from_log, settings_from, widget_values
 from .masks import save_mask
 from .report import chart_rows, status_text, steer_change, steer_mark
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
+CHART_EVERY_S = 2.0  # and the loss chart, which the browser redraws whole each time
 IMAGES = ("content", "style", "style2", "init_image", "mask")
 
 
@@ -42,7 +44,11 @@ def wire(handler: Callable, inputs: dict, outputs: dict | None = None) -> dict:
         request = args[-1] if len(args) > len(names) else None
         return dict(zip(names, args)), request
 
-    if inspect.isgeneratorfunction(handler):
+    if inspect.isasyncgenfunction(handler):
+        async def fn(*args):
+            async for out in handler(*split(args)):
+                yield convert(out)
+    elif inspect.isgeneratorfunction(handler):
         def fn(*args):
             for out in handler(*split(args)):
                 yield convert(out)
@@ -73,11 +79,12 @@ def _styles(images: dict) -> list:
 
 
 class Handlers:
-    """The handlers, over the app's file stores and presets. No run state lives here: a run's
-    RunControl sits in the visitor's session state (``run_state``), so Stop and Steer reach it."""
+    """The handlers, over the app's file stores, presets and runs. No run state lives here: a run is
+    a Job in ``jobs`` under the visitor's key, which sits in their session state (``run_state``) and
+    their browser's storage, so Stop, Steer and a reloaded page reach it, and nobody else."""
 
-    def __init__(self, files: Files, presets: dict):
-        self.files, self.presets = files, presets
+    def __init__(self, files: Files, presets: dict, jobs: Jobs | None = None):
+        self.files, self.presets, self.jobs = files, presets, jobs or Jobs()
 
     # ---- settings ------------------------------------------------------------------------------
     def run_settings(self, v: dict) -> Settings:
@@ -146,14 +153,21 @@ class Handlers:
             state["warned"] = str(exc)
             gr.Warning(str(exc))
 
-    def run(self, v: dict, request=None):
-        """Stream previews, then the result: PNG, before/after slider, settings, recipe and animation."""
+    async def run(self, v: dict, request=None):
+        """Start a run in a job of its own (it goes on if this page goes) and show it as it paints."""
         _need_images(v)
         images = self._images(v)
-        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
-        control = state["control"] = RunControl()
-        sweeper = self.files.sweeper()
-        rows, shown, steers, last, pushed = [], [], [], None, -1.0
+        key = self._key(v)
+        job = self.jobs.start(key, lambda control: self._produce(v, images, key, control, request))
+        async for out in job.watch():
+            yield out
+
+    def _produce(self, v: dict, images: dict, key: str, control, request):
+        """The run itself, in its job's thread: previews as it paints, then the result: the PNG at
+        once, then the before/after pair, settings, recipe and animation."""
+        folder = self.files.results.new(key)
+        previews = PreviewFiles(folder)
+        rows, shown, steers, last, pushed, charted = [], [], [], None, -1.0, -1.0
         try:
             settings = self.run_settings({**v, **images})
             # read once, now: the brush writes a new mask file per stroke and the older ones go
@@ -167,37 +181,40 @@ class Handlers:
                 if change:  # a slider (or /steer) moved the weights: say so, and mark the chart
                     steers.append(change)
                     rows += steer_mark(rows, frame.iteration - 1)
+                    charted = -CHART_EVERY_S
                 in_force, last = frame.settings, frame
                 if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                     pushed = frame.elapsed_s
                     shown.append(frame.image)
-                    yield {"preview": frame.image, "status": status_text(frame, steers), "chart": pd.DataFrame(rows)}
-                    sweeper.sweep()
+                    out = {"preview": previews.write(frame.image), "status": status_text(frame, steers)}
+                    if frame.elapsed_s - charted >= CHART_EVERY_S:  # Vega redraws the whole chart each time
+                        charted, out["chart"] = frame.elapsed_s, pd.DataFrame(rows)
+                    yield out
         except NSTError as exc:  # the status says it too, so no earlier run's "Done" stays above it
             message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
             yield {"status": f"**Not run** — {message}"}
             raise gr.Error(message) from None
-        finally:  # the loop ended, failed or the tab closed: only the last preview shown stays cached
-            sweeper.sweep(keep=1)
-            if state.get("control") is control:
-                del state["control"]
+        finally:
+            if last is None:
+                previews.clear()
         if last is None:
             return
+        result = os.path.join(folder, "stylized.png")
+        write_files(folder, {"stylized.png": result_png(last, settings, mask)})
+        # The picture first; the downloads' other files and the whole chart a moment later, off the wait.
+        yield {"preview": result, "status": status_text(last, steers)}
+        previews.clear()
         content = load_image(images["content"], settings.limits)  # decoded once more, already known good
         before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
-        session = _session(request)
-        recipe = run_recipe(last, settings, mask)
-        paths = write_files(self.files.results.new(session), {
-            "stylized.png": result_png(last, settings, mask), "before.png": png_bytes(before),
-            "recipe.json": recipe.encode(), "progress.gif": gif_bytes(shown + [last.image])})
-        # Plain values, not updates, so API clients get paths (the page hides empty outputs by CSS).
-        yield {"preview": paths["stylized.png"], "status": status_text(last, steers), "chart": pd.DataFrame(rows),
-               "result": paths["stylized.png"], "compare": (paths["before.png"], paths["stylized.png"]),
+        paths = write_files(folder, {"before.png": png_bytes(before), "recipe.json": run_recipe(last, settings, mask)
+                                     .encode(), "progress.gif": gif_bytes(shown + [last.image])})
+        # Every output, as plain values, not updates: an API client's last message is the whole result
+        # (the page hides empty outputs by CSS).
+        yield {"preview": result, "status": status_text(last, steers), "chart": pd.DataFrame(rows),
+               "result": result, "compare": (paths["before.png"], result),
                "used": {**last.settings.to_dict(), **conv_choice(settings)},
                "extras": [paths["recipe.json"], paths["progress.gif"]]}
-        # Reached once Gradio has sent the result: it replaced the earlier ones and the last preview.
-        self.files.results.keep_newest(session)
-        sweeper.sweep(keep=0)
+        self.files.results.keep_newest(key)  # this browser's earlier results are off its screen now
 
     def _mask_path(self, path, request):
         """The Mask drop zone's file; if the page named one of the session's masks that a newer one
@@ -206,22 +223,48 @@ class Handlers:
             return self.files.results.newest(_session(request), "mask", "mask.png") or path
         return path
 
-    def refine(self, v: dict, request=None):
+    async def refine(self, v: dict, request=None):
         """The optimisation, starting from the fast path's picture instead of the photo."""
-        yield from self.run({**v, "init": "fast"}, request)
+        async for out in self.run({**v, "init": "fast"}, request):
+            yield out
+
+    @staticmethod
+    def _key(v: dict) -> str:
+        """This visitor's key to their runs: the browser's (set on page load), else one made now
+        (an API client's session)."""
+        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+        return state.setdefault("key", new_key())
+
+    def _running(self, v: dict):
+        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+        job = self.jobs.get(state.get("key"))
+        return job if job is not None and job.running else None
+
+    async def attach(self, v: dict, request=None):
+        """On page load: the browser's key (made on its first visit), and its run, live where it is
+        or finished with its result, if it has one (a reload, a dropped connection)."""
+        state = v["run_state"]
+        browser = v.get("browser")
+        if "key" not in state:  # a run already started from this page keeps its key
+            state["key"] = browser if isinstance(browser, str) and 20 <= len(browser) <= 64 else new_key()
+        yield {"browser": state["key"]}
+        job = self.jobs.get(state["key"])
+        if job is not None:
+            async for out in job.watch(raise_error=False):  # a failed run's status says why; no toast again
+                yield out
 
     def stop(self, v: dict, request=None) -> None:
-        control = (v.get("run_state") or {}).get("control")
-        if control is not None:
-            control.stop()
+        job = self._running(v)
+        if job is not None:
+            job.control.stop()
 
     def steer(self, v: dict, request=None) -> None:
         """The weight sliders moved: the running run (if any) goes on from its picture with them."""
-        control = (v.get("run_state") or {}).get("control")
-        if control is None:
+        job = self._running(v)
+        if job is None:
             return
         try:
-            control.steer(**{k.name: from_log(v[k.name]) for k in WEIGHTS if k.name in v})
+            job.control.steer(**{k.name: from_log(v[k.name]) for k in WEIGHTS if k.name in v})
         except NSTError as exc:
             raise gr.Error(str(exc)) from None
 
