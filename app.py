@@ -14,6 +14,7 @@ import gradio as gr
 
 from nst_core import warm_up
 from nst_core.presets import load_presets
+from ui.admission import turn_away_only_runs
 from ui.components import PathImage, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
@@ -162,13 +163,14 @@ def build_demo() -> gr.Blocks:
         handlers = Handlers(files, PRESETS)
         _wire(c, handlers, MaskHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
-                  api_visibility="private")
+                  concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.
         demo.load(**wire(handlers.attach, {k: c[k] for k in ("browser", "run_state")},
                          {k: c[k] for k in ("browser", *OUTPUTS)}),
                   concurrency_limit=None, show_progress="hidden", api_visibility="private")
         demo.unload(handlers.forget_session)
-    demo.queue(max_size=int(os.environ.get("NST_QUEUE_SIZE", "16")))
+    demo.queue()
+    turn_away_only_runs(demo, int(os.environ.get("NST_QUEUE_SIZE", "16")))
     demo.nst_handlers = handlers  # for tests and tools that call the handlers directly
     return demo
 
