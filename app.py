@@ -132,7 +132,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
           **private)
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
         c[button].click(**wire(handler, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name=name, js=SCROLL_TO_PREVIEW,
-                        **cpu).then(None, js=RUN_ENDED, queue=False, **private)
+                        show_progress_on=c["status"], **cpu).then(None, js=RUN_ENDED, queue=False, **private)
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
                            **cpu).then(None, js=RUN_ENDED, queue=False, **private)
