@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         progress = Progress(sys.stderr)
         report = run_batch(pairs, output, settings, use_ray=not in_process, address=address, cpus_per_task=cpt,
                            num_cpus=num_cpus, retries=retries, on_outcome=progress, on_plan=progress.plan)
+    except KeyboardInterrupt:  # before the first task or during the stop itself: nothing half-written
+        print("\ninterrupted; the pictures written so far are kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except NSTError as exc:
         if progress is not None and progress.total:  # the bar is on the line: the error goes below it
             sys.stderr.write("\n")

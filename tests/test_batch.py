@@ -260,3 +260,10 @@ def test_ctrl_c_stops_the_batch_and_keeps_the_finished_pictures(cluster, files, 
     assert 1 <= len(written) < 4 and all(p.suffix == ".png" for p in written), written  # no half-written file
     for p in written:
         assert recipe(p)["settings"]["iterations"] == 60 and "stopped_at" not in recipe(p)
+
+
+def test_importing_the_batch_modules_needs_no_ray_and_no_tensorflow():
+    code = ("import sys; import nst_core, nst_core.batches, nst_core.batch_cli, nst_core.ray_batch; "
+            "print(sorted(m for m in ('ray', 'tensorflow') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr
