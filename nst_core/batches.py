@@ -114,11 +114,17 @@ def paint(photo: bytes, painting: bytes, settings: Settings, extra: dict) -> tup
     return result_png(last, settings, **extra), last.message, time.perf_counter() - t0
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file, so a stop mid-write never leaves half a PNG under the real name."""
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write via a temporary file, so a stop mid-write never leaves half a PNG under the real name.
+    Returns "" or why it could not be written (that picture fails; the batch goes on)."""
     tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        return f"cannot write {path}: {exc.strerror or exc}: check the folder's space and permissions"
+    return ""
 
 
 class Inputs:
@@ -209,8 +215,9 @@ def run_in_process(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir
                     if not again or len(errors) > retries:
                         outcome = Outcome(pair, "failed", why, attempts=len(errors), errors=tuple(errors))
                     continue
-                write_atomic(outdir / pair.name, png)
-                outcome = Outcome(pair, "done", warning, seconds, len(errors) + 1, tuple(errors))
+                unwritten = write_atomic(outdir / pair.name, png)
+                outcome = (Outcome(pair, "failed", unwritten, seconds, len(errors) + 1, tuple(errors)) if unwritten
+                           else Outcome(pair, "done", warning, seconds, len(errors) + 1, tuple(errors)))
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)

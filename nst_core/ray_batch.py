@@ -106,7 +106,12 @@ def run_on_ray(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Pa
         return refs.pop(path) if uses[path] == 0 else refs[path]
 
     def submit(pair: Pair, extra: dict, errors: tuple[str, ...]) -> None:
-        ref = task.remote(image(pair.photo), image(pair.painting), settings, extra)
+        try:
+            ref = task.remote(image(pair.photo), image(pair.painting), settings, extra)
+        except OSError as exc:  # the file went away since it was checked
+            finish(Outcome(pair, "failed", f"cannot read {exc.filename}: {exc.strerror}", attempts=len(errors),
+                           errors=errors))
+            return
         flight[ref] = (pair, extra, errors)
 
     def finish(outcome: Outcome) -> None:
@@ -134,8 +139,9 @@ def run_on_ray(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Pa
                     else:
                         finish(Outcome(pair, "failed", why, attempts=len(errors), errors=errors))
                     continue
-                write_atomic(outdir / pair.name, png)
-                finish(Outcome(pair, "done", warning, seconds, len(errors) + 1, errors))
+                unwritten = write_atomic(outdir / pair.name, png)
+                finish(Outcome(pair, "failed", unwritten, seconds, len(errors) + 1, errors) if unwritten
+                       else Outcome(pair, "done", warning, seconds, len(errors) + 1, errors))
         return outcomes, False
     except KeyboardInterrupt:
         for ref in flight:

@@ -109,6 +109,16 @@ def test_a_changed_photo_is_painted_again_and_a_half_written_file_never_counts(f
     assert np.array_equal(pixels(out / "city__stripes.png"), single_run(photo, files["stripes"], settings))
 
 
+def test_a_picture_that_cannot_be_written_fails_alone(files, tmp_path):
+    out = tmp_path / "out"
+    (out / "city__stripes.png").mkdir(parents=True)  # in the way: the PNG cannot take its name
+    report = batch([files["city"], files["hill"]], [files["stripes"]], out, Settings(**TINY), use_ray=False)
+    city, hill = report.outcomes
+    assert city.status == "failed" and "cannot write" in city.message and "city__stripes.png" in city.message
+    assert hill.status == "done" and (out / "hill__stripes.png").is_file()
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
 def run_cli(*args, env=None, prefix=(), timeout=600):
     return subprocess.run([*prefix, sys.executable, "-m", "nst_core", "batch", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, env=env)
