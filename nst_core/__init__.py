@@ -17,6 +17,7 @@ from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
 __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
+           "batch",
            "conv_choice", "fast_model_problem",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
@@ -45,6 +46,23 @@ def save_result(frame: Frame, settings: Settings, path, mask=None) -> None:
     from pathlib import Path
 
     Path(path).write_bytes(result_png(frame, settings, mask))
+
+
+def batch(photos: Sequence = (), styles: Sequence = (), outdir="batch", settings: Settings | None = None, *,
+          manifest=None, use_ray: bool = True, address: str | None = None, cpus_per_task: int = 1,
+          num_cpus: int | None = None, retries: int = 1, on_outcome=None):
+    """Paint every photo with every painting (or ``manifest``'s pairs, a CSV or JSON file) into
+    ``outdir/<photo>__<painting>.png``, each PNG carrying its recipe; a finished picture with the same
+    recipe and inputs is skipped. On Ray (``pip install -r requirements-batch.txt``): a local one, or
+    the cluster at ``address`` / $RAY_ADDRESS, one task of ``cpus_per_task`` cores per picture; a task
+    that crashes is tried ``retries`` more times. ``use_ray=False`` paints them here, one by one.
+    ``on_outcome(Outcome)`` is called as each picture is accounted for. Returns a
+    :class:`nst_core.batches.BatchReport`; a picture that fails is in it, never raised."""
+    from .batches import cross_pairs, read_manifest, run_batch
+
+    pairs = read_manifest(manifest) if manifest else cross_pairs(photos, styles)
+    return run_batch(pairs, outdir, settings, use_ray=use_ray, address=address, cpus_per_task=cpus_per_task,
+                     num_cpus=num_cpus, retries=retries, on_outcome=on_outcome)
 
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,

@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
                    "(first) style, black for the photo or, with two styles, the second; grey blends")
     p.add_argument("--animation", help="also write the run's frames as an animated GIF here")
+    add_settings_options(p)
+    return p
+
+
+def add_settings_options(p: argparse.ArgumentParser) -> None:
+    """One option per Settings field, its help and default read from the field (also for subcommands)."""
     hints = typing.get_type_hints(Settings)
     defaults = Settings()
     for f in dataclasses.fields(Settings):
@@ -62,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         if f.metadata.get("choices"):
             kwargs["choices"] = f.metadata["choices"]
         p.add_argument(flag, **kwargs)
-    return p
 
 
 def _fail(message: str) -> typing.NoReturn:
@@ -125,7 +130,7 @@ def _progress(frame, out) -> None:
 
 #: ``python -m nst_core NAME ...``: commands of their own, each a module with ``main(argv) -> int``,
 #: imported only when named (the plain form stays ``python -m nst_core CONTENT STYLE``).
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"batch": "nst_core.batch_cli"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,11 +53,11 @@ def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
     return recipe_json(settings, **({"stopped_at": frame.iteration} if frame.stopped else {}), **extra)
 
 
-def result_png(frame, settings: Settings, mask=None) -> bytes:
-    """The frame's picture as PNG bytes with the run's recipe in its text metadata."""
+def result_png(frame, settings: Settings, mask=None, **extra) -> bytes:
+    """The frame's picture as PNG bytes with the run's recipe (plus ``extra`` fields) in its text metadata."""
     from .images import png_bytes
 
-    return png_bytes(frame.image, {KEY: run_recipe(frame, settings, mask)})
+    return png_bytes(frame.image, {KEY: run_recipe(frame, settings, mask, **extra)})
 
 
 def _upgrade(settings: dict) -> dict:
