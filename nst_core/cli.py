@@ -125,7 +125,7 @@ def _progress(frame, out) -> None:
 
 #: ``python -m nst_core NAME ...``: commands of their own, each a module with ``main(argv) -> int``,
 #: imported only when named (the plain form stays ``python -m nst_core CONTENT STYLE``).
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"video": "nst_core.video_cli"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,8 @@ def open_clip(path: str | os.PathLike, limits: Limits | None = None, what: str =
     av = _av()
     try:
         container = av.open(str(path), "r")
+    except av.EOFError:  # the container's header, then nothing (a recording that never got a frame)
+        raise VideoError(f"{what} has no frames: it ends before its first picture; record or export it again") from None
     except (av.FFmpegError, UnicodeDecodeError, ValueError):
         raise VideoError(f"{what} is not a video this app can open, or it is damaged: use an MP4, WebM, MOV "
                          f"or GIF file") from None
@@ -68,7 +70,7 @@ def _check(container, limits: Limits, what: str) -> ClipInfo:
         raise VideoError(f"{what} is a still picture, not a video: use Instant for pictures, or an MP4, WebM, "
                          f"MOV or GIF clip here")
     if not container.streams.video:
-        raise VideoError(f"{what} has no video track (is it a sound file?): use a clip with pictures")
+        raise VideoError(f"{what} has no frames (no picture track: is it a sound file?): use a clip with pictures")
     v = container.streams.video[0]
     w, h = v.codec_context.width, v.codec_context.height
     if not w or not h:

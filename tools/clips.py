@@ -51,7 +51,10 @@ def moving_patch(background: np.ndarray, patch: np.ndarray, size: tuple[int, int
     import cv2
 
     h, w = size
-    bg = cv2.resize(background, (w + int(abs(pan) * frames) + 2, h), interpolation=cv2.INTER_AREA)
+    bw = w + int(abs(pan) * frames) + 2  # room for the camera's pan
+    bh_src = min(background.shape[0], round(background.shape[1] * h / bw))  # crop to the strip's shape: no squash
+    top = (background.shape[0] - bh_src) // 2
+    bg = cv2.resize(background[top:top + bh_src], (bw, h), interpolation=cv2.INTER_AREA)
     ph = h // 3
     pw = round(ph * patch.shape[1] / patch.shape[0])
     small = cv2.resize(patch, (pw, ph), interpolation=cv2.INTER_AREA)
