@@ -107,7 +107,10 @@ def video_tabs(files: Files) -> VideoHandlers:
         with gr.Tab("Live", elem_id="live_tab"):
             gr.Markdown("Your webcam, stylised as it streams (256 px, smoothed along the optical flow).")
             with gr.Row():
-                cam = gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", elem_id="live_cam")
+                # a small capture: the frame is stylised at 256 px anyway, and a smaller one travels faster
+                cam = gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", elem_id="live_cam",
+                               webcam_options=gr.WebcamOptions(constraints={"video": {"width": {"ideal": 320},
+                                                                                      "height": {"ideal": 240}}}))
                 live_out = gr.Image(label="Stylised", streaming=True, format="jpeg", elem_id="live_out")
             with gr.Row():
                 live_style = PathImage(label="Style painting", elem_id="live_style", height=160)
