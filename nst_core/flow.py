@@ -6,12 +6,18 @@ OpenCV is imported on first use, so importing nst_core stays cheap.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: The blend's weight on the warped previous result where the flow is reliable. On both benchmark clips
 #: 0.6 cut the warping error to 0.37-0.41x the per-frame one with the style figures within 10 %; 0.7 cut
 #: it to 0.27-0.32x but blurred the strokes (texture figure 12 % worse), 0.5 only just halved it.
 DEFAULT_SMOOTHING = 0.6
+#: The flow is estimated on frames at most this many pixels on the longer side, then scaled up: DIS's
+#: 'medium' preset took 90-150 ms a pair at 854x480 (two pairs per frame: more than the model) and
+#: 20-40 ms at 480x270, at an end-point error of 0.2-0.4 px instead of 0.1 on the benchmark's motions.
+FLOW_SIDE = 480
 
 
 def _cv2():
@@ -35,11 +41,19 @@ def dis_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return dis.calc(a, b, None)
 
 
+@functools.lru_cache(maxsize=8)
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (ys, xs), float32, read-only: made once per frame size, not once per frame."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    ys.setflags(write=False)
+    xs.setflags(write=False)
+    return ys, xs
+
+
 def warp(image: np.ndarray, flow: np.ndarray, cubic: bool = False) -> np.ndarray:
     """Sample ``image`` at x + flow[x] (bilinear, or bicubic; the border pixel repeats outside), as float32."""
     cv2 = _cv2()
-    h, w = flow.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    ys, xs = _grid(*flow.shape[:2])
     return cv2.remap(np.asarray(image, np.float32), xs + flow[..., 0], ys + flow[..., 1],
                      cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
@@ -51,7 +65,7 @@ def occlusion_mask(back: np.ndarray, fwd: np.ndarray) -> np.ndarray:
     A pixel is dropped when following ``back`` then ``fwd`` does not come home (it was hidden in t-1:
     disocclusion), when it lands outside the frame, or on a motion boundary (the flow is unreliable there)."""
     h, w = back.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    ys, xs = _grid(h, w)
     fwd_there = warp(fwd, back)
     round_trip = np.sum((back + fwd_there) ** 2, -1)
     consistent = round_trip <= 0.01 * (np.sum(back ** 2, -1) + np.sum(fwd_there ** 2, -1)) + 0.5
@@ -89,14 +103,28 @@ class TemporalSmoother:
 
     def smooth(self, frame: np.ndarray, stylised: np.ndarray) -> np.ndarray:
         """uint8 input frame and its per-frame stylisation (same size) -> uint8 smoothed result."""
-        g = gray(frame)
+        g = _fit(gray(frame), FLOW_SIDE)
         if self.smoothing == 0 or self.prev_gray is None or self.prev_gray.shape != g.shape:
             out = np.asarray(stylised, np.float32)
         else:
             back, fwd = dis_flow(g, self.prev_gray), dis_flow(self.prev_gray, g)
+            mask = occlusion_mask(back, fwd)
+            if g.shape != frame.shape[:2]:  # estimated smaller: scale the flow (and its vectors) up
+                cv2, (h, w) = _cv2(), frame.shape[:2]
+                back = cv2.resize(back, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32([w / g.shape[1], h / g.shape[0]])
+                mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
             # Bicubic: the result is warped again every frame, and bilinear's blur piled up in the strokes
             # (texture figure 1.087x per-frame's against 1.055x bicubic, same warping error, pan clip, 0.55).
             warped = np.clip(warp(self.prev_out, back, cubic=True), 0, 255)  # no ringing carried on
-            out = blend(stylised, warped, occlusion_mask(back, fwd), self.smoothing)
+            out = blend(stylised, warped, mask, self.smoothing)
         self.prev_gray, self.prev_out = g, out
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _fit(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` with its longer side at most ``side`` (area-averaged), else as it is."""
+    h, w = image.shape[:2]
+    if max(h, w) <= side:
+        return image
+    cv2, k = _cv2(), side / max(h, w)
+    return cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
