@@ -1,4 +1,4 @@
-"""The Live tab in a real headless Chromium with a fake camera playing a clip we make: stylised frames per second."""
+"""The Video and Live tabs in a real headless Chromium: a MOV in, a playable MP4 out; a fake camera, stylised frames per second."""
 import os
 import sys
 import time
@@ -64,8 +64,42 @@ def test_the_webcam_comes_back_stylised_at_five_frames_a_second(live_server, tmp
         time.sleep(10)  # the measuring window, not a wait for an event
         fps = (page.evaluate("() => window.liveFrames.length") - start) / (time.monotonic() - t0)
         page.screenshot(path=str(tmp_path / "live.png"))
-        shown = page.eval_on_selector("#live_out img", "i => [i.naturalWidth, i.naturalHeight]")
+        shown = page.wait_for_function(  # a loaded picture: the newest may still be on its way
+            "() => { const i = document.querySelector('#live_out img');"
+            " return i && i.complete && i.naturalWidth ? [i.naturalWidth, i.naturalHeight] : null; }",
+            timeout=30_000).json_value()
         browser.close()
     print(f"live: {fps:.1f} stylised frames/s received")
     assert max(shown) == 256  # the webcam's picture, stylised at 256 px
     assert fps >= MIN_FPS, f"{fps:.1f} frames/s"
+
+
+def test_a_clip_dropped_on_the_video_tab_comes_back_as_a_playable_mp4(live_server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from clips import pan_zoom, write_clip
+
+    from nst_core import load_image
+
+    frames, _, _ = pan_zoom(load_image(ROOT / "examples" / "chelsea.jpg"), (144, 256), 24)
+    clip = write_clip(tmp_path / "cat.mov", frames)  # MPEG-4 + PCM: a MOV the browser could not play itself
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(live_server)
+        page.get_by_role("tab", name="Video").click()
+        page.set_input_files("#video_in input[type=file]", str(clip))
+        page.set_input_files("#video_style input[type=file]", str(ROOT / "examples" / "the_scream.jpg"))
+        page.wait_for_selector("#video_style img")
+        page.click("#video_run")
+        page.wait_for_function("() => document.querySelector('#video_status').innerText.includes('Done')",
+                               timeout=180_000)
+        page.wait_for_function("() => { const v = document.querySelector('#video_out video');"
+                               " return v && v.readyState >= 1; }", timeout=60_000)  # the browser decoded it
+        duration, width, height = page.eval_on_selector("#video_out video",
+                                                        "v => [v.duration, v.videoWidth, v.videoHeight]")
+        status = page.inner_text("#video_status")
+        browser.close()
+    assert (width, height) == (256, 144) and abs(duration - 1.0) < 0.1  # 24 frames at 24 fps
+    assert "24 frames" in status
