@@ -21,6 +21,7 @@ from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, weight_info
 from ui.masks import BRUSH, MaskHandlers
 from ui.page import CSS, RUN_ENDED, SCROLL_TO_PREVIEW
+from ui.video import video_tabs
 
 PRESETS = load_presets()
 # The run's inputs, in the API's order (content, style, preset, the weights, ... as before the registry).
@@ -162,6 +163,7 @@ def build_demo() -> gr.Blocks:
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
         handlers = Handlers(files, PRESETS)
         _wire(c, handlers, MaskHandlers(files))
+        demo.nst_video = video_tabs(files)  # the Video and Live tabs, under the picture's page
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.

@@ -130,7 +130,7 @@ def _progress(frame, out) -> None:
 
 #: ``python -m nst_core NAME ...``: commands of their own, each a module with ``main(argv) -> int``,
 #: imported only when named (the plain form stays ``python -m nst_core CONTENT STYLE``).
-SUBCOMMANDS: dict[str, str] = {"batch": "nst_core.batch_cli"}
+SUBCOMMANDS: dict[str, str] = {"batch": "nst_core.batch_cli", "video": "nst_core.video_cli"}
 
 
 def main(argv: list[str] | None = None) -> int:

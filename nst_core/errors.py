@@ -13,6 +13,10 @@ class ImageError(NSTError, ValueError):
     """An image could not be read, or breaks a limit."""
 
 
+class VideoError(NSTError, ValueError):
+    """A video could not be read or written, or breaks a limit."""
+
+
 class WeightsError(NSTError):
     """VGG19's weights could not be found or read."""
 

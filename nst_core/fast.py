@@ -93,3 +93,36 @@ def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | No
         out = tf.image.resize(out, c.shape[:2]).numpy()
     blended = strength * np.clip(out, 0, 1) * 255.0 + (1.0 - strength) * c.astype(np.float32)
     return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+
+
+def frame_stylizer(style: ImageInput, settings: Settings | None = None, *, strength: float | None = None):
+    """A function uint8 H x W x 3 frame -> its stylisation (same size, uint8), for the many frames of
+    one clip or webcam session: the style is read and, where the model has ``style_bottleneck`` (the
+    embedded one does), turned into its 100-value code once, not once per frame. Frames are not
+    resized here: the caller sizes them (the video's limits, the webcam's 256 px)."""
+    s = settings or Settings()
+    strength = s.fast_strength if strength is None else strength
+    st = load_image(style, s.limits, "style image")
+    model = load_model(s.hub_model)
+    style_t = tf.constant(style_input(st))
+    if hasattr(model, "style_bottleneck") and hasattr(model, "transform_with_bottleneck"):
+        code = model.style_bottleneck(style_t)
+
+        def run(c: tf.Tensor) -> tf.Tensor:
+            h, w = c.shape[1:3]
+            ph, pw = -h % 4, -w % 4  # the transformer wants sides that are multiples of 4
+            padded = tf.pad(c, [[0, 0], [0, ph], [0, pw], [0, 0]], mode="SYMMETRIC") if ph or pw else c
+            return model.transform_with_bottleneck(padded, code)[:, :h, :w]
+    else:  # a TF-Hub handle or folder with only the two-input signature
+        def run(c: tf.Tensor) -> tf.Tensor:
+            return model(c, style_t)[0]
+
+    def stylise(frame: np.ndarray) -> np.ndarray:
+        c = tf.constant(frame[None], tf.float32) / 255.0
+        out = run(c)[0].numpy()
+        if out.shape[:2] != frame.shape[:2]:
+            out = tf.image.resize(out, frame.shape[:2]).numpy()
+        blended = strength * np.clip(out, 0, 1) * 255.0 + (1.0 - strength) * frame.astype(np.float32)
+        return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+
+    return stylise

@@ -56,6 +56,11 @@ class Limits:
     max_iterations: int = field(default_factory=lambda: _env_int("NST_MAX_ITERATIONS", 5000))
     max_input_pixels: int = field(default_factory=lambda: _env_int("NST_MAX_INPUT_PIXELS", 50_000_000))
     max_upload_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_UPLOAD_MB", 30) * 1_000_000)
+    # Video (the fast path, frame by frame): the clip's length, frame count, frame size and file size.
+    max_video_s: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_S", 60))
+    max_video_frames: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_FRAMES", 1800))
+    max_video_side: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_SIDE", 1920))
+    max_video_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_MB", 200) * 1_000_000)
 
 
 def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True, range: tuple = (),
