@@ -23,7 +23,7 @@ from .masks import save_mask
 from .report import chart_rows, status_text, steer_change, steer_mark
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
-CHART_EVERY_S = 2.0  # and the loss chart, which the browser redraws whole each time
+CHART_EVERY_S = 6.0  # and the loss chart, which the browser redraws whole each time (Vega: the most costly part)
 IMAGES = ("content", "style", "style2", "init_image", "mask")
 
 
