@@ -69,6 +69,11 @@ def _session(request) -> str | None:
     return getattr(request, "session_hash", None)
 
 
+def _state(v: dict) -> dict:
+    """The visitor's session state (``run_state``), or a throwaway one where a caller passed none."""
+    return v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+
+
 def _need_images(v: dict) -> None:
     if v.get("content") is None or v.get("style") is None:
         raise gr.Error("Drop a content photo and a style painting first.")
@@ -148,7 +153,7 @@ class Handlers:
     @staticmethod
     def _warn_once(v: dict, exc: NSTError) -> None:
         # One toast per problem: each drop zone's change runs prepare, and would name the same bad file again.
-        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
+        state = _state(v)
         if state.get("warned") != str(exc):
             state["warned"] = str(exc)
             gr.Warning(str(exc))
@@ -232,12 +237,10 @@ class Handlers:
     def _key(v: dict) -> str:
         """This visitor's key to their runs: the browser's (set on page load), else one made now
         (an API client's session)."""
-        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
-        return state.setdefault("key", new_key())
+        return _state(v).setdefault("key", new_key())
 
     def _running(self, v: dict):
-        state = v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
-        job = self.jobs.get(state.get("key"))
+        job = self.jobs.get(_state(v).get("key"))
         return job if job is not None and job.running else None
 
     async def attach(self, v: dict, request=None):
