@@ -18,7 +18,7 @@ from ui.admission import turn_away_only_runs
 from ui.components import PathImage, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
-from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, weight_info
+from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, print_size_radio, weight_info
 from ui.masks import BRUSH, MaskHandlers
 from ui.page import CSS, RUN_ENDED, SCROLL_TO_PREVIEW
 from ui.video import video_tabs
@@ -27,7 +27,7 @@ PRESETS = load_presets()
 # The run's inputs, in the API's order (content, style, preset, the weights, ... as before the registry).
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
-              "uploads", "mask", "mask_feather")
+              "uploads", "mask", "mask_feather", "print_size")
 OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
 
 
@@ -55,6 +55,8 @@ def _inputs(c: dict) -> None:
         with gr.Row():
             for knob in row:
                 c[knob.name] = knob.make()
+    c["print_size"] = print_size_radio()
+    c["print_note"] = gr.Markdown("", visible=False, elem_id="print_note")
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
             c["style2"] = PathImage(label="Second style (optional)", elem_id="style2")
@@ -137,6 +139,9 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
                            **cpu).then(None, js=RUN_ENDED, queue=False, **private)
+    # A print size: its picture size, tiles and expected time, before Run (and again for a new photo or knob).
+    gr.on([c["print_size"].change, c["content"].change, c["iterations"].release],
+          **wire(h.print_note, pick(*RUN_INPUTS), pick("print_note")), queue=False, show_progress="hidden", **private)
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)

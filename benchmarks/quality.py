@@ -137,6 +137,24 @@ def border_ratio(image: np.ndarray, frame: int = 4) -> float:
     return float(lap[~inner].mean() / lap[inner].mean())
 
 
+def _luminance_laplacian(image: np.ndarray) -> np.ndarray:
+    """|Laplacian| of the luminance, [H-2, W-2] (pixel (i, j) of it is the image's (i+1, j+1))."""
+    y = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.abs(4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:])
+
+
+def seam_ratio(image: np.ndarray, rows: list[int], cols: list[int], width: int = 1) -> float:
+    """Mean |Laplacian| of the luminance on the given rows and columns (tile boundaries), +-``width``
+    px, over its mean everywhere else: 1 = the boundaries look like the rest of the picture."""
+    lap = _luminance_laplacian(image)
+    on = np.zeros(lap.shape, bool)
+    for r in rows:
+        on[max(0, r - 1 - width):r - 1 + width + 1] = True
+    for c in cols:
+        on[:, max(0, c - 1 - width):c - 1 + width + 1] = True
+    return float(lap[on].mean() / lap[~on].mean())
+
+
 def contact_sheet(rows: list[list[tuple[np.ndarray, str]]], path: Path, height: int = 192) -> None:
     """One PNG: a row per pair of (image, caption) tiles, each image scaled to ``height`` px with its
     caption under it, 4 px gaps on white."""

@@ -16,7 +16,7 @@ from .frame import Frame
 from .images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
-__all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up",
+__all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up", "expected_seconds",
            "batch",
            "conv_choice", "fast_model_problem",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
@@ -100,6 +100,21 @@ def conv_choice(settings: Settings | None = None) -> dict:
     choice = autotune.chosen() if autotune else None
     return {} if choice is None else {"conv_chosen": choice.conv, "conv_seconds_per_step": choice.seconds_per_step,
                                       **({"conv_rejected": choice.rejected} if choice.rejected else {})}
+
+
+def expected_seconds(content_shape: tuple[int, int], settings: Settings | None = None) -> float:
+    """About how long ``stylize`` takes on a photo of ``content_shape`` (h, w) here: the run's
+    pixel-iterations (every tile's, at print sizes) at this machine's timed speed when ``conv="auto"``
+    has been timed in this process, else at a typical one. Imports no TensorFlow."""
+    from .schedule import SMALL_TO_LARGE, estimate_seconds, plan
+
+    s = settings or Settings()
+    choice = conv_choice(s)
+    us = None
+    if choice:
+        h, w = (96, 128)  # autotune.TIME_SHAPE, the size its timings are for
+        us = choice["conv_seconds_per_step"][choice["conv_chosen"]] / (h * w) * SMALL_TO_LARGE * 1e6
+    return estimate_seconds(plan(content_shape, s), us)
 
 
 def warm_up(settings: Settings | None = None, fast: bool = False) -> None:

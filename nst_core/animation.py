@@ -1,4 +1,4 @@
-"""The frames of a run as an animated GIF, at the final picture's size."""
+"""The frames of a run as an animated GIF, at the final picture's size (at most SIDE px)."""
 from __future__ import annotations
 
 import io
@@ -8,6 +8,16 @@ import numpy as np
 from PIL import Image
 
 MAX_FRAMES = 60
+SIDE = 768  # px, the GIF's longer side at most: a print size's 60 frames at 4096 px would be GBs to quantise
+
+
+def frame_for_gif(image: np.ndarray) -> np.ndarray:
+    """A run's frame as a GIF keeps it: at most SIDE px, so a long print-size run's frames stay small."""
+    if max(image.shape[:2]) <= SIDE:
+        return image
+    im = Image.fromarray(image)
+    im.thumbnail((SIDE, SIDE), Image.BILINEAR)
+    return np.asarray(im)
 
 
 def gif_bytes(images: Sequence[np.ndarray], duration_ms: int = 120, hold_last_ms: int = 1500) -> bytes:
@@ -18,6 +28,7 @@ def gif_bytes(images: Sequence[np.ndarray], duration_ms: int = 120, hold_last_ms
     if len(images) > MAX_FRAMES:
         keep = np.linspace(0, len(images) - 1, MAX_FRAMES).round().astype(int)
         images = [images[i] for i in keep]
+    images = [frame_for_gif(im) for im in images]
     h, w = images[-1].shape[:2]
     pics = [Image.fromarray(im).resize((w, h), Image.LANCZOS) if im.shape[:2] != (h, w) else Image.fromarray(im)
             for im in images]

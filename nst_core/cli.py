@@ -123,6 +123,8 @@ def _progress(frame, out) -> None:
     done = int(width * frame.iteration / frame.total)
     scale, scales, size = frame.scale
     where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
+    if frame.tile:
+        where += f" tile {frame.tile[0]}/{frame.tile[1]} sweep {frame.tile[2]}/{frame.tile[3]}"
     out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total}{where} "
               f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
     out.flush()
@@ -180,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
             last = frame
             if animation:
-                shown.append(frame.image)
+                from .animation import frame_for_gif
+
+                shown.append(frame_for_gif(frame.image))
             if as_json and not frame.final:  # the final frame is printed with its "output" below
                 print(json.dumps(frame.to_json()), flush=True)
             else:

@@ -18,7 +18,8 @@ class Frame:
     ``tv`` and their sum ``total``. The last frame of a run has ``final=True`` and holds the best
     image found; ``stopped`` says it ended on a stop command; ``message`` says why a run ended early
     (e.g. the loss diverged), else "". ``settings`` are those in force (weights as steered), ``scale``
-    is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales.
+    is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales;
+    at a print size's tiled scale ``tile`` says which tile is being painted (its support box in px).
     """
 
     iteration: int
@@ -32,6 +33,7 @@ class Frame:
     stopped: bool = False
     scale: tuple[int, int, int] = (1, 1, 0)
     eta_s: float = 0.0
+    tile: tuple[int, ...] = ()  # at a tiled scale: (tile, of tiles, sweep, of sweeps, y0, y1, x0, x1)
 
     @property
     def iterations_per_s(self) -> float:
@@ -40,4 +42,5 @@ class Frame:
     def to_json(self) -> dict:
         return {"iteration": self.iteration, "total": self.total, "losses": self.losses,
                 "elapsed_s": round(self.elapsed_s, 3), "eta_s": round(self.eta_s, 1),
-                **({"stopped": True} if self.stopped else {})}
+                **({"stopped": True} if self.stopped else {}),
+                **({"tile": list(self.tile)} if self.tile else {})}

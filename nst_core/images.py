@@ -106,10 +106,11 @@ def _from_array(a: np.ndarray, what: str, background: int = 255) -> np.ndarray:
     return np.ascontiguousarray(a[:, :, :3])
 
 
-def fit_size(shape: tuple[int, int], max_side: int) -> tuple[int, int]:
-    """(height, width) with the longer side at most ``max_side``, keeping the aspect ratio."""
+def fit_size(shape: tuple[int, int], max_side: int, enlarge: bool = False) -> tuple[int, int]:
+    """(height, width) with the longer side at most ``max_side`` (exactly, with ``enlarge``), keeping
+    the aspect ratio."""
     h, w = shape
-    scale = min(1.0, max_side / max(h, w))
+    scale = max_side / max(h, w) if enlarge else min(1.0, max_side / max(h, w))
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 

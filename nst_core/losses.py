@@ -38,6 +38,26 @@ def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
     return tf.matmul(f, f * m, transpose_a=True) / (tf.reduce_sum(m) + 1e-8)
 
 
+def weighted_gram_sum(features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] features and [H, W] weights -> [C, C] = F^T diag(w) F, not normalised: one tile's
+    share of a picture's Gram, summed over tiles and divided by the summed weights (nst_core.tiled)."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f * tf.reshape(weights, (-1, 1)), transpose_a=True)
+
+
+def weighted_square_error(features: tf.Tensor, target: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] feature maps and [H, W] weights -> sum_p w_p ||F_p - P_p||^2 (a tile's share)."""
+    return tf.reduce_sum(tf.reduce_sum(tf.square(features - target), axis=-1) * weights)
+
+
+def tv_sum(image: tf.Tensor, power: tf.Tensor | float, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, 3] in [0, 1] and [H, W] weights -> sum of w (dx^2 + dy^2)^power over the (H-1) x (W-1)
+    grid: :func:`tv_loss`'s numerator, for a tile."""
+    dy = image[1:, :-1, :] - image[:-1, :-1, :]
+    dx = image[:-1, 1:, :] - image[:-1, :-1, :]
+    return tf.reduce_sum(tf.pow(tf.square(dx) + tf.square(dy), power) * weights[:-1, :-1, None])
+
+
 def layer_mask(masks: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
     """[H, W, R] image-sized masks -> [h, w, R] at the [h, w, C] layer's size, by area averaging
     (each layer position weighs its share of the region)."""

@@ -16,28 +16,8 @@ from .objective import Targets, objective_for
 from .optimize import make_optimizer
 from .settings import Settings
 from .errors import SettingsError
-
-MULTISCALE_START = 128  # the coarsest scale's longer side is at least this
-# x2, not x1.41: each coarser scale costs iterations, while the final scale needs nearly as many
-# from an enlarged result as from the photo (enlarging blurs away the fine patterns that carry the
-# Gram loss), so fewer, cheaper coarse scales serve better (benchmarks/multiscale.py).
-MULTISCALE_STEP = 2
-
-
-def scale_sizes(max_size: int, multiscale: bool) -> list[int]:
-    """Longer sides to optimise at, coarse to fine, ending at ``max_size``."""
-    if not multiscale or max_size < MULTISCALE_START * MULTISCALE_STEP:
-        return [max_size]
-    n = int(math.log(max_size / MULTISCALE_START, MULTISCALE_STEP) + 1e-9)
-    return [round(max_size / MULTISCALE_STEP ** k) for k in range(n, 0, -1)] + [max_size]
-
-
-def scale_iterations(s: Settings) -> list[int]:
-    """Iterations at each of ``scale_sizes``: ``coarse_iterations`` (at most ``iterations``) at the
-    coarser ones, ``iterations`` at the final one."""
-    n = len(scale_sizes(s.max_size, s.multiscale))
-    return [min(s.coarse_iterations, s.iterations)] * (n - 1) + [s.iterations]
-
+from . import sweeps
+from .schedule import Scale, plan, scale_iterations, scale_sizes  # noqa: F401  (scale_sizes: public here too)
 
 OCTAVE_EDGE = 3  # pixels trimmed off each side of a style's finest octave before it is tiled
 
@@ -90,7 +70,7 @@ def size_images(content: np.ndarray, styles: Sequence[np.ndarray], size: int, s:
     """Content fitted to ``size``; each style at ``style_scale`` x the content's longer side (the
     content's exact shape under keras-io normalisation, as that example does); colour-matched
     to the content when asked."""
-    c = resize(content, fit_size(content.shape[:2], size))
+    c = resize(content, fit_size(content.shape[:2], size, s.enlarge))
     check_size(c, "content image")
     sized = []
     for st in styles:
@@ -150,14 +130,15 @@ class _Run:
     """The state one run carries across its scales: the settings in force, steering, timing. Local
     to one stylize() call (never shared between runs)."""
 
-    def __init__(self, s: Settings, control: RunControl | None, sizes: list[int], iterations: list[int]):
+    def __init__(self, s: Settings, control: RunControl | None, work: list[tuple[float, int]]):
         self.s = s.replace(steering=())  # in force: weights as steered so far, steering as applied
         self.schedule = list(s.steering)  # a recipe's steering, replayed at its iterations
         self.control, self.t0 = control, time.perf_counter()
-        self.total = sum(iterations)
-        # an iteration's cost grows with the pixels: the ETA weighs what is left by it
-        self.work = [(size * size, n) for size, n in zip(sizes, iterations)]
-        self.scale, self.scales, self.size, self.done = 0, len(sizes), sizes[0], 0
+        # (pixels an iteration works on, iterations) per scale; a tiled scale counts tile-iterations.
+        # An iteration's cost grows with the pixels: the ETA weighs what is left by it.
+        self.work = work
+        self.total = sum(n for _, n in work)
+        self.scale, self.scales, self.done = 0, len(work), 0
 
     def steered(self, it: int) -> dict[str, float]:
         """Weights to change before iteration ``it + 1``: the recipe's, then any live ones."""
@@ -236,6 +217,30 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, sh
     return best, best_losses, message
 
 
+class _grams_by_tiles:
+    """Stands in for the objective in :func:`blend_grams` at a tiled scale: a style image as large as
+    the picture would not fit one forward pass either, so its Grams are summed over tiles."""
+
+    def __init__(self, objective, s: Settings):
+        self.objective, self.s = objective, s
+
+    def style_targets(self, style: np.ndarray) -> tuple:
+        from .tiled import tiled_objective
+        from .tiling import tile_grid, windows
+
+        import tensorflow as tf
+
+        fn = tiled_objective(self.objective).gram_sums
+        tiles = tile_grid(style.shape[:2], self.s.tile_size, sweeps.TILE_OVERLAP, sweeps.TILE_CONTEXT)
+        total, denom = None, None
+        for t, w in zip(tiles, windows(style.shape[:2], tiles, self.s.tile_size, sweeps.TILE_OVERLAP)):
+            y0, y1, x0, x1 = t.crop
+            g, d = fn(tf.constant(style[y0:y1, x0:x1], tf.float32), tf.constant(w))
+            total = list(g) if total is None else [a + b for a, b in zip(total, g)]
+            denom = d if denom is None else denom + d
+        return tuple(g / denom[k] for k, g in enumerate(total))
+
+
 def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Settings) -> np.ndarray:
     """The mask as uint8 [H, W], or a one-line reason it cannot place these styles."""
     if s.normalization == "keras-io":
@@ -309,14 +314,16 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     if mask is not None:
         mask = _checked_mask(mask, content_full, len(styles_full), s)
     objective = _objective(s, extractor)
-    sizes, iterations = scale_sizes(s.max_size, s.multiscale), scale_iterations(s)
-    run = _Run(s, control, sizes, iterations)
+    scales = plan(content_full.shape[:2], s)
+    run = _Run(s, control, [sc.work for sc in scales])
     best, best_losses, message, c = None, None, "", None
-    for run.scale, (run.size, n) in enumerate(zip(sizes, iterations)):
+    for run.scale, scale in enumerate(scales):
         if run.stopped:
             break
-        coarse, (c, styles) = c, size_images(content_full, styles_full, run.size, s)
-        grams = blend_grams(objective, styles, s.style_blend, masked=mask is not None)
+        n = scale.iterations
+        coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
+        grams = blend_grams(_grams_by_tiles(objective, s) if scale.tiles else objective, styles,
+                            s.style_blend, masked=mask is not None)
         masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
@@ -324,14 +331,20 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
                 start = masks * start + (1 - masks) * c.astype(np.float32)
         else:  # warm start: the coarser scale's result, enlarged, with the photo's and style's finer detail
             start = enlarge(best, c, coarse, styles, s.style_blend, masks)
-        # Starting at the content itself, the first step computes the content targets on the way.
-        at_content = best is None and s.init == "content"
-        targets = Targets(None if at_content else objective.content_targets(c), grams, masks)
-
         def show(image, c=c):
             return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
 
-        scale_best, scale_losses, message = yield from _optimise(objective, targets, start, run, n, show)
+        if scale.tiles:  # print sizes: tile by tile, each tile's content targets its own
+            from .tiled import tiled_objective
+
+            scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
+                objective, tiled_objective(objective), Targets(None, grams, masks), start, c, run, n, show,
+                s.tile_size, s.tile_sweeps)
+        else:
+            # Starting at the content itself, the first step computes the content targets on the way.
+            at_content = best is None and s.init == "content"
+            targets = Targets(None if at_content else objective.content_targets(c), grams, masks)
+            scale_best, scale_losses, message = yield from _optimise(objective, targets, start, run, n, show)
         if scale_losses is not None or best is None:  # a scale stopped before its first step adds nothing
             best, best_losses = scale_best, scale_losses
         if message:

@@ -52,8 +52,11 @@ def _env_int(name: str, default: int) -> int:
 class Limits:
     """What one run may ask for. An operator raises them through the environment."""
 
-    max_size: int = field(default_factory=lambda: _env_int("NST_MAX_SIZE", 2048))
+    # 4096 px: print sizes run tile by tile in bounded memory (memory_budget_mb); an operator of a
+    # shared server may lower it, since such a run holds the CPU for half an hour.
+    max_size: int = field(default_factory=lambda: _env_int("NST_MAX_SIZE", 4096))
     max_iterations: int = field(default_factory=lambda: _env_int("NST_MAX_ITERATIONS", 5000))
+    max_memory_mb: int = field(default_factory=lambda: _env_int("NST_MAX_MEMORY_MB", 3000))
     max_input_pixels: int = field(default_factory=lambda: _env_int("NST_MAX_INPUT_PIXELS", 50_000_000))
     max_upload_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_UPLOAD_MB", 30) * 1_000_000)
     # Video (the fast path, frame by frame): the clip's length, frame count, frame size and file size.
@@ -79,7 +82,7 @@ def _hints() -> dict:
     return typing.get_type_hints(Settings)
 
 
-_LIMIT_ENV = {"max_size": "NST_MAX_SIZE", "max_iterations": "NST_MAX_ITERATIONS"}
+_LIMIT_ENV = {"max_size": "NST_MAX_SIZE", "max_iterations": "NST_MAX_ITERATIONS", "max_memory_mb": "NST_MAX_MEMORY_MB"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class Settings:
     max_size: int = field(default=512, metadata=_opt(
         "longer side of the output in pixels (a smaller content image is not enlarged)", flag="--size",
         range=(32, None), limit="max_size", ui=(64, 1024, 32)))
+    enlarge: bool = field(default=False, metadata=_opt(
+        "paint a photo smaller than --size at that size (enlarged first; the style paints the detail it "
+        "lacks): for prints"))
     optimizer: str = field(default="lbfgs", metadata=_opt("optimiser", choices=OPTIMIZERS))
     learning_rate: float = field(default=0.0, metadata=_opt(
         "step size for adam/sgd in pixel units 0..255; 0 picks the optimiser's default "
@@ -153,6 +159,17 @@ class Settings:
     coarse_iterations: int = field(default=10, metadata=_opt(
         "multi-scale: iterations at each coarser scale (at most `iterations`)", range=(1, None),
         limit="max_iterations"))
+    tile_size: int = field(default=512, metadata=_opt(
+        "print sizes: a scale whose whole-picture step would not fit `memory_budget_mb` is optimised in "
+        "tiles of this many px (overlapping, against the whole picture's loss); 0 = never tile",
+        range=(0, None)))
+    tile_sweeps: int = field(default=3, metadata=_opt(
+        "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
+        "between the visits", range=(1, 100)))
+    memory_budget_mb: int = field(default=3000, metadata=_opt(
+        "print sizes: the peak memory a run may reach, in MB; a scale whose whole-picture step would "
+        "take more is tiled (see tile_size); 0 tiles every scale larger than tile_size",
+        flag="--memory-budget", range=(0, None), limit="max_memory_mb"))
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)",
         range=(0, 1), ui=(0, 1, 0.05)))
@@ -176,12 +193,14 @@ class Settings:
             if f.metadata.get("choices") and getattr(self, f.name) not in f.metadata["choices"]:
                 raise SettingsError(f"{f.name} must be one of {', '.join(f.metadata['choices'])}; "
                                     f"got {getattr(self, f.name)!r}")
+        if 0 < self.tile_size < 128:
+            raise SettingsError(f"tile_size must be 0 (never tile) or at least 128 px, got {self.tile_size}")
         if self.content_weight == self.style_weight == self.tv_weight == 0:
             raise SettingsError("content_weight, style_weight and tv_weight are all 0: set at least one > 0")
         if any(not math.isfinite(w) or w < 0 for w in self.style_blend) or (self.style_blend and
                                                                                sum(self.style_blend) <= 0):
             raise SettingsError(f"style_blend needs finite weights >= 0, not all 0; got {list(self.style_blend)}")
-        for name in ("multiscale", "xla"):
+        for name in ("multiscale", "xla", "enlarge"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.weights, str) or not self.weights:

@@ -12,7 +12,7 @@ import tempfile
 import threading
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 PREVIEW_SIDE = 768  # px: the preview box is 380 px high, half a wide page across
 KEPT_UPLOADS = 8  # uploaded files kept (as bytes) per session for re-runs: the four drop zones, twice
@@ -124,10 +124,16 @@ class PreviewFiles:
     def __init__(self, folder: str, keep: int = 3):
         self.folder, self.keep, self.paths, self.count = folder, keep, [], 0
 
-    def write(self, image: np.ndarray) -> str:
+    def write(self, image: np.ndarray, box: tuple = ()) -> str:
+        """The preview as a JPEG of at most PREVIEW_SIDE px; ``box`` (y0, y1, x0, x1 in the image's
+        pixels) outlines the tile a print size is painting."""
         im = Image.fromarray(image)
         if max(im.size) > PREVIEW_SIDE:
             im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.BILINEAR)
+        if box:
+            k = im.size[0] / image.shape[1]
+            y0, y1, x0, x1 = (round(v * k) for v in box)
+            ImageDraw.Draw(im).rectangle((x0, y0, x1 - 1, y1 - 1), outline=(255, 255, 255), width=2)
         self.count += 1
         path = os.path.join(self.folder, f"preview-{self.count}.jpg")
         im.save(path, "JPEG", quality=85)

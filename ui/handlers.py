@@ -9,16 +9,17 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from nst_core import (ModelLoadError, NSTError, Settings, conv_choice, fast_model_problem, fast_stylize,
-                      load_image, png_bytes, prepare, stylize)
-from nst_core.animation import gif_bytes
+from nst_core import (ModelLoadError, NSTError, Settings, conv_choice, expected_seconds, fast_model_problem,
+                      fast_stylize, load_image, png_bytes, prepare, stylize)
+from nst_core.animation import frame_for_gif, gif_bytes
 from nst_core.images import fit_size, resize
 from nst_core.mask import load_mask
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
+from nst_core.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
 from .jobs import Jobs, new_key
-from .knobs import DEFAULTS, WEIGHTS, from_log, settings_from, widget_values
+from .knobs import DEFAULTS, PRINT_OFF, WEIGHTS, from_log, settings_from, widget_values, with_print_size
 from .masks import save_mask
 from .report import chart_rows, status_text, steer_change, steer_mark
 
@@ -97,7 +98,26 @@ class Handlers:
         recipe = v.get("recipe_state")
         base = recipe if isinstance(recipe, Settings) else self.presets.get(
             v.get("preset"), self.presets["default"]).settings
-        return settings_from(v, base)
+        return with_print_size(settings_from(v, base), v.get("print_size"))
+
+    def print_note(self, v: dict, request=None) -> dict:
+        """Before Run, at a print size: the picture's size, its tiles and about how long it will take."""
+        if v.get("print_size") in (None, PRINT_OFF):
+            return {"print_note": gr.Markdown("", visible=False)}
+        try:
+            s = self.run_settings(v)
+            images = self._images(v, remove=False)
+            shape = (3, 4) if images["content"] is None else load_image(images["content"], s.limits).shape[:2]
+            scales = plan(shape, s)
+        except NSTError as exc:
+            return {"print_note": gr.Markdown(f"⚠️ {exc}", visible=True)}
+        h, w = scales[-1].shape
+        tiles = ", ".join(f"{sc.tiles} at {max(sc.shape)} px" for sc in scales if sc.tiles)
+        minutes = expected_seconds(shape, s) / 60
+        photo = "" if images["content"] is not None else " (for a 4:3 photo; drop yours for its figure)"
+        return {"print_note": gr.Markdown(
+            f"**Print {max(h, w)} px**: {w}×{h}{photo}, painted tile by tile ({tiles} tiles) · about "
+            f"**{minutes:.0f} min** on this server · **Stop** keeps the picture painted so far.", visible=True)}
 
     def apply_preset(self, v: dict, request=None) -> dict:
         """Picking a preset moves the sliders to its values; its hidden values (normalisation, TV power,
@@ -190,8 +210,8 @@ class Handlers:
                 in_force, last = frame.settings, frame
                 if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                     pushed = frame.elapsed_s
-                    shown.append(frame.image)
-                    out = {"preview": previews.write(frame.image), "status": status_text(frame, steers)}
+                    shown.append(frame_for_gif(frame.image))
+                    out = {"preview": previews.write(frame.image, frame.tile[4:]), "status": status_text(frame, steers)}
                     if frame.elapsed_s - charted >= CHART_EVERY_S:  # Vega redraws the whole chart each time
                         charted, out["chart"] = frame.elapsed_s, pd.DataFrame(rows)
                     yield out
@@ -212,7 +232,7 @@ class Handlers:
         content = load_image(images["content"], settings.limits)  # decoded once more, already known good
         before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
         paths = write_files(folder, {"before.png": png_bytes(before), "recipe.json": run_recipe(last, settings, mask)
-                                     .encode(), "progress.gif": gif_bytes(shown + [last.image])})
+                                     .encode(), "progress.gif": gif_bytes(shown + [frame_for_gif(last.image)])})
         # Every output, as plain values, not updates: an API client's last message is the whole result
         # (the page hides empty outputs by CSS).
         yield {"preview": result, "status": status_text(last, steers), "chart": pd.DataFrame(rows),

@@ -96,6 +96,28 @@ ADVANCED = (
     _slider("mask_feather", "Mask feather (the seam's softness, a fraction of the longer side)"),
 )
 KNOBS: dict[str, Knob] = {k.name: k for k in (*MAIN, *ADVANCED)}
+#: Print sizes the server offers (the operator's NST_MAX_SIZE caps them): the photo is painted at this
+#: longer side, enlarged if smaller, its finest scales tile by tile in bounded memory.
+PRINT_SIZES = tuple(n for n in (2048, 4096) if n <= LIMITS.max_size)
+PRINT_OFF = "screen (the slider)"
+
+
+def print_size_radio() -> gr.Radio:
+    return gr.Radio([PRINT_OFF, *(f"{n} px" for n in PRINT_SIZES)], value=PRINT_OFF, label="Print size",
+                    info="paints at this size, enlarging a smaller photo; takes minutes: the time is shown below",
+                    visible=bool(PRINT_SIZES), elem_id="print_size")
+
+
+def with_print_size(s: Settings, choice: str | None) -> Settings:
+    """``s`` at the chosen print size (enlarging the photo), or as it is for the slider's size."""
+    if not choice or choice == PRINT_OFF:
+        return s
+    size = int(str(choice).split()[0])
+    if size not in PRINT_SIZES:
+        from nst_core import SettingsError
+
+        raise SettingsError(f"print size must be one of {', '.join(map(str, PRINT_SIZES)) or 'none here'}, got {choice!r}")
+    return s.replace(max_size=size, enlarge=True)
 
 
 def settings_from(values: dict, base: Settings) -> Settings:

@@ -14,6 +14,8 @@ def status_text(frame, steers: list[str] = ()) -> str:
         head, timing = "Painting", f"ETA {frame.eta_s:.0f} s"
     scale, scales, size = frame.scale
     where = f" · scale {scale} of {scales}, {size} px" if scales > 1 and not frame.final else ""
+    if frame.tile and not frame.final:  # a print size: which tile (outlined in the preview) and which pass
+        where += f" · tile {frame.tile[0]} of {frame.tile[1]}, sweep {frame.tile[2]} of {frame.tile[3]}"
     losses = " · ".join(f"{k} {v:.4g}" for k, v in frame.losses.items())
     text = (f"**{head}** — iteration {frame.iteration} / {frame.total}{where} · "
             f"{frame.iterations_per_s:.2f} it/s · {timing}  \n{losses}")

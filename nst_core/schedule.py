@@ -1,0 +1,69 @@
+"""A run's schedule: the scales it goes through, their iterations, which are tiled, and how long it takes."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import sweeps
+from .images import fit_size
+from .settings import Settings
+from .tiling import should_tile
+
+MULTISCALE_START = 128  # the coarsest scale's longer side is at least this
+# x2, not x1.41: each coarser scale costs iterations, while the final scale needs nearly as many
+# from an enlarged result as from the photo (enlarging blurs away the fine patterns that carry the
+# Gram loss), so fewer, cheaper coarse scales serve better (benchmarks/multiscale.py).
+MULTISCALE_STEP = 2
+
+
+def scale_sizes(max_size: int, multiscale: bool) -> list[int]:
+    """Longer sides to optimise at, coarse to fine, ending at ``max_size``."""
+    if not multiscale or max_size < MULTISCALE_START * MULTISCALE_STEP:
+        return [max_size]
+    n = int(math.log(max_size / MULTISCALE_START, MULTISCALE_STEP) + 1e-9)
+    return [round(max_size / MULTISCALE_STEP ** k) for k in range(n, 0, -1)] + [max_size]
+
+
+def scale_iterations(s: Settings) -> list[int]:
+    """Iterations at each of ``scale_sizes``: ``coarse_iterations`` (at most ``iterations``) at the
+    coarser ones, ``iterations`` at the final one."""
+    n = len(scale_sizes(s.max_size, s.multiscale))
+    return [min(s.coarse_iterations, s.iterations)] * (n - 1) + [s.iterations]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One scale of a run's plan: its longer side, shape, iterations, and tiles (0 = whole)."""
+
+    size: int
+    shape: tuple[int, int]
+    iterations: int
+    tiles: int
+    work: tuple[float, int]  # (pixels an iteration works on, iterations; tile-iterations where tiled)
+
+
+def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
+    """The scales a run of ``s`` on a photo of ``content_shape`` (h, w) goes through, coarse to fine,
+    and which of them are tiled (those whose whole-picture step would not fit ``memory_budget_mb``)."""
+    out = []
+    for size, n in zip(scale_sizes(s.max_size, s.multiscale), scale_iterations(s)):
+        shape = fit_size(content_shape, size, s.enlarge)
+        tiled = s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb)
+        out.append(Scale(size, shape, n, len(sweeps.plan(shape, s.tile_size)) if tiled else 0,
+                         sweeps.cost(shape, s.tile_size, n, s.tile_sweeps) if tiled else (shape[0] * shape[1], n)))
+    return out
+
+
+
+# Seconds per pixel-iteration of a whole-picture step at 512x384 over the autotuner's seconds per pixel
+# at its 128x96 timing shape: small images pay fixed costs per step (0.64 on an Intel Xeon with AMX,
+# winograd, 2026-12-06: 6.96 us/px against 11.0 us/px).
+SMALL_TO_LARGE = 0.64
+DEFAULT_US_PER_PIXEL = 7.0  # when nothing was timed (an explicit conv): this Xeon's winograd figure
+
+
+def estimate_seconds(scales: list[Scale], us_per_pixel: float | None = None) -> float:
+    """About how long a run of these scales takes: their pixel-iterations at ``us_per_pixel``
+    microseconds per pixel-iteration (the conv autotuner's figure, else a typical one)."""
+    rate = us_per_pixel or DEFAULT_US_PER_PIXEL
+    return sum(px * n for px, n in (sc.work for sc in scales)) * rate * 1e-6

@@ -1,0 +1,180 @@
+"""A tiled scale: the tiles visited in sweeps, each visit a short L-BFGS run on the tile's pixels
+against the whole picture's loss, its result blended back through the tile's window.
+
+Why sweeps and not one L-BFGS history over the whole picture: the history is float64 pairs of the
+whole image (10 pairs of 4096 x 3072 x 3 are 6 GB), which is what tiling exists to avoid; a tile's
+history is a few hundred MB and is dropped after its visit. Memory then grows with the picture only
+by the picture itself (float32 pixels, the photo, and a Gram sum per tile).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .images import to_uint8
+from .optimize import make_optimizer
+from .tiling import Tile, tile_grid, windows
+
+TILE_OVERLAP = 64  # px shared by neighbouring tiles, blended across by their windows
+TILE_CONTEXT = 32  # px of the neighbours' current pixels around a tile, seen by VGG19 but held fixed
+STATS_COST = 0.7  # a visit's stats pass (two forward passes), in iterations of the tile
+
+
+@dataclass
+class _Sums:
+    """The whole picture's loss, as sums over tiles: each tile's latest share and their totals."""
+
+    grams: list  # per tile: R x L float32 [C, C]
+    content: list  # per tile: float32 [K]
+    tv: list  # per tile: float
+    total_grams: list
+    total_content: np.ndarray
+    total_tv: float
+    denom: np.ndarray  # [R x L]: the windows' (and masks') sums, fixed
+    norm: np.ndarray  # [K]: the content norms, fixed
+    tv_n: float
+
+    def update(self, t: int, grams, content, tv) -> None:
+        self.total_grams = [a + b - c for a, b, c in zip(self.total_grams, grams, self.grams[t])]
+        self.total_content = self.total_content + content - self.content[t]
+        self.total_tv += tv - self.tv[t]
+        self.grams[t], self.content[t], self.tv[t] = grams, content, tv
+
+    def rest(self, t: int):
+        """Everything but tile t: the other tiles' Gram sums, content sums and TV sum."""
+        return ([a - b for a, b in zip(self.total_grams, self.grams[t])],
+                self.total_content - self.content[t], self.total_tv - self.tv[t])
+
+
+def plan(shape: tuple[int, int], tile_size: int) -> list[Tile]:
+    return tile_grid(shape, tile_size, TILE_OVERLAP, TILE_CONTEXT)
+
+
+def cost(shape: tuple[int, int], tile_size: int, iterations: int, sweeps: int) -> tuple[float, int]:
+    """(pixels per tile-iteration, tile-iterations) of a tiled scale, for the run's ETA."""
+    tiles = plan(shape, tile_size)
+    px = sum((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles) / len(tiles)
+    per_visit = math.ceil(iterations / sweeps)
+    return px * (1 + STATS_COST / per_visit), len(tiles) * iterations
+
+
+def _crop(a: np.ndarray, box) -> np.ndarray:
+    y0, y1, x0, x1 = box
+    return a[y0:y1, x0:x1]
+
+
+def _np(ts) -> list:
+    return [t.numpy() for t in ts]
+
+
+def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
+                   tile_size: int, sweeps: int):
+    """Optimise ``x0`` (float32 [H, W, 3] in 0..255) tile by tile, ``n`` iterations per tile over
+    ``sweeps`` sweeps, numbered on from ``run.done``. ``targets``: the style Grams (and masks [H, W, R]
+    or None) as the untiled run has them. Yields preview Frames of the whole picture with the tile
+    marked; returns (picture, losses, message) as ``run._optimise`` does."""
+    import tensorflow as tf
+
+    s = run.s
+    shape = x0.shape[:2]
+    tiles = plan(shape, tile_size)
+    wins = windows(shape, tiles, tile_size, TILE_OVERLAP)
+    masks = targets.masks
+    regions = 1 if masks is None else masks.shape[-1]
+    share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
+    stats, step = tiled.fns(regions)
+    n_style = len(objective.style_layers)
+    layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
+    x = x0.astype(np.float32)
+
+    def masks_of(t: Tile):
+        return (np.ones((*_crop(x, t.crop).shape[:2], 1), np.float32) if masks is None
+                else np.ascontiguousarray(_crop(masks, t.crop)))
+
+    def visit_stats(t: Tile):
+        return stats(tf.constant(_crop(x, t.crop)), tf.constant(_crop(content, t.crop), tf.float32),
+                     tf.constant(wins[t.index]), tf.constant(masks_of(t)), tf.constant(run.s.tv_power, tf.float32))
+
+    # The whole picture's sums at the start: one stats pass over every tile.
+    first = [visit_stats(t) for t in tiles]
+    sums = _Sums(grams=[_np(f[1]) for f in first], content=[f[4].numpy() for f in first],
+                 tv=[float(f[6]) for f in first], total_grams=None, total_content=None, total_tv=0.0,
+                 denom=sum(f[2].numpy() for f in first), norm=sum(f[3].numpy() for f in first),
+                 tv_n=float(sum(float(f[5]) for f in first)))
+    sums.total_grams = [sum(g[i] for g in sums.grams) for i in range(regions * n_style)]
+    sums.total_content, sums.total_tv = sum(sums.content), sum(sums.tv)
+    del first
+    denom, norm = tf.constant(sums.denom), tf.constant(sums.norm)
+    style_t = tuple(targets.style)
+    best_losses, message = None, ""
+    per_visit = [len(r) for r in np.array_split(np.arange(n), sweeps) if len(r)]
+    for sweep, k in enumerate(per_visit):
+        order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
+        for t in order:
+            if run.stopped or message:
+                break
+            content_t, g_now, _, _, c_now, _, tv_now = visit_stats(t)
+            sums.update(t.index, _np(g_now), c_now.numpy(), float(tv_now))
+            rest_g, rest_c, rest_tv = sums.rest(t.index)
+            rest_g = tuple(tf.constant(g) for g in rest_g)
+            win, m = tf.constant(wins[t.index]), tf.constant(masks_of(t))
+            sy0, sy1, sx0, sx1 = t.support
+            cy0, _, cx0, _ = t.crop
+            movable = np.zeros((*_crop(x, t.crop).shape[:2], 1), np.float32)
+            movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
+            start = _crop(x, t.crop).copy()
+            xt, best, best_g, best_tile = start, start, None, None
+            opt = make_optimizer(start, run.s)
+            try:
+                for it in range(run.done + 1, run.done + k + 1):
+                    if run.stopped:
+                        break
+                    if run.steered(it - 1):
+                        opt.close()
+                        opt, best_tile = make_optimizer(xt, run.s), None
+                    nxt = opt.ask()
+                    if nxt is None:
+                        break
+                    xt = nxt
+                    weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
+                    total, parts, grad, g, c, tv = step(
+                        tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
+                        tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
+                        weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
+                    total, grad = float(total), grad.numpy() * movable
+                    if not (math.isfinite(total) and np.isfinite(grad).all()):
+                        message = (f"the loss became {total} at iteration {it}; stopped and kept the best image "
+                                   f"so far (lower the learning rate or the weights)")
+                        break
+                    p = parts.numpy()
+                    losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
+                    if best_tile is None or total <= best_tile["total"]:
+                        best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
+                    opt.tell(total, grad)
+                    run.done = it
+                    if it % s.preview_every == 0 and it < run.total:
+                        yield run.frame(it, losses, show(to_uint8(_blended(x, best, t, wins))),
+                                        tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
+            finally:
+                opt.close()
+            if best_tile is not None:
+                _blend_into(x, best, t, wins)
+                sums.update(t.index, *best_g)
+                best_losses = best_tile
+    return x, best_losses, message
+
+
+def _blend_into(x: np.ndarray, tile_pixels: np.ndarray, t: Tile, wins) -> None:
+    """Write a tile's result into the picture through its window (1 inside, ramps across overlaps)."""
+    y0, y1, x0, x1 = t.crop
+    w = wins[t.index][..., None]
+    x[y0:y1, x0:x1] = w * tile_pixels + (1 - w) * x[y0:y1, x0:x1]
+
+
+def _blended(x: np.ndarray, tile_pixels: np.ndarray, t: Tile, wins) -> np.ndarray:
+    """The picture as it would be with the tile's current result written in (for a preview)."""
+    out = x.copy()
+    _blend_into(out, tile_pixels, t, wins)
+    return out

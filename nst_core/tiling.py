@@ -1,0 +1,103 @@
+"""Print sizes: where a picture is cut into overlapping tiles, their blending windows, and when to tile.
+
+Pure numpy. A tile has a *support* (the pixels it optimises) and a *crop* (the support plus a fixed
+context of the neighbours' current pixels, so that VGG19 sees across the support's edge). Neighbouring
+supports overlap; each tile's *window* ramps from 1 to 0 across an overlap and its neighbour's from 0
+to 1 (cos^2 and sin^2), so the windows sum to 1 at every pixel: the loss counts every position of the
+picture once over all tiles, and a tile's result is blended into the picture without a step at its edge.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+Box = tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open
+
+# A process's peak memory while it runs steps on an image of N pixels: about PROCESS_BASE_MB +
+# N * STEP_BYTES_PER_PIXEL. Fitted to peak RSS (benchmarks/print_size.py --probe; float32 Winograd
+# over VGG19 to block5_conv1, L-BFGS-B with 10 pairs) of 1323, 1873 and 2744 MB at 256x192, 512x384
+# and 768x576 (2026-12-06): activations, their gradients and Winograd's transformed tiles, and
+# scipy's float64 history. The base is TensorFlow, the weights and the traced graphs.
+STEP_BYTES_PER_PIXEL = 3600
+PROCESS_BASE_MB = 1200
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: ``support`` the pixels it optimises, ``crop`` what VGG19 sees (support plus context)."""
+
+    index: int
+    support: Box
+    crop: Box
+
+
+def _spans(length: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Supports along one axis: as few as cover ``length`` with at most ``size`` px each, all of one
+    size, overlapping by ``overlap`` (give or take a pixel of rounding). Shrinking the tiles rather
+    than spreading full-size ones keeps the overlap, which is paid for twice, small: three 512 px
+    tiles across 1024 px would overlap by 256 px; three of 384 overlap by 64."""
+    if length <= size:
+        return [(0, length)]
+    n = math.ceil((length - overlap) / (size - overlap))
+    size = math.ceil((length + (n - 1) * overlap) / n)
+    starts = [round(i * (length - size) / (n - 1)) for i in range(n)]
+    return [(a, a + size) for a in starts]
+
+
+def _ramp(n: int) -> np.ndarray:
+    """n values rising from ~0 to ~1 (sin^2 at pixel centres); with its reverse they sum to 1."""
+    t = (np.arange(n, dtype=np.float64) + 0.5) / n
+    return np.sin(0.5 * np.pi * t) ** 2
+
+
+def _axis_weights(spans: list[tuple[int, int]], i: int, length: int) -> np.ndarray:
+    """float64 [length]: span i's share along the axis (sum over spans = 1 everywhere)."""
+    a, b = spans[i]
+    w = np.zeros(length)
+    w[a:b] = 1.0
+    if i > 0:  # rising across the overlap with the previous span
+        lo, hi = a, spans[i - 1][1]
+        w[lo:hi] = _ramp(hi - lo)
+    if i + 1 < len(spans):  # falling across the overlap with the next one
+        lo, hi = spans[i + 1][0], b
+        w[lo:hi] = 1.0 - _ramp(hi - lo)
+    return w
+
+
+def tile_grid(shape: tuple[int, int], size: int, overlap: int, context: int) -> list[Tile]:
+    """Tiles covering an image of ``shape`` (h, w), row by row: supports of ``size`` px (smaller
+    where the picture is), overlapping by at least ``overlap``, each with ``context`` px around."""
+    h, w = shape
+    rows, cols = _spans(h, size, overlap), _spans(w, size, overlap)
+    tiles = []
+    for (y0, y1) in rows:
+        for (x0, x1) in cols:
+            crop = (max(0, y0 - context), min(h, y1 + context), max(0, x0 - context), min(w, x1 + context))
+            tiles.append(Tile(len(tiles), (y0, y1, x0, x1), crop))
+    return tiles
+
+
+def windows(shape: tuple[int, int], tiles: list[Tile], size: int, overlap: int) -> list[np.ndarray]:
+    """Each tile's window, float32 [crop h, crop w]; over all tiles they sum to 1 at every pixel."""
+    h, w = shape
+    rows, cols = _spans(h, size, overlap), _spans(w, size, overlap)
+    out = []
+    for t in tiles:
+        (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) = t.support, t.crop
+        wy = _axis_weights(rows, rows.index((y0, y1)), h)[cy0:cy1]
+        wx = _axis_weights(cols, cols.index((x0, x1)), w)[cx0:cx1]
+        out.append(np.outer(wy, wx).astype(np.float32))
+    return out
+
+
+def step_mb(pixels: int) -> float:
+    """Estimated peak memory, in MB, of a process running one step on ``pixels`` pixels."""
+    return PROCESS_BASE_MB + pixels * STEP_BYTES_PER_PIXEL / 1e6
+
+
+def should_tile(shape: tuple[int, int], tile_size: int, budget_mb: int) -> bool:
+    """Tile a scale when tiling is on and a whole-picture step would not fit the memory budget."""
+    h, w = shape
+    return tile_size > 0 and max(h, w) > tile_size and step_mb(h * w) > budget_mb

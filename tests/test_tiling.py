@@ -1,0 +1,188 @@
+"""Print sizes by tiles: the grid and its windows, the tiled loss against the untiled one, and a tiled
+run's frames, stop, masks, styles and recipes (tiny model; the real VGG19 in test_integration)."""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo, synthetic_swirls
+from nst_core import RunControl, Settings, stylize
+from nst_core.errors import SettingsError
+from nst_core.objective import Targets, get_objective
+from nst_core.tiled import tiled_objective
+from nst_core.tiling import should_tile, tile_grid, windows
+
+
+@pytest.mark.parametrize("shape", [(768, 1024), (3072, 4096), (300, 1000), (200, 200)])
+def test_windows_share_every_pixel_exactly_once(shape):
+    tiles = tile_grid(shape, 512, 64, 32)
+    total = np.zeros(shape)
+    for t, w in zip(tiles, windows(shape, tiles, 512, 64)):
+        y0, y1, x0, x1 = t.crop
+        total[y0:y1, x0:x1] += w
+        sy0, sy1, sx0, sx1 = t.support
+        assert sy1 - sy0 <= 512 and sx1 - sx0 <= 512
+        assert w[:sy0 - y0].sum() == 0 and w[:, :sx0 - x0].sum() == 0  # the context is seen, never written
+    assert np.allclose(total, 1.0, atol=1e-6)  # no pixel counted twice or left out: no seam, no gap
+
+
+def test_tiles_shrink_to_keep_the_overlap_small():
+    # 1024 px in 512 px tiles: three of 384 overlapping by 64, not three of 512 overlapping by 256
+    tiles = tile_grid((512, 1024), 512, 64, 32)
+    assert [t.support[2:] for t in tiles] == [(0, 384), (320, 704), (640, 1024)]
+
+
+def test_only_scales_over_the_budget_are_tiled():
+    assert not should_tile((384, 512), 512, 3000)
+    assert should_tile((1536, 2048), 512, 3000)
+    assert not should_tile((1536, 2048), 0, 3000)  # tile_size 0: never
+    assert should_tile((192, 256), 128, 0)  # budget 0: every scale larger than a tile
+
+
+def _tiny_objective(extractor):
+    return get_objective(extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
+
+
+def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=None):
+    """The whole picture's loss from the tiles' sums, evaluated tile by tile as sweeps.py does."""
+    from nst_core.features import tf
+
+    tiled = tiled_objective(_tiny_objective(extractor))
+    stats, step = tiled.fns(1)
+    res = []
+    for box, w in zip(tile_boxes, win_list):
+        y0, y1, x0, x1 = box
+        m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
+        res.append(stats(tf.constant(x[y0:y1, x0:x1]), tf.constant(content[y0:y1, x0:x1], tf.float32),
+                         tf.constant(w), tf.constant(m), tf.constant(1.0)))
+    grams = [sum(r[1][i].numpy() for r in res) for i in range(2)]
+    denom = sum(r[2].numpy() for r in res)
+    norm = sum(r[3].numpy() for r in res)
+    cs = sum(r[4].numpy() for r in res)
+    tv_n, tvs = sum(float(r[5]) for r in res), sum(float(r[6]) for r in res)
+    # evaluate the loss at the first tile, the others as rest
+    y0, y1, x0, x1 = tile_boxes[0]
+    r0 = res[0]
+    rest = tuple(tf.constant(g - r0[1][i].numpy()) for i, g in enumerate(grams))
+    m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
+    total, parts, grad, *_ = step(
+        tf.constant(x[y0:y1, x0:x1]), tf.constant(win_list[0]), tf.constant(m), r0[0], rest, tf.constant(denom),
+        style_grams, tf.constant(cs - r0[4].numpy()), tf.constant(norm), tf.constant(tvs - float(r0[6])),
+        tf.constant(tv_n), tf.constant(np.ones(1, np.float32)), tf.constant([1.0, 1.0, 1.0]),
+        tf.constant([0.5, 0.5]), tf.constant(1.0))
+    return float(total), parts.numpy(), grad.numpy()
+
+
+def test_one_tile_is_exactly_the_untiled_loss_and_gradient(tiny_extractor):
+    objective = _tiny_objective(tiny_extractor)
+    content, style = synthetic_photo(96, 128), synthetic_painting(96, 96)
+    x = np.random.default_rng(0).uniform(0, 255, content.shape).astype(np.float32)
+    grams = objective.style_targets(style)
+    targets = Targets(objective.content_targets(content), grams)
+    total, parts, grad = objective(x, targets, (1.0, 1.0, 1.0), (0.5, 0.5), 1.0)
+    t_total, t_parts, t_grad = _tile_loss(tiny_extractor, x, content, grams, [(0, 96, 0, 128)],
+                                          [np.ones((96, 128), np.float32)])
+    assert t_total == pytest.approx(total, rel=1e-4)
+    assert t_parts == pytest.approx([parts["content"], parts["style"], parts["tv"]], rel=1e-4)
+    assert np.allclose(t_grad, grad, rtol=1e-3, atol=1e-3 * np.abs(grad).max())
+
+
+def test_tiles_add_up_to_the_whole_pictures_loss(tiny_extractor):
+    # the tiles' Gram, content and TV sums make the untiled loss (to the few edge positions that see
+    # the crop's padding instead of the neighbours' pixels)
+    objective = _tiny_objective(tiny_extractor)
+    content, style = synthetic_photo(192, 256), synthetic_painting(96, 96)
+    x = np.random.default_rng(1).uniform(0, 255, content.shape).astype(np.float32)
+    grams = objective.style_targets(style)
+    total, parts, _ = objective(x, Targets(objective.content_targets(content), grams), (1.0, 1.0, 1.0), (0.5, 0.5), 1.0)
+    tiles = tile_grid(content.shape[:2], 128, 32, 16)
+    assert len(tiles) == 6
+    t_total, t_parts, _ = _tile_loss(tiny_extractor, x, content, grams, [t.crop for t in tiles],
+                                     windows(content.shape[:2], tiles, 128, 32))
+    assert t_total == pytest.approx(total, rel=0.01)
+    assert t_parts == pytest.approx([parts["content"], parts["style"], parts["tv"]], rel=0.02)
+
+
+def tiled(**kw):
+    base = dict(iterations=6, max_size=256, preview_every=2, style_weight=1.0, tile_size=128, tile_sweeps=2,
+                memory_budget_mb=0, multiscale=False, **TINY_LAYERS)
+    return Settings(**{**base, **kw})
+
+
+def run(settings, extractor, **kw):
+    return list(stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), settings, extractor=extractor, **kw))
+
+
+def test_a_tiled_run_paints_the_whole_picture_tile_by_tile(tiny_extractor):
+    frames = run(tiled(), tiny_extractor)
+    last = frames[-1]
+    assert last.final and last.image.shape == (192, 256, 3)
+    tiles = {f.tile[0] for f in frames if f.tile}
+    assert tiles == set(range(1, 7))  # every tile of the 2 x 3 grid painted, each marked in its frames
+    assert all(f.tile[1] == 6 and f.tile[3] == 2 for f in frames if f.tile)
+    assert last.total == 6 * 6  # the count and the ETA cover every tile's iterations
+    assert last.iteration == last.total
+    assert frames[0].eta_s > 0
+    start = synthetic_photo(192, 256).astype(float)
+    assert np.abs(last.image - start).mean() > 2  # painted everywhere, not one tile only
+    for (y0, y1, x0, x1) in [(0, 96, 0, 128), (96, 192, 128, 256)]:
+        assert np.abs(last.image[y0:y1, x0:x1] - start[y0:y1, x0:x1]).mean() > 2
+
+
+def test_tiling_lowers_the_loss_like_the_untiled_run(tiny_extractor):
+    untiled = run(tiled(tile_size=0, iterations=12), tiny_extractor)[-1]
+    tiled_run = run(tiled(iterations=12, tile_sweeps=3), tiny_extractor)[-1]
+    start = run(tiled(tile_size=0, iterations=1), tiny_extractor)[-1]
+    assert tiled_run.losses["total"] < 0.6 * start.losses["total"]
+    assert tiled_run.losses["total"] < 1.5 * untiled.losses["total"]
+
+
+def test_stop_keeps_the_picture_painted_so_far(tiny_extractor):
+    control = RunControl()
+    frames = []
+    for f in stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), tiled(iterations=40, preview_every=1),
+                     extractor=tiny_extractor, control=control):
+        frames.append(f)
+        if f.tile and f.tile[0] == 3:
+            control.stop()
+    last = frames[-1]
+    assert last.final and last.stopped and last.image.shape == (192, 256, 3)
+    assert last.iteration < last.total
+    # tiles 1 and 2 were painted and kept; the stopped tile's best so far is in too
+    assert np.abs(last.image[:96, :96].astype(float) - synthetic_photo(192, 256)[:96, :96]).mean() > 2
+
+
+def test_masks_two_styles_and_colours_work_tiled(tiny_extractor):
+    mask = np.zeros((192, 256), np.uint8)
+    mask[:, 128:] = 255  # style on the right half only
+    frames = list(stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), tiled(), extractor=tiny_extractor,
+                          mask=mask))
+    out, photo = frames[-1].image.astype(float), synthetic_photo(192, 256).astype(float)
+    assert np.abs(out[:, 160:] - photo[:, 160:]).mean() > 2 * np.abs(out[:, :96] - photo[:, :96]).mean()
+    two = list(stylize(synthetic_photo(192, 256), [synthetic_swirls(128, 128), synthetic_painting(96, 96)],
+                       tiled(style_blend=(0.5, 0.5), preserve_colors="luminance"), extractor=tiny_extractor))
+    assert two[-1].final and two[-1].image.shape == (192, 256, 3)
+
+
+def test_a_tiled_recipe_replays_byte_for_byte(tiny_extractor):
+    from nst_core.recipe import read_recipe, recipe_json
+
+    s = tiled(init="noise", seed=7)
+    first = run(s, tiny_extractor)[-1].image
+    again = run(read_recipe(json.loads(recipe_json(s))), tiny_extractor)[-1].image
+    assert np.array_equal(first, again)
+
+
+def test_an_old_recipe_runs_untiled_as_it_was_made():
+    from nst_core.recipe import read_recipe
+
+    old = {"format": "nst-recipe/1", "settings": {**Settings().to_dict(), "max_size": 1024}}
+    del old["settings"]["tile_size"]
+    assert read_recipe(old).tile_size == 0
+
+
+def test_tiling_settings_are_checked():
+    with pytest.raises(SettingsError, match="tile_size"):
+        Settings(tile_size=64)
+    with pytest.raises(SettingsError, match="NST_MAX_MEMORY_MB"):
+        Settings(memory_budget_mb=10**6)
