@@ -2,9 +2,8 @@
 
     python app.py [--host 0.0.0.0] [--port 7860] [--share]
 
-The controls are declared once in ui/knobs.py; the handlers (ui/handlers.py) take and return values
-by name, and ``wire`` gives each event its inputs and outputs by those names, which the API uses too.
-"""
+Controls are declared once in ui/knobs.py; the handlers (ui/handlers.py) take and return values by name,
+and ``wire`` gives each event its inputs and outputs by those names, which the API uses too."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +17,7 @@ from ui.admission import turn_away_only_runs
 from ui.components import PathImage, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
-from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, print_size_radio, weight_info
+from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, print_size_controls, weight_info
 from ui.masks import BRUSH, MaskHandlers
 from ui.page import CSS, RUN_ENDED, SCROLL_TO_PREVIEW
 from ui.video import video_tabs
@@ -55,8 +54,7 @@ def _inputs(c: dict) -> None:
         with gr.Row():
             for knob in row:
                 c[knob.name] = knob.make()
-    c["print_size"] = print_size_radio()
-    c["print_note"] = gr.Markdown("", visible=False, elem_id="print_note")
+    c["print_size"], c["print_note"] = print_size_controls()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
             c["style2"] = PathImage(label="Second style (optional)", elem_id="style2")
@@ -67,8 +65,7 @@ def _inputs(c: dict) -> None:
         c["recipe_file"] = gr.File(label="Load a recipe (.json, or a PNG made here)", file_types=[".json", ".png"],
                                    elem_id="recipe_file")
         gr.Markdown(f"Limits on this server: output up to {LIMITS.max_size} px, {LIMITS.max_iterations} iterations, "
-                    f"uploads up to {LIMITS.max_upload_bytes // 1_000_000} MB and "
-                    f"{LIMITS.max_input_pixels // 1_000_000} megapixels.")
+                    f"uploads up to {LIMITS.max_upload_bytes // 1_000_000} MB and {LIMITS.max_input_pixels // 1_000_000} MP.")
 
 
 def _mask_inputs(c: dict) -> None:
@@ -139,8 +136,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
                            **cpu).then(None, js=RUN_ENDED, queue=False, **private)
-    # A print size: its picture size, tiles and expected time, before Run (and again for a new photo or knob).
-    gr.on([c["print_size"].change, c["content"].change, c["iterations"].release],
+    gr.on([c["print_size"].change, c["content"].change, c["iterations"].release],  # a print size's time, before Run
           **wire(h.print_note, pick(*RUN_INPUTS), pick("print_note")), queue=False, show_progress="hidden", **private)
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",

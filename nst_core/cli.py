@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if fast:
         return _fast(c, s[0], settings, out, as_json)
+    if max(c.shape[:2]) < settings.max_size and not settings.enlarge:
+        print(f"note: the photo is {c.shape[1]}x{c.shape[0]}, smaller than --size {settings.max_size}: the result "
+              f"stays at {max(c.shape[:2])} px (add --enlarge to paint it at {settings.max_size})", file=sys.stderr)
 
     from . import RunControl, conv_choice, save_result, stylize
 

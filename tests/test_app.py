@@ -12,6 +12,7 @@ from PIL import Image
 import app
 import ui.handlers
 from conftest import drain, synthetic_painting, synthetic_photo
+from nst_core import NSTError
 from ui import knobs
 from ui.files import Files, PreviewFiles, ResultFolders
 from ui.handlers import Handlers
@@ -369,3 +370,29 @@ def test_the_status_names_the_scale_being_painted_and_the_time_left_over_all_sca
     frame = Frame(15, 50, {"total": 3.0}, 6.0, np.zeros((8, 8, 3), np.uint8), scale=(2, 3, 256), eta_s=41.0)
     text = status_text(frame)
     assert "scale 2 of 3, 256 px" in text and "ETA 41 s" in text and "15 / 50" in text
+
+
+def test_a_print_size_says_its_size_tiles_and_time_before_run_and_reaches_the_run(h):
+    note = h.print_note(values(content=synthetic_photo(300, 400), print_size="2048 px"))["print_note"]
+    assert note.visible and "2048×1536" in note.value and "tiles" in note.value and "min" in note.value
+    assert "4:3" not in note.value  # the dropped photo's own shape, not a guess
+    s = h.run_settings(values(print_size="2048 px"))
+    assert s.max_size == 2048 and s.enlarge  # a smaller photo is painted at the print size
+    assert not h.print_note(values(print_size=knobs.PRINT_OFF))["print_note"].visible
+    assert "for a 4:3 photo" in h.print_note(values(content=None, print_size="4096 px"))["print_note"].value
+
+
+def test_a_print_size_the_server_does_not_offer_is_refused(h, monkeypatch):
+    monkeypatch.setattr(knobs, "PRINT_SIZES", (2048,))
+    with pytest.raises(NSTError, match="print size must be one of 2048"):
+        h.run_settings(values(print_size="4096 px"))
+    note = h.print_note(values(print_size="4096 px"))["print_note"]
+    assert note.visible and "print size must be" in note.value
+
+
+def test_the_preview_outlines_the_tile_being_painted(tmp_path):
+    image = np.zeros((1536, 2048, 3), np.uint8)
+    with Image.open(PreviewFiles(str(tmp_path)).write(image, (0, 768, 1024, 2048))) as im:
+        px = np.asarray(im.convert("L"))
+    assert px.shape == (576, 768)
+    assert px[100, 384:386].max() > 200 and px[100, 300] < 30  # the tile's left edge is drawn, the inside not

@@ -112,11 +112,11 @@ class Handlers:
         except NSTError as exc:
             return {"print_note": gr.Markdown(f"⚠️ {exc}", visible=True)}
         h, w = scales[-1].shape
-        tiles = ", ".join(f"{sc.tiles} at {max(sc.shape)} px" for sc in scales if sc.tiles)
+        tiles = ", ".join(f"{sc.tiles} tiles at {max(sc.shape)} px" for sc in scales if sc.tiles)
         minutes = expected_seconds(shape, s) / 60
         photo = "" if images["content"] is not None else " (for a 4:3 photo; drop yours for its figure)"
         return {"print_note": gr.Markdown(
-            f"**Print {max(h, w)} px**: {w}×{h}{photo}, painted tile by tile ({tiles} tiles) · about "
+            f"**Print {max(h, w)} px**: {w}×{h}{photo}, painted tile by tile ({tiles}) · about "
             f"**{minutes:.0f} min** on this server · **Stop** keeps the picture painted so far.", visible=True)}
 
     def apply_preset(self, v: dict, request=None) -> dict:

@@ -102,10 +102,12 @@ PRINT_SIZES = tuple(n for n in (2048, 4096) if n <= LIMITS.max_size)
 PRINT_OFF = "screen (the slider)"
 
 
-def print_size_radio() -> gr.Radio:
-    return gr.Radio([PRINT_OFF, *(f"{n} px" for n in PRINT_SIZES)], value=PRINT_OFF, label="Print size",
-                    info="paints at this size, enlarging a smaller photo; takes minutes: the time is shown below",
-                    visible=bool(PRINT_SIZES), elem_id="print_size")
+def print_size_controls() -> tuple[gr.Radio, gr.Markdown]:
+    """The print-size choice and the note under it (size, tiles, expected time), hidden where none is offered."""
+    return (gr.Radio([PRINT_OFF, *(f"{n} px" for n in PRINT_SIZES)], value=PRINT_OFF, label="Print size",
+                     info="paints at this size, enlarging a smaller photo; takes minutes: the time is shown below",
+                     visible=bool(PRINT_SIZES), elem_id="print_size"),
+            gr.Markdown("", visible=False, elem_id="print_note"))
 
 
 def with_print_size(s: Settings, choice: str | None) -> Settings:
