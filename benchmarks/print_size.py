@@ -80,6 +80,32 @@ def probe() -> None:
         emit(kind="probe", size=size, peak_mb=r["peak_mb"], seconds=r["seconds"])
 
 
+def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str]) -> None:
+    """Sweeps against one visit per tile, at the same tile-iterations: the whole picture's loss (the
+    untiled objective, evaluated once on the result), the seam figure and the time, in this process."""
+    from nst_core import Settings, load_image, stylize
+    from nst_core.autotune import resolve
+    from nst_core.objective import Targets, objective_for
+    from nst_core.run import blend_grams, size_images
+
+    content, style = (load_image(image_path(n)) for n in pair)
+    for n in counts:
+        s = Settings(max_size=size, iterations=iterations, tile_sweeps=n, memory_budget_mb=0)
+        t = time.perf_counter()
+        *_, last = stylize(content, style, s)
+        seconds = time.perf_counter() - t
+        objective = objective_for(s, resolve(s.conv, s.weights, s.padding))
+        c, styles = size_images(content, [style], size, s)
+        targets = Targets(objective.content_targets(c), blend_grams(objective, styles, ()))
+        total, parts, _ = objective(last.image.astype("float32"), targets,
+                                    (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights,
+                                    s.tv_power)
+        rows, cols = tile_lines(last.image.shape[:2], s)
+        emit(kind="sweeps", sweeps=n, iterations_per_tile=iterations, size=size, pair=":".join(pair),
+             seconds=round(seconds, 1), whole_picture_loss=round(total, 4), **{k: round(v, 4) for k, v in parts.items()},
+             seam=round(seam_ratio(last.image, rows, cols), 4))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1024,2048,4096")
@@ -87,6 +113,9 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/nst-print", help="where the pictures go")
     ap.add_argument("--compare", action="store_true", help="1024 px tiled (budget 0) against untiled")
     ap.add_argument("--probe", action="store_true")
+    ap.add_argument("--sweeps", help="compare sweep counts, e.g. 1,2,3 (at --trial-size, --trial-iterations)")
+    ap.add_argument("--trial-size", type=int, default=1024)
+    ap.add_argument("--trial-iterations", type=int, default=12)
     ap.add_argument("--score-side", type=int, default=2048)
     ap.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
                     help="extra CLI options for every run, e.g. --set tile-sweeps=2")
@@ -96,6 +125,9 @@ def main() -> None:
     emit(kind="machine", **machine(), settings=Settings().to_dict())
     if args.probe:
         return probe()
+    if args.sweeps:
+        pair = (args.pairs or DEFAULT_PAIRS).split(",")[0].split(":")
+        return sweeps_trial([int(n) for n in args.sweeps.split(",")], args.trial_size, args.trial_iterations, pair)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     extra = [a for kv in args.set for a in (f"--{kv.split('=', 1)[0]}", kv.split("=", 1)[1])]

@@ -19,7 +19,7 @@ from .tiling import Tile, tile_grid, windows
 
 TILE_OVERLAP = 64  # px shared by neighbouring tiles, blended across by their windows
 TILE_CONTEXT = 32  # px of the neighbours' current pixels around a tile, seen by VGG19 but held fixed
-STATS_COST = 0.7  # a visit's stats pass (two forward passes), in iterations of the tile
+STATS_COST = 0.35  # a visit's content pass (one forward pass), in iterations of the tile
 
 
 @dataclass
@@ -115,8 +115,10 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
         for t in order:
             if run.stopped or message:
                 break
-            content_t, g_now, _, _, c_now, _, tv_now = visit_stats(t)
-            sums.update(t.index, _np(g_now), c_now.numpy(), float(tv_now))
+            # Its content targets again (keeping every tile's would grow with the picture); its sums
+            # as its last visit left them (a forward pass less; the neighbours' blending since then
+            # moved only its overlaps, where its window is low).
+            content_t = tiled.content_targets(tf.constant(_crop(content, t.crop), tf.float32))
             rest_g, rest_c, rest_tv = sums.rest(t.index)
             rest_g = tuple(tf.constant(g) for g in rest_g)
             win, m = tf.constant(wins[t.index]), tf.constant(masks_of(t))

@@ -41,6 +41,7 @@ class TiledObjective:
         self._fns: dict = {}
         self._lock = threading.Lock()
         self.gram_sums = tf.function(self._gram_sums, input_signature=[_IMAGE, _PLANE])
+        self.content_targets = tf.function(self._content_targets, input_signature=[_IMAGE])
 
     # ---- the pieces -------------------------------------------------------------------------------
     def _weights_at(self, plane, f):
@@ -69,6 +70,10 @@ class TiledObjective:
         sums, denom = self._sums(feats, win, tf.ones_like(win)[..., None])
         return tuple(sums), denom
 
+    def _content_targets(self, content):
+        p = self.o.extractor(preprocess(content))
+        return tuple(p[n][0] for n in self.o.content_layers)
+
     def _tv_weights(self, win, masks):
         return win * tf.minimum(tf.reduce_sum(masks, axis=-1), 1.0)
 
@@ -84,9 +89,8 @@ class TiledObjective:
         masks = tf.TensorSpec([None, None, regions], tf.float32)
 
         def stats(pixels, content, win, m, tv_power):
-            """A visit's start: the content targets of this crop, and its current sums."""
-            p = self.o.extractor(preprocess(content))
-            content_t = tuple(p[n][0] for n in self.o.content_layers)
+            """A tile's content targets and its current sums (and its share of the norms)."""
+            content_t = self._content_targets(content)
             feats = self.o.extractor(preprocess(pixels))
             sums, denom = self._sums(feats, win, m)
             norm = []
