@@ -123,3 +123,35 @@ def test_conv_setting_picks_the_algorithm_and_both_paint_alike(image_pair, monke
     assert asked == ["direct", "winograd"]
     assert last["winograd"].losses["total"] == pytest.approx(last["direct"].losses["total"], rel=0.02)
     assert np.abs(last["winograd"].image.astype(int) - last["direct"].image.astype(int)).mean() < 1.0
+
+
+def test_a_tiled_run_paints_the_untiled_picture_without_seams(image_pair):
+    # The real VGG19 at 192 px in tiles of 128 (budget 0 tiles every scale above a tile): the whole
+    # picture's loss close to the untiled run's, and nothing on the tiles' boundaries that the rest lacks.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from print_size import tile_lines
+    from quality import seam_ratio
+    from nst_core.autotune import resolve
+    from nst_core.objective import Targets, objective_for
+    from nst_core.run import blend_grams, size_images
+    from nst_core import load_image
+
+    base = Settings(max_size=192, iterations=10, multiscale=False, preview_every=5)
+    tiled = base.replace(tile_size=128, memory_budget_mb=0, tile_sweeps=2)
+    content, style = (load_image(p) for p in image_pair)
+    results = {name: list(stylize(content, style, s))[-1].image for name, s in (("whole", base), ("tiled", tiled))}
+    objective = objective_for(base, resolve(base.conv, base.weights, base.padding))
+    c, styles = size_images(content, [style], 192, base)
+    targets = Targets(objective.content_targets(c), blend_grams(objective, styles, ()))
+    loss = {k: objective(v.astype(np.float32), targets, (1.0, 20.0, 10.0), base.normalized_style_layer_weights,
+                         1.0)[0] for k, v in results.items()}
+    start = objective(c.astype(np.float32), targets, (1.0, 20.0, 10.0), base.normalized_style_layer_weights, 1.0)[0]
+    rows, cols = tile_lines(results["tiled"].shape[:2], tiled)
+    seam = seam_ratio(results["tiled"], rows, cols)
+    print(f"loss from {start:.3f}: whole {loss['whole']:.3f}, tiled {loss['tiled']:.3f}; seam {seam:.3f}")
+    assert loss["tiled"] < 0.5 * start
+    assert loss["tiled"] < 1.15 * loss["whole"]
+    assert rows and cols and seam < 1.15

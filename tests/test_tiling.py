@@ -186,3 +186,15 @@ def test_tiling_settings_are_checked():
         Settings(tile_size=64)
     with pytest.raises(SettingsError, match="NST_MAX_MEMORY_MB"):
         Settings(memory_budget_mb=10**6)
+
+
+def test_a_painting_as_large_as_the_print_gets_its_grams_by_tiles(tiny_extractor):
+    # at a tiled scale the painting is as large as the picture: its Grams are summed over tiles too
+    from nst_core.run import _grams_by_tiles
+
+    objective = _tiny_objective(tiny_extractor)
+    painting = synthetic_swirls(192, 256)
+    whole = objective.style_targets(painting)
+    by_tiles = _grams_by_tiles(objective, tiled()).style_targets(painting)
+    for a, b in zip(whole, by_tiles):
+        assert np.linalg.norm(a.numpy() - b.numpy()) < 0.02 * np.linalg.norm(a.numpy())
