@@ -127,6 +127,7 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
             movable = np.zeros((*_crop(x, t.crop).shape[:2], 1), np.float32)
             movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
             start = _crop(x, t.crop).copy()
+            shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
             xt, best, best_g, best_tile = start, start, None, None
             opt = make_optimizer(start, run.s)
             try:
@@ -157,7 +158,8 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
                     opt.tell(total, grad)
                     run.done = it
                     if it % s.preview_every == 0 and it < run.total:
-                        yield run.frame(it, losses, show(to_uint8(_blended(x, best, t, wins))),
+                        shown = to_uint8(x) if shown is None else shown
+                        yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
                                         tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
             finally:
                 opt.close()
@@ -175,8 +177,11 @@ def _blend_into(x: np.ndarray, tile_pixels: np.ndarray, t: Tile, wins) -> None:
     x[y0:y1, x0:x1] = w * tile_pixels + (1 - w) * x[y0:y1, x0:x1]
 
 
-def _blended(x: np.ndarray, tile_pixels: np.ndarray, t: Tile, wins) -> np.ndarray:
-    """The picture as it would be with the tile's current result written in (for a preview)."""
-    out = x.copy()
-    _blend_into(out, tile_pixels, t, wins)
+def _with_tile(shown: np.ndarray, x: np.ndarray, tile_pixels: np.ndarray, t: Tile, wins) -> np.ndarray:
+    """A preview: the picture (``shown``, uint8) with the tile's current result blended in. Only the
+    crop is computed: at 4096 px a float copy of the whole picture per preview cost 0.2-0.3 s."""
+    y0, y1, x0, x1 = t.crop
+    w = wins[t.index][..., None]
+    out = shown.copy()
+    out[y0:y1, x0:x1] = to_uint8(w * tile_pixels + (1 - w) * x[y0:y1, x0:x1])
     return out
