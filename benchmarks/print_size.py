@@ -101,6 +101,9 @@ def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str])
                                     (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights,
                                     s.tv_power)
         rows, cols = tile_lines(last.image.shape[:2], s)
+        from nst_core.images import save_png
+
+        save_png(last.image, f"/tmp/nst-print-sweeps-{n}.png")
         emit(kind="sweeps", sweeps=n, iterations_per_tile=iterations, size=size, pair=":".join(pair),
              seconds=round(seconds, 1), whole_picture_loss=round(total, 4), **{k: round(v, 4) for k, v in parts.items()},
              seam=round(seam_ratio(last.image, rows, cols), 4))
@@ -118,7 +121,7 @@ def main() -> None:
     ap.add_argument("--trial-iterations", type=int, default=12)
     ap.add_argument("--score-side", type=int, default=2048)
     ap.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
-                    help="extra CLI options for every run, e.g. --set tile-sweeps=2")
+                    help="extra CLI options for every run, e.g. --set preset=print --set tile-sweeps=2")
     args = ap.parse_args()
     from nst_core import Settings
 
@@ -141,8 +144,8 @@ def main() -> None:
             runs.append(("tiled", photo, painting, 1024, ["--memory-budget", "0", *extra], {},
                          Settings(memory_budget_mb=0)))
         else:
-            for size in map(int, args.sizes.split(",")):
-                runs.append(("default", photo, painting, size, extra, {}, Settings()))
+            for size in map(int, args.sizes.split(",")):  # painted at the size asked, as the page's print sizes do
+                runs.append(("print", photo, painting, size, ["--enlarge", *extra], {}, Settings()))
     done = []
     for tag, photo, painting, size, opts, env, settings in runs:  # all pictures first, then the scorer
         out = work / f"{tag}-{size}-{photo}-{painting}.png"
