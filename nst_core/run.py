@@ -13,7 +13,7 @@ from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
 from .mask import at_size, check_mask, load_mask, regions
 from .objective import Targets, objective_for
-from .optimize import make_optimizer
+from .steps import Steps, diverged
 from .settings import Settings
 from .errors import SettingsError
 from . import sweeps
@@ -183,37 +183,26 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, sh
     n_style = len(targets.style)
     layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
                else s.normalized_style_layer_weights)
-    opt = make_optimizer(x0, s)
-    best, best_losses, message, x, first = x0, None, "", x0, run.done
-    try:
-        for it in range(first + 1, first + n + 1):
-            if run.stopped:
-                break
-            if run.steered(it - 1):  # new weights: go on from the current image, with a fresh history
-                opt.close()
-                opt, best_losses = make_optimizer(x, run.s), None
-            x_next = opt.ask()
-            if x_next is None:
-                break
-            x = x_next
-            weights = (run.s.content_weight, run.s.style_weight, run.s.tv_weight)
-            if targets.content is None:  # x is the content image; this step also yields its targets
-                total_loss, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
-            else:
-                total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
-            if not (math.isfinite(total_loss) and np.isfinite(grad).all()):
-                message = (f"the loss became {total_loss} at iteration {it}; stopped and kept the best image "
-                           f"so far (lower the learning rate or the weights)")
-                break
-            losses = {**parts, "total": total_loss}
-            if best_losses is None or total_loss <= best_losses["total"]:
-                best, best_losses = x.copy(), losses
-            opt.tell(total_loss, grad)
-            run.done = it
-            if it % s.preview_every == 0 and it < run.total:
-                yield run.frame(it, losses, show(to_uint8(x)))
-    finally:
-        opt.close()
+    best, best_losses, message = x0, None, ""
+    steps = Steps(run, x0, n)
+    for it, x in steps:
+        if steps.restarted:  # new weights: the best so far was of the old ones
+            best_losses = None
+        weights = (run.s.content_weight, run.s.style_weight, run.s.tv_weight)
+        if targets.content is None:  # x is the content image; this step also yields its targets
+            total_loss, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
+        else:
+            total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
+        message = diverged(total_loss, grad, it)
+        if message:
+            break
+        losses = {**parts, "total": total_loss}
+        if best_losses is None or total_loss <= best_losses["total"]:
+            best, best_losses = x.copy(), losses
+        steps.tell(total_loss, grad)
+        run.done = it
+        if it % s.preview_every == 0 and it < run.total:
+            yield run.frame(it, losses, show(to_uint8(x)))
     return best, best_losses, message
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .images import to_uint8
-from .optimize import make_optimizer
+from .steps import Steps, diverged
 from .tiling import Tile, tile_grid, windows
 
 TILE_OVERLAP = 64  # px shared by neighbouring tiles, blended across by their windows
@@ -128,41 +128,30 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
             movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
             start = _crop(x, t.crop).copy()
             shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
-            xt, best, best_g, best_tile = start, start, None, None
-            opt = make_optimizer(start, run.s)
-            try:
-                for it in range(run.done + 1, run.done + k + 1):
-                    if run.stopped:
-                        break
-                    if run.steered(it - 1):
-                        opt.close()
-                        opt, best_tile = make_optimizer(xt, run.s), None
-                    nxt = opt.ask()
-                    if nxt is None:
-                        break
-                    xt = nxt
-                    weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
-                    total, parts, grad, g, c, tv = step(
-                        tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
-                        tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
-                        weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
-                    total, grad = float(total), grad.numpy() * movable
-                    if not (math.isfinite(total) and np.isfinite(grad).all()):
-                        message = (f"the loss became {total} at iteration {it}; stopped and kept the best image "
-                                   f"so far (lower the learning rate or the weights)")
-                        break
-                    p = parts.numpy()
-                    losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
-                    if best_tile is None or total <= best_tile["total"]:
-                        best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
-                    opt.tell(total, grad)
-                    run.done = it
-                    if it % s.preview_every == 0 and it < run.total:
-                        shown = to_uint8(x) if shown is None else shown
-                        yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
-                                        tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
-            finally:
-                opt.close()
+            best, best_g, best_tile = start, None, None
+            steps = Steps(run, start, k)
+            for it, xt in steps:
+                if steps.restarted:  # steered: the best so far was of the old weights
+                    best_tile = None
+                weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
+                total, parts, grad, g, c, tv = step(
+                    tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
+                    tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
+                    weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
+                total, grad = float(total), grad.numpy() * movable
+                message = diverged(total, grad, it)
+                if message:
+                    break
+                p = parts.numpy()
+                losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
+                if best_tile is None or total <= best_tile["total"]:
+                    best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
+                steps.tell(total, grad)
+                run.done = it
+                if it % s.preview_every == 0 and it < run.total:
+                    shown = to_uint8(x) if shown is None else shown
+                    yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
+                                    tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
             if best_tile is not None:
                 _blend_into(x, best, t, wins)
                 sums.update(t.index, *best_g)

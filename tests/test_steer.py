@@ -27,7 +27,7 @@ def frames_of(settings, extractor, control=None, on_frame=None, photo=None):
 
 def test_steered_weights_reach_the_frames_within_two_iterations_from_the_current_image(tiny_extractor, monkeypatch):
     import nst_core.objective as objective
-    import nst_core.run as run
+    import nst_core.steps as run  # where the optimiser is made, and made again on a steer
 
     made, targets = [], []
     real_make = run.make_optimizer

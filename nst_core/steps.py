@@ -1,0 +1,50 @@
+"""One optimiser run's iterations, taking the run's Stop and Steer between them (whole picture or a tile)."""
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+import numpy as np
+
+from .optimize import make_optimizer
+
+
+class Steps:
+    """``for it, x in Steps(run, x0, n)``: the points to evaluate for iterations ``run.done + 1`` ..
+    ``run.done + n``; the caller hands each one's loss and gradient to ``tell``. Ends early on Stop or
+    when the optimiser has nothing left to try. Steered weights restart L-BFGS's history from the
+    current point (``restarted`` is then True for that iteration: the best-so-far is of other weights)."""
+
+    def __init__(self, run, x0: np.ndarray, n: int):
+        self.run, self.x0, self.n, self.restarted = run, x0, n, False
+        self._opt = None
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        run, x = self.run, self.x0
+        self._opt = make_optimizer(x, run.s)
+        try:
+            for it in range(run.done + 1, run.done + self.n + 1):
+                if run.stopped:
+                    break
+                self.restarted = bool(run.steered(it - 1))
+                if self.restarted:
+                    self._opt.close()
+                    self._opt = make_optimizer(x, run.s)
+                nxt = self._opt.ask()
+                if nxt is None:
+                    break
+                x = nxt
+                yield it, x
+        finally:
+            self._opt.close()
+
+    def tell(self, loss: float, grad: np.ndarray) -> None:
+        self._opt.tell(loss, grad)
+
+
+def diverged(total: float, grad: np.ndarray, it: int) -> str:
+    """"" while the loss and gradient are finite, else the run's one-line reason for stopping."""
+    if math.isfinite(total) and np.isfinite(grad).all():
+        return ""
+    return (f"the loss became {total} at iteration {it}; stopped and kept the best image so far "
+            f"(lower the learning rate or the weights)")
