@@ -60,19 +60,26 @@ def output_size(width: int, height: int, max_size: int) -> tuple[int, int]:
 
 def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings | None = None, *,
                   output: str | os.PathLike | None = None, smoothing: float = DEFAULT_SMOOTHING,
-                  control: RunControl | None = None,
-                  stylizer: Callable[[np.ndarray], np.ndarray] | None = None) -> Iterator[VideoFrame]:
+                  control: RunControl | None = None, refine: int | None = None,
+                  stylizer: Callable[[np.ndarray], np.ndarray] | None = None,
+                  extractor=None) -> Iterator[VideoFrame]:
     """Stylise every frame of the clip at ``path`` with the fast path (``settings.hub_model``, at most
     ``settings.max_size`` px, ``fast_strength``), blend each with the previous result warped by the
     optical flow where that is reliable (``smoothing``: 0 = frames on their own), and write an H.264
     MP4 at the clip's frame rate with its audio to ``output`` (default: a new temporary file).
 
+    ``refine`` (default ``settings.video_refine``) > 0 goes on from each blended frame with that many
+    Gatys iterations (stylize()'s loss and weights) plus ``settings.temporal_weight`` x the temporal
+    loss towards the previous result warped along the flow (Ruder et al. 2016): slower, steadier.
+
     Raises VideoError before any work for a file that is not a video, is damaged, has no frames or
     breaks the limits (``settings.limits``: NST_MAX_VIDEO_S, _FRAMES, _SIDE, _MB). ``stylizer``
-    replaces the model (tests)."""
+    replaces the model, ``extractor`` VGG19 (tests)."""
     from .video_io import ClipWriter, open_clip
 
     s = settings or Settings()
+    if refine is not None:
+        s = s.replace(video_refine=refine)  # checked as the setting is: a whole number within the limit
     smoother = TemporalSmoother(smoothing)  # checks the value before the clip is opened
     container, info = open_clip(path, s.limits)
     t0 = time.perf_counter()
@@ -81,6 +88,11 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
             from .fast import frame_stylizer
 
             stylizer = frame_stylizer(style, s)
+        refiner = None
+        if s.video_refine:
+            from .video_refine import FrameRefiner
+
+            refiner = FrameRefiner(style, s, s.video_refine, extractor=extractor, control=control)
         h, w = output_size(info.width, info.height, s.max_size)
         out = Path(output) if output is not None else Path(tempfile.mkstemp(suffix=".mp4", prefix="nst-video-")[1])
         frames = _frames(container, s.limits.max_video_frames)
@@ -104,7 +116,11 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
                 if control is not None and control.stopped:
                     break
                 rgb = item.to_ndarray(width=w, height=h, format="rgb24")
-                last = smoother.smooth(rgb, stylizer(rgb))
+                if refiner is None:
+                    last = smoother.smooth(rgb, stylizer(rgb))
+                else:  # the temporal term needs the flow even where the blend is off
+                    warped, mask = smoother.warped_previous(rgb)
+                    last = smoother.keep(refiner(rgb, smoother.blended(stylizer(rgb), warped, mask), warped, mask))
                 writer.write(last)
                 done += 1
                 yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
