@@ -66,13 +66,16 @@ def occlusion_mask(back: np.ndarray, fwd: np.ndarray) -> np.ndarray:
     disocclusion), when it lands outside the frame, or on a motion boundary (the flow is unreliable there)."""
     h, w = back.shape[:2]
     ys, xs = _grid(h, w)
+    # Per component, not np.sum(..., -1): a sum over a last axis of 2 took 5x as long (50 ms a frame at 480x270)
+    u, v = back[..., 0], back[..., 1]
     fwd_there = warp(fwd, back)
-    round_trip = np.sum((back + fwd_there) ** 2, -1)
-    consistent = round_trip <= 0.01 * (np.sum(back ** 2, -1) + np.sum(fwd_there ** 2, -1)) + 0.5
-    gy_u, gx_u = np.gradient(back[..., 0])
-    gy_v, gx_v = np.gradient(back[..., 1])
-    boundary = gx_u ** 2 + gy_u ** 2 + gx_v ** 2 + gy_v ** 2 > 0.01 * np.sum(back ** 2, -1) + 0.002
-    x, y = xs + back[..., 0], ys + back[..., 1]
+    fu, fv = fwd_there[..., 0], fwd_there[..., 1]
+    du, dv, back_sq = u + fu, v + fv, u * u + v * v
+    consistent = du * du + dv * dv <= 0.01 * (back_sq + fu * fu + fv * fv) + 0.5
+    gy_u, gx_u = np.gradient(u)
+    gy_v, gx_v = np.gradient(v)
+    boundary = gx_u ** 2 + gy_u ** 2 + gx_v ** 2 + gy_v ** 2 > 0.01 * back_sq + 0.002
+    x, y = xs + u, ys + v
     inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
     return (consistent & ~boundary & inside).astype(np.float32)
 
