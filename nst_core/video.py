@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -105,27 +106,45 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
             raise VideoError(f"video {Path(path).name} has no frames that can be decoded: it is empty or damaged")
         audio = container.streams.audio[0] if info.has_audio else None
         writer, done, last, message, complete = ClipWriter(out, w, h, info.fps, audio), 0, None, "", False
+
+        def finish(rgb: np.ndarray, styled: Future) -> np.ndarray:
+            """Frame t's model output, smoothed (and refined) against frame t-1's result."""
+            if refiner is None:
+                return smoother.smooth(rgb, styled.result())
+            warped, mask = smoother.warped_previous(rgb)  # the temporal term needs the flow even where the blend is off
+            return smoother.keep(refiner(rgb, smoother.blended(styled.result(), warped, mask), warped, mask))
+
+        # One frame ahead: the model paints frame t+1 in a thread of its own while frame t is smoothed and
+        # encoded here (OpenCV, x264 and TensorFlow all leave Python's lock while they work).
+        ahead = None  # (frame, its fast stylisation on its way)
         try:
-            for item in _chain(head, frames):
-                if isinstance(item, str):  # the decoder's note on why the clip ends early
-                    message = item
-                    break
-                if not hasattr(item, "to_ndarray"):  # a sound packet
-                    writer.add_audio(item)
-                    continue
-                if control is not None and control.stopped:
-                    break
-                rgb = item.to_ndarray(width=w, height=h, format="rgb24")
-                if refiner is None:
-                    last = smoother.smooth(rgb, stylizer(rgb))
-                else:  # the temporal term needs the flow even where the blend is off
-                    warped, mask = smoother.warped_previous(rgb)
-                    last = smoother.keep(refiner(rgb, smoother.blended(stylizer(rgb), warped, mask), warped, mask))
-                writer.write(last)
-                done += 1
-                yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
-            else:
-                complete = True
+            with ThreadPoolExecutor(1, thread_name_prefix="nst-video-model") as model:
+                for item in _chain(head, frames):
+                    if isinstance(item, str):  # the decoder's note on why the clip ends early
+                        message = item
+                        break
+                    if not hasattr(item, "to_ndarray"):  # a sound packet
+                        writer.add_audio(item)
+                        continue
+                    if control is not None and control.stopped:
+                        break
+                    rgb = item.to_ndarray(width=w, height=h, format="rgb24")
+                    current, ahead = ahead, (rgb, model.submit(stylizer, rgb))
+                    if current is not None:
+                        last = finish(*current)
+                        writer.write(last)
+                        done += 1
+                        yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last,
+                                         fps=float(info.fps))
+                else:
+                    complete = True
+                if control is not None and control.stopped:  # the frame on its way is dropped: Stop was pressed
+                    complete = False
+                elif ahead is not None:
+                    last = finish(*ahead)
+                    writer.write(last)
+                    done += 1
+                    yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
         finally:  # also when the caller closes the generator: the frames done so far make a playable clip
             writer.close(complete=complete)
         stopped = not complete and not message
