@@ -101,13 +101,15 @@ def speed(work: Path) -> dict:
             "load_before": round(load, 1), "load_after": round(os.getloadavg()[0], 1)}
 
 
-def refine(work: Path, iterations: int) -> list[dict]:
+def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) -> list[dict]:
     """--refine N: seconds (and CPU seconds) per frame at 256 px and 480p, frame 2 to the last (VGG19's
     loading and the first frame's Grams left out), and at 256 px the warping error against the true
-    motion of the fast frames, refined without the temporal term, and refined with it."""
+    motion and quality.py's style figures (every 4th frame) of the fast frames, refined without the
+    temporal term, and refined with it."""
     import resource
 
     from clips import pan_zoom, write_clip
+    from quality import Scorer
 
     from nst_core import Settings, load_image
     from nst_core.video import stylize_video
@@ -116,8 +118,8 @@ def refine(work: Path, iterations: int) -> list[dict]:
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
 
-    photo, records = load_image(ROOT / "examples" / "coffee.jpg"), []
-    for size, n in (((144, 256), 12), ((480, 854), 6)):
+    photo, records, painting, scorer, cache = load_image(ROOT / "examples" / "coffee.jpg"), [], load_image(STYLE), None, {}
+    for size, n in (s for s in (((144, 256), 12), ((480, 854), 6)) if s[0][1] in widths):
         frames, flows, masks = pan_zoom(photo, size, n)
         clip = write_clip(work / f"refine_{size[1]}.mp4", frames)
         runs = (("fast", 0, None), ("refined", iterations, 0.0), ("temporal", iterations, None)) if size[1] == 256 \
@@ -137,6 +139,11 @@ def refine(work: Path, iterations: int) -> list[dict]:
                             "s_per_frame": round((t2 - t1) / (n - 1), 2), "cpu_s_per_frame": round((c2 - c1) / (n - 1), 2),
                             "warping_error": round(warping_error(outs, flows, masks), 3),
                             "load_before": round(load0, 1), "load_after": round(os.getloadavg()[0], 1)})
+            if size[1] == 256:  # after the timing: scoring runs VGG19 too
+                scorer = scorer or Scorer()
+                scores = [score(scorer, outs[i], frames[i], painting, cache) for i in range(0, n, 4)]
+                records[-1]["style"] = {k: round(float(np.mean([x[k] for x in scores])), 4)
+                                        for k in ("texture", "palette", "content")}
             emit(**records[-1])
     return records
 
@@ -173,6 +180,7 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true", help="only the 480p timing")
     ap.add_argument("--refine", type=int, default=0, metavar="N",
                     help="only time --refine N per frame at 256 px and 480p, and its warping error at 256 px")
+    ap.add_argument("--refine-widths", default="256,854", help="with --refine: the clips' widths, of 256 and 854")
     ap.add_argument("--save-frames", action="store_true", help="write a few frames as PNG to look at")
     args = ap.parse_args()
     work = Path(args.work)
@@ -182,7 +190,7 @@ def main() -> None:
         emit(kind="speed", **speed(work))
         return
     if args.refine:
-        refine(work, args.refine)
+        refine(work, args.refine, tuple(int(w) for w in args.refine_widths.split(",")))
         return
     from clips import write_clip
     from quality import Scorer
