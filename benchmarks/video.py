@@ -118,7 +118,8 @@ def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) ->
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
 
-    photo, records, painting, scorer, cache = load_image(ROOT / "examples" / "coffee.jpg"), [], load_image(STYLE), None, {}
+    photo, painting = load_image(ROOT / "examples" / "coffee.jpg"), load_image(STYLE)
+    records, scorer, cache = [], None, {}
     for size, n in (s for s in (((144, 256), 12), ((480, 854), 6)) if s[0][1] in widths):
         frames, flows, masks = pan_zoom(photo, size, n)
         clip = write_clip(work / f"refine_{size[1]}.mp4", frames)
@@ -136,7 +137,8 @@ def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) ->
             (t1, c1), (t2, c2) = marks[0], marks[-1]
             records.append({"kind": "refine", "size": f"{size[1]}x{size[0]}", "run": label, "iterations": k,
                             "temporal_weight": s.temporal_weight if k else None, "frames": n,
-                            "s_per_frame": round((t2 - t1) / (n - 1), 2), "cpu_s_per_frame": round((c2 - c1) / (n - 1), 2),
+                            "s_per_frame": round((t2 - t1) / (n - 1), 2),
+                            "cpu_s_per_frame": round((c2 - c1) / (n - 1), 2),
                             "warping_error": round(warping_error(outs, flows, masks), 3),
                             "load_before": round(load0, 1), "load_after": round(os.getloadavg()[0], 1)})
             if size[1] == 256:  # after the timing: scoring runs VGG19 too

@@ -133,7 +133,8 @@ def main() -> None:
         emit(kind="handler", size=256, **handler(args.seconds))
     if args.only == "handler":
         return
-    proc, url = start_app(args.port, "--no-warmup", env={"NST_HUB_MODEL": "embedded", "GRADIO_ANALYTICS_ENABLED": "False"})
+    proc, url = start_app(args.port, "--no-warmup",
+                          env={"NST_HUB_MODEL": "embedded", "GRADIO_ANALYTICS_ENABLED": "False"})
     try:
         emit(kind="browser", size=256, **browser(url, proc.pid, args.seconds))
     finally:

@@ -1,4 +1,4 @@
-"""The temporal loss of Ruder et al. (2016): a frame pulled towards the previous result warped along the flow. Pure numpy."""
+"""Ruder et al.'s (2016) temporal loss: a frame pulled to the previous result warped along the flow. Pure numpy."""
 from __future__ import annotations
 
 import numpy as np
