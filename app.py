@@ -164,7 +164,7 @@ def build_demo() -> gr.Blocks:
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
         handlers = Handlers(files, PRESETS)
         _wire(c, handlers, MaskHandlers(files))
-        demo.nst_video = video_tabs(files)  # the Video and Live tabs, under the picture's page
+        demo.nst_video = video_tabs(files, handlers.jobs.cpu)  # Video and Live tabs; clips take the runs' CPU lock
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.

@@ -1,6 +1,6 @@
 """Video: flicker, style and speed of stylize_video() on clips with known motion made from the shipped photos.
 
-    python benchmarks/video.py [--work /tmp/nst-video] [--frames 48] [--speed]
+    python benchmarks/video.py [--work /tmp/nst-video] [--frames 48] [--speed | --speed-only | --refine N]
 
 For each clip (a slow pan and zoom across coffee.jpg; chelsea.jpg crossing astronaut.jpg while the
 camera pans), at 512x288, 24 fps, written as H.264 MP4 and read back like any upload:
@@ -15,6 +15,9 @@ camera pans), at 512x288, 24 fps, written as H.264 MP4 and read back like any up
 
 --speed also times ``python -m nst_core video`` end to end (a fresh process: imports, model, decode,
 stylise, flow, encode) on a 10 s 854x480 24 fps clip; the goal is at most 180 s on two cores.
+
+--refine N times ``stylize_video(refine=N)`` per frame at 256 px (12 frames) and 854x480 (6 frames) of
+the pan, and compares the warping error at 256 px: fast path, refined without the temporal term, refined with it.
 """
 from __future__ import annotations
 
@@ -98,6 +101,55 @@ def speed(work: Path) -> dict:
             "load_before": round(load, 1), "load_after": round(os.getloadavg()[0], 1)}
 
 
+def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) -> list[dict]:
+    """--refine N: seconds (and CPU seconds) per frame at 256 px and 480p, frame 2 to the last (VGG19's
+    loading and the first frame's Grams left out), and at 256 px the warping error against the true
+    motion and quality.py's style figures (every 4th frame) of the fast frames, refined without the
+    temporal term, and refined with it."""
+    import resource
+
+    from clips import pan_zoom, write_clip
+    from quality import Scorer
+
+    from nst_core import Settings, load_image
+    from nst_core.video import stylize_video
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    photo, painting = load_image(ROOT / "examples" / "coffee.jpg"), load_image(STYLE)
+    records, scorer, cache = [], None, {}
+    for size, n in (s for s in (((144, 256), 12), ((480, 854), 6)) if s[0][1] in widths):
+        frames, flows, masks = pan_zoom(photo, size, n)
+        clip = write_clip(work / f"refine_{size[1]}.mp4", frames)
+        runs = (("fast", 0, None), ("refined", iterations, 0.0), ("temporal", iterations, None)) if size[1] == 256 \
+            else (("temporal", iterations, None),)
+        for label, k, weight in runs:
+            s = Settings(max_size=max(size))
+            s = s if weight is None else s.replace(temporal_weight=weight)
+            outs, marks = [], []
+            load0 = os.getloadavg()[0]
+            for f in stylize_video(clip, STYLE, s, refine=k, output=work / f"refine_{size[1]}_{label}.mp4"):
+                if not f.final:
+                    outs.append(f.image)
+                    marks.append((time.perf_counter(), cpu()))
+            (t1, c1), (t2, c2) = marks[0], marks[-1]
+            records.append({"kind": "refine", "size": f"{size[1]}x{size[0]}", "run": label, "iterations": k,
+                            "temporal_weight": s.temporal_weight if k else None, "frames": n,
+                            "s_per_frame": round((t2 - t1) / (n - 1), 2),
+                            "cpu_s_per_frame": round((c2 - c1) / (n - 1), 2),
+                            "warping_error": round(warping_error(outs, flows, masks), 3),
+                            "load_before": round(load0, 1), "load_after": round(os.getloadavg()[0], 1)})
+            if size[1] == 256:  # after the timing: scoring runs VGG19 too
+                scorer = scorer or Scorer()
+                scores = [score(scorer, outs[i], frames[i], painting, cache) for i in range(0, n, 4)]
+                records[-1]["style"] = {k: round(float(np.mean([x[k] for x in scores])), 4)
+                                        for k in ("texture", "palette", "content")}
+            emit(**records[-1])
+    return records
+
+
 def score(scorer, result: np.ndarray, photo: np.ndarray, painting: np.ndarray, cache: dict) -> dict:
     """quality.py's Scorer.score, with the painting's and each frame's features computed once for all
     the runs compared (the figures are the same; on a busy two-core machine scoring took longer than the clips)."""
@@ -128,6 +180,9 @@ def main() -> None:
                     help="the smoothed runs' weights, comma-separated (default: the engine's); each against per-frame")
     ap.add_argument("--speed", action="store_true", help="also time a 10 s 480p clip end to end")
     ap.add_argument("--speed-only", action="store_true", help="only the 480p timing")
+    ap.add_argument("--refine", type=int, default=0, metavar="N",
+                    help="only time --refine N per frame at 256 px and 480p, and its warping error at 256 px")
+    ap.add_argument("--refine-widths", default="256,854", help="with --refine: the clips' widths, of 256 and 854")
     ap.add_argument("--save-frames", action="store_true", help="write a few frames as PNG to look at")
     args = ap.parse_args()
     work = Path(args.work)
@@ -135,6 +190,9 @@ def main() -> None:
     emit(kind="machine", **machine())
     if args.speed_only:
         emit(kind="speed", **speed(work))
+        return
+    if args.refine:
+        refine(work, args.refine, tuple(int(w) for w in args.refine_widths.split(",")))
         return
     from clips import write_clip
     from quality import Scorer

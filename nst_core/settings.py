@@ -183,6 +183,17 @@ class Settings:
     steering: tuple[tuple[float, ...], ...] = field(default=(), metadata=_opt(
         "weights changed during the run: (after iteration, content, style, tv) each; written by a "
         "steered run's recipe, replayed by --recipe", cli=False))
+    # Video only (python -m nst_core video, the Video tab): the picture command has no use for them.
+    video_refine: int = field(default=0, metadata=_opt(
+        "video: Gatys iterations per frame from the fast (smoothed) frame, with a temporal loss towards the "
+        "previous result warped along the flow (Ruder et al. 2016); 0 = the fast path alone", cli=False,
+        range=(0, None), limit="max_iterations"))
+    # 1000: at 256 px, 10 iterations, it cut refine's warping error to 0.58x that without the term (0.84x the
+    # fast clip's) for 5 % of the texture figure (benchmarks/video.py --refine; README, Video and webcam).
+    # Picked on a 128 px trial (warping error 4.5 levels; 10 000 gave 4.1, none 8.1), not tuned further.
+    temporal_weight: float = field(default=1000.0, metadata=_opt(
+        "video refine: weight of the temporal loss (mean squared difference, in 0..1 units, to the previous "
+        "result warped along the flow, where the flow is reliable)", cli=False, range=(0, None)))
     limits: Limits = field(default_factory=Limits, compare=False, metadata=_opt("", cli=False))
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -60,19 +61,26 @@ def output_size(width: int, height: int, max_size: int) -> tuple[int, int]:
 
 def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings | None = None, *,
                   output: str | os.PathLike | None = None, smoothing: float = DEFAULT_SMOOTHING,
-                  control: RunControl | None = None,
-                  stylizer: Callable[[np.ndarray], np.ndarray] | None = None) -> Iterator[VideoFrame]:
+                  control: RunControl | None = None, refine: int | None = None,
+                  stylizer: Callable[[np.ndarray], np.ndarray] | None = None,
+                  extractor=None) -> Iterator[VideoFrame]:
     """Stylise every frame of the clip at ``path`` with the fast path (``settings.hub_model``, at most
     ``settings.max_size`` px, ``fast_strength``), blend each with the previous result warped by the
     optical flow where that is reliable (``smoothing``: 0 = frames on their own), and write an H.264
     MP4 at the clip's frame rate with its audio to ``output`` (default: a new temporary file).
 
+    ``refine`` (default ``settings.video_refine``) > 0 goes on from each blended frame with that many
+    Gatys iterations (stylize()'s loss and weights) plus ``settings.temporal_weight`` x the temporal
+    loss towards the previous result warped along the flow (Ruder et al. 2016): slower, steadier.
+
     Raises VideoError before any work for a file that is not a video, is damaged, has no frames or
     breaks the limits (``settings.limits``: NST_MAX_VIDEO_S, _FRAMES, _SIDE, _MB). ``stylizer``
-    replaces the model (tests)."""
+    replaces the model, ``extractor`` VGG19 (tests)."""
     from .video_io import ClipWriter, open_clip
 
     s = settings or Settings()
+    if refine is not None:
+        s = s.replace(video_refine=refine)  # checked as the setting is: a whole number within the limit
     smoother = TemporalSmoother(smoothing)  # checks the value before the clip is opened
     container, info = open_clip(path, s.limits)
     t0 = time.perf_counter()
@@ -81,6 +89,11 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
             from .fast import frame_stylizer
 
             stylizer = frame_stylizer(style, s)
+        refiner = None
+        if s.video_refine:
+            from .video_refine import FrameRefiner
+
+            refiner = FrameRefiner(style, s, s.video_refine, extractor=extractor, control=control)
         h, w = output_size(info.width, info.height, s.max_size)
         out = Path(output) if output is not None else Path(tempfile.mkstemp(suffix=".mp4", prefix="nst-video-")[1])
         frames = _frames(container, s.limits.max_video_frames)
@@ -93,23 +106,45 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
             raise VideoError(f"video {Path(path).name} has no frames that can be decoded: it is empty or damaged")
         audio = container.streams.audio[0] if info.has_audio else None
         writer, done, last, message, complete = ClipWriter(out, w, h, info.fps, audio), 0, None, "", False
+
+        def finish(rgb: np.ndarray, styled: Future) -> np.ndarray:
+            """Frame t's model output, smoothed (and refined) against frame t-1's result."""
+            if refiner is None:
+                return smoother.smooth(rgb, styled.result())
+            warped, mask = smoother.warped_previous(rgb)  # the temporal term needs the flow even where the blend is off
+            return smoother.keep(refiner(rgb, smoother.blended(styled.result(), warped, mask), warped, mask))
+
+        # One frame ahead: the model paints frame t+1 in a thread of its own while frame t is smoothed and
+        # encoded here (OpenCV, x264 and TensorFlow all leave Python's lock while they work).
+        ahead = None  # (frame, its fast stylisation on its way)
         try:
-            for item in _chain(head, frames):
-                if isinstance(item, str):  # the decoder's note on why the clip ends early
-                    message = item
-                    break
-                if not hasattr(item, "to_ndarray"):  # a sound packet
-                    writer.add_audio(item)
-                    continue
-                if control is not None and control.stopped:
-                    break
-                rgb = item.to_ndarray(width=w, height=h, format="rgb24")
-                last = smoother.smooth(rgb, stylizer(rgb))
-                writer.write(last)
-                done += 1
-                yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
-            else:
-                complete = True
+            with ThreadPoolExecutor(1, thread_name_prefix="nst-video-model") as model:
+                for item in _chain(head, frames):
+                    if isinstance(item, str):  # the decoder's note on why the clip ends early
+                        message = item
+                        break
+                    if not hasattr(item, "to_ndarray"):  # a sound packet
+                        writer.add_audio(item)
+                        continue
+                    if control is not None and control.stopped:
+                        break
+                    rgb = item.to_ndarray(width=w, height=h, format="rgb24")
+                    current, ahead = ahead, (rgb, model.submit(stylizer, rgb))
+                    if current is not None:
+                        last = finish(*current)
+                        writer.write(last)
+                        done += 1
+                        yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last,
+                                         fps=float(info.fps))
+                else:
+                    complete = True
+                if control is not None and control.stopped:  # the frame on its way is dropped: Stop was pressed
+                    complete = False
+                elif ahead is not None:
+                    last = finish(*ahead)
+                    writer.write(last)
+                    done += 1
+                    yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
         finally:  # also when the caller closes the generator: the frames done so far make a playable clip
             writer.close(complete=complete)
         stopped = not complete and not message

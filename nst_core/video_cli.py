@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="blend of the model's output with the frame (1 = all model)")
     p.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING,
                    help="weight of the previous result, warped by the optical flow (0 = each frame alone: flickers)")
+    p.add_argument("--refine", type=int, default=d.video_refine, metavar="N",
+                   help="then N Gatys iterations per frame from the fast frame, with a temporal loss towards the "
+                        "previous result moved along the flow (Ruder et al. 2016); slow: seconds a frame")
+    p.add_argument("--temporal-weight", type=float, default=d.temporal_weight,
+                   help="with --refine: weight of the temporal loss")
     p.add_argument("--hub-model", default=d.hub_model, help="fast-path model (see python -m nst_core --help)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame on stdout instead of the bar")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -66,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
     last = None
     try:
-        settings = Settings(max_size=args.size, fast_strength=args.strength, hub_model=args.hub_model)
+        settings = Settings(max_size=args.size, fast_strength=args.strength, hub_model=args.hub_model,
+                            video_refine=args.refine, temporal_weight=args.temporal_weight)
         for f in stylize_video(args.input, args.style, settings, output=out, smoothing=args.smoothing,
                                control=control):
             last = f

@@ -189,3 +189,86 @@ def test_importing_nst_core_loads_no_video_libraries():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
 
+
+
+def test_the_temporal_loss_is_zero_on_the_warped_result_and_its_gradient_is_right():
+    from nst_core.temporal import temporal_loss
+
+    rng = np.random.default_rng(0)
+    x, w = rng.uniform(0, 255, (2, 6, 8, 3)).astype(np.float32)
+    mask = (rng.random((6, 8)) > 0.3).astype(np.float32)
+    assert temporal_loss(w, w, mask)[0] == 0.0
+    value, grad = temporal_loss(x, w, mask)
+    assert value == pytest.approx(np.sum(mask[..., None] * ((x - w) / 255) ** 2) / x.size, rel=1e-5)
+    assert not grad[mask == 0].any()  # where the flow is unreliable the frame is free
+    step = np.zeros_like(x)
+    step[2, 3, 1] = 0.5
+    numeric = (temporal_loss(x + step, w, mask)[0] - temporal_loss(x - step, w, mask)[0]) / 1.0
+    assert numeric == pytest.approx(grad[2, 3, 1], rel=1e-3, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def refine_runs(motion, clip, style, tiny_hub_model, tiny_extractor, tmp_path_factory):
+    """The pan through the fast path alone, and refined 6 iterations a frame with and without the temporal term."""
+    from conftest import TINY_LAYERS
+
+    d = tmp_path_factory.mktemp("refine")
+    s = Settings(hub_model=tiny_hub_model, max_size=64, **TINY_LAYERS)
+    runs = {}
+    for name, refine, weight in (("fast", 0, 0.0), ("refined", 6, 0.0), ("temporal", 6, s.temporal_weight)):
+        runs[name] = [f.image for f in stylize_video(clip, style, s.replace(temporal_weight=weight), refine=refine,
+                                                     extractor=tiny_extractor, output=d / f"{name}.mp4")
+                      if not f.final]
+    return runs
+
+
+def test_refined_frames_are_repainted_from_the_fast_ones(refine_runs):
+    fast, refined = refine_runs["fast"], refine_runs["refined"]
+    assert len(refined) == len(fast) == 12
+    assert all(np.abs(r.astype(int) - f).mean() > 1 for r, f in zip(refined, fast))
+
+
+def test_the_temporal_term_steadies_the_refined_clip_along_the_true_motion(motion, refine_runs):
+    from nst_core.flow import warp
+
+    _, flows, masks = motion
+
+    def warping_error(outs):
+        return np.mean([np.abs(o.astype(np.float32) - warp(p, f))[m].mean()
+                        for o, p, f, m in zip(outs[1:], outs[:-1], flows[1:], masks[1:])])
+
+    assert warping_error(refine_runs["temporal"]) < 0.9 * warping_error(refine_runs["refined"])
+
+
+def test_stop_ends_a_refined_clip_within_its_frame_and_keeps_what_is_done(clip, style, tiny_hub_model,
+                                                                          tiny_extractor, tmp_path, monkeypatch):
+    from conftest import TINY_LAYERS
+    from nst_core import temporal
+
+    control, evaluations, original = RunControl(), [], temporal.temporal_loss
+
+    def stop_pressed_during_frame_2(*args):  # the temporal term is evaluated from the second frame on
+        evaluations.append(1)
+        if len(evaluations) == 3:
+            control.stop()
+        return original(*args)
+
+    monkeypatch.setattr(temporal, "temporal_loss", stop_pressed_during_frame_2)
+    for f in stylize_video(clip, style, Settings(hub_model=tiny_hub_model, max_size=64, **TINY_LAYERS),
+                           refine=1000, extractor=tiny_extractor, control=control, output=tmp_path / "r.mp4"):
+        pass
+    assert f.final and f.stopped and f.done == 2 and probe(f.output)["frames"] == 2
+    assert len(evaluations) == 3  # frame 2 ended at the next iteration, not after its 1000
+
+
+def test_refine_must_be_a_whole_number_within_the_limit(clip, style, tiny_hub_model):
+    with pytest.raises(NSTError, match="video_refine"):
+        next(stylize_video(clip, style, Settings(hub_model=tiny_hub_model), refine=-1))
+
+
+def test_the_command_line_takes_refine_and_names_a_bad_count(clip, style, tiny_hub_model):
+    r = subprocess.run([sys.executable, "-m", "nst_core", "video", clip, style, "--refine", "-2", "--hub-model",
+                        tiny_hub_model], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "video_refine" in r.stderr
+    assert "--refine N" in subprocess.run([sys.executable, "-m", "nst_core", "video", "--help"], cwd=ROOT,
+                                          capture_output=True, text=True, timeout=300).stdout

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import gradio as gr
 
@@ -11,6 +12,7 @@ from .files import Files
 
 CLIP_TYPES = [".mp4", ".webm", ".mov", ".gif"]
 UI_UPDATE_S = 0.5  # at most this often the preview and status go to the browser
+WAIT_POLL_S = 0.25  # while waiting for the CPU: how soon a Stop pressed meanwhile is seen
 CPU = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # clips take the CPU in turn with the picture runs
 
 
@@ -20,25 +22,44 @@ def _message(exc: NSTError) -> str:
 
 class VideoHandlers:
     """A clip's run and Stop, and the webcam's frames. The running clip's RunControl and the webcam's
-    LiveStylizer live in the visitor's gr.State, never here: visitors share this object."""
+    LiveStylizer live in the visitor's gr.State, never here: visitors share this object.
 
-    def __init__(self, files: Files):
-        self.files = files
+    ``cpu`` is the lock the picture runs take (ui.jobs.Jobs.cpu): a clip takes it too, so a picture run
+    going on for a page that has gone (it holds no place in Gradio's queue) never shares the CPU with a clip."""
 
-    def run(self, clip, style, size, strength, smoothing, state, request: gr.Request = None):
+    def __init__(self, files: Files, cpu: threading.Lock | None = None):
+        self.files, self.cpu = files, cpu or threading.Lock()
+
+    def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
         """Stream (preview, status, video): the latest frame every half second, then the MP4."""
-        from nst_core.video import stylize_video
-
         if clip is None or style is None:
             raise gr.Error("Drop a clip and a style painting first.")
         state = state if isinstance(state, dict) else {}
         control = state["control"] = RunControl()
+        try:
+            if not self.cpu.acquire(blocking=False):
+                yield None, "**Waiting** — the picture run before yours is finishing; your clip starts next.", None
+                while not self.cpu.acquire(timeout=WAIT_POLL_S):
+                    if control.stopped:
+                        yield None, "**Stopped** before it started.", None
+                        return
+            try:
+                yield from self._stylise(clip, style, size, strength, smoothing, refine, control, request)
+            finally:
+                self.cpu.release()
+        finally:
+            if state.get("control") is control:
+                del state["control"]
+
+    def _stylise(self, clip, style, size, strength, smoothing, refine, control, request):
+        from nst_core.video import stylize_video
+
         folder = self.files.results.new(getattr(request, "session_hash", None), "video")
         shown, f = -1.0, None
         try:
             settings = Settings(max_size=int(size), fast_strength=float(strength))
             for f in stylize_video(clip, style, settings, output=os.path.join(folder, "stylized.mp4"),
-                                   smoothing=float(smoothing), control=control):
+                                   smoothing=float(smoothing), refine=int(refine or 0), control=control):
                 if not f.final and f.elapsed_s - shown >= UI_UPDATE_S:
                     shown = f.elapsed_s
                     yield f.image, (f"Frame **{f.done} / {f.total}** — {f.frames_per_s:.1f} frames/s, about "
@@ -46,9 +67,6 @@ class VideoHandlers:
         except NSTError as exc:
             yield None, f"**Not run** — {_message(exc)}", None
             raise gr.Error(_message(exc)) from None
-        finally:
-            if state.get("control") is control:
-                del state["control"]
         how = "Stopped: the video has the frames done" if f.stopped else "Done"
         note = f" ({f.message})" if f.message else ""
         yield f.image, (f"**{how}** — {f.done} frames at {f.fps:g} fps, {f.image.shape[1]}x{f.image.shape[0]}, "
@@ -76,11 +94,12 @@ class VideoHandlers:
         return state["live"](frame), state
 
 
-def video_tabs(files: Files) -> VideoHandlers:
-    """The Video and Live tabs, laid out and wired where they are called (inside the page's Blocks)."""
+def video_tabs(files: Files, cpu: threading.Lock | None = None) -> VideoHandlers:
+    """The Video and Live tabs, laid out and wired where they are called (inside the page's Blocks);
+    ``cpu``: the picture runs' lock, which a clip takes too."""
     from .components import PathImage
 
-    h = VideoHandlers(files)
+    h = VideoHandlers(files, cpu)
     with gr.Tabs():
         with gr.Tab("Video", elem_id="video_tab"):
             gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
@@ -93,6 +112,8 @@ def video_tabs(files: Files) -> VideoHandlers:
                     strength = gr.Slider(0, 1, 1, step=0.05, label="Strength", elem_id="video_strength")
                     smoothing = gr.Slider(0, 0.9, _default_smoothing(), step=0.05, elem_id="video_smoothing",
                                           label="Smoothing (0 = each frame alone: flickers)")
+                    refine = gr.Slider(0, 50, Settings().video_refine, step=1, elem_id="video_refine",
+                                       label="Refine: Gatys iterations per frame (0 = off; slow: seconds a frame)")
                     with gr.Row():
                         run = gr.Button("Stylise clip", variant="primary", elem_id="video_run")
                         stop = gr.Button("Stop", elem_id="video_stop")
@@ -101,7 +122,7 @@ def video_tabs(files: Files) -> VideoHandlers:
                     status = gr.Markdown("Ready.", elem_id="video_status")
                     out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
             state = gr.State({})
-            run.click(h.run, [clip, style, size, strength, smoothing, state], [preview, status, out],
+            run.click(h.run, [clip, style, size, strength, smoothing, refine, state], [preview, status, out],
                       api_name="stylize_video", **CPU)
             stop.click(h.stop, [state], None, queue=False, api_name="stop_video")
         with gr.Tab("Live", elem_id="live_tab"):
