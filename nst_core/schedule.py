@@ -62,8 +62,16 @@ SMALL_TO_LARGE = 0.64
 DEFAULT_US_PER_PIXEL = 7.0  # when nothing was timed (an explicit conv): this Xeon's winograd figure
 
 
+# Tiled scales took 1.7x their pixel-iterations' time at that rate: a 2048x2048 print (quiet machine,
+# 2026-12-06) in 1200 s against 686 s of tile pixel-iterations at 7 us (a tile's step alone costs what
+# a whole step of its size does: the rest is the visits' passes, the painting's Grams by tiles and
+# the L-BFGS restarts), so the estimate a visitor reads before Run says so.
+TILED_SLOWDOWN = 1.7
+STARTUP_S = 30.0  # a fresh process: TensorFlow, the weights, tracing
+
+
 def estimate_seconds(scales: list[Scale], us_per_pixel: float | None = None) -> float:
     """About how long a run of these scales takes: their pixel-iterations at ``us_per_pixel``
     microseconds per pixel-iteration (the conv autotuner's figure, else a typical one)."""
-    rate = us_per_pixel or DEFAULT_US_PER_PIXEL
-    return sum(px * n for px, n in (sc.work for sc in scales)) * rate * 1e-6
+    rate = (us_per_pixel or DEFAULT_US_PER_PIXEL) * 1e-6
+    return STARTUP_S + sum(sc.work[0] * sc.work[1] * rate * (TILED_SLOWDOWN if sc.tiles else 1.0) for sc in scales)
