@@ -163,7 +163,7 @@ class Settings:
         "print sizes: a scale whose whole-picture step would not fit `memory_budget_mb` is optimised in "
         "tiles of this many px (overlapping, against the whole picture's loss); 0 = never tile",
         range=(0, None)))
-    tile_sweeps: int = field(default=1, metadata=_opt(
+    tile_sweeps: int = field(default=3, metadata=_opt(
         "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
         "between the visits", range=(1, 100)))
     memory_budget_mb: int = field(default=3000, metadata=_opt(
