@@ -17,7 +17,7 @@ from .steps import Steps, diverged
 from .settings import Settings
 from .errors import SettingsError
 from . import sweeps
-from .schedule import Scale, plan, scale_iterations, scale_sizes  # noqa: F401  (scale_sizes: public here too)
+from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
 
 OCTAVE_EDGE = 3  # pixels trimmed off each side of a style's finest octave before it is tiled
 
@@ -215,19 +215,8 @@ class _grams_by_tiles:
 
     def style_targets(self, style: np.ndarray) -> tuple:
         from .tiled import tiled_objective
-        from .tiling import tile_grid, windows
 
-        import tensorflow as tf
-
-        fn = tiled_objective(self.objective).gram_sums
-        tiles = tile_grid(style.shape[:2], self.s.tile_size, sweeps.TILE_OVERLAP, sweeps.TILE_CONTEXT)
-        total, denom = None, None
-        for t, w in zip(tiles, windows(style.shape[:2], tiles, self.s.tile_size, sweeps.TILE_OVERLAP)):
-            y0, y1, x0, x1 = t.crop
-            g, d = fn(tf.constant(style[y0:y1, x0:x1], tf.float32), tf.constant(w))
-            total = list(g) if total is None else [a + b for a, b in zip(total, g)]
-            denom = d if denom is None else denom + d
-        return tuple(g / denom[k] for k, g in enumerate(total))
+        return sweeps.style_grams(tiled_objective(self.objective), style, self.s.tile_size)
 
 
 def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Settings) -> np.ndarray:

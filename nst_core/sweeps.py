@@ -60,6 +60,20 @@ def cost(shape: tuple[int, int], tile_size: int, iterations: int, sweeps: int) -
     return px * (1 + STATS_COST / per_visit), len(tiles) * iterations
 
 
+def style_grams(tiled, style: np.ndarray, tile_size: int) -> tuple:
+    """A painting as large as a tiled picture: its Grams [C, C] per style layer, summed over tiles
+    with the same windows, over the summed weights (one forward pass of it would not fit either)."""
+    import tensorflow as tf
+
+    tiles = plan(style.shape[:2], tile_size)
+    total, denom = None, None
+    for t, w in zip(tiles, windows(style.shape[:2], tiles, tile_size, TILE_OVERLAP)):
+        g, d = tiled.gram_sums(tf.constant(_crop(style, t.crop), tf.float32), tf.constant(w))
+        total = list(g) if total is None else [a + b for a, b in zip(total, g)]
+        denom = d if denom is None else denom + d
+    return tuple(g / denom[k] for k, g in enumerate(total))
+
+
 def _crop(a: np.ndarray, box) -> np.ndarray:
     y0, y1, x0, x1 = box
     return a[y0:y1, x0:x1]
