@@ -29,3 +29,47 @@ def test_lbfgs_finds_the_step_size_at_once_whatever_the_loss_scale(scale):
     # Before scaling its variables, L-BFGS-B's first step moved pixels by a hair at small loss scales
     # and crawled for many evaluations: at 1024 px that was a minute of a multi-scale run.
     assert evaluations_to_reach(scale) <= 6
+
+
+
+class _Enough(Exception):
+    pass
+
+
+def _points(monkeypatch, fast: bool) -> list:
+    """The points L-BFGS-B evaluates (at most 60) on a bounded, badly conditioned problem whose
+    optimum lies partly outside the box, through nst_core.lbfgsb's fast or public path."""
+    from nst_core import lbfgsb
+
+    monkeypatch.setattr(lbfgsb, "FAST", fast)
+    rng = np.random.default_rng(1)
+    target, scale = rng.uniform(-40, 300, 300), rng.uniform(0.01, 10, 300)
+    seen = []
+
+    def fun(x):
+        if len(seen) == 60:
+            raise _Enough  # as the run loop's Stop does: the optimiser unwinds
+        seen.append(x.copy())
+        d = x - target
+        return float(np.sum(scale * d ** 2 + 1e-4 * d ** 4)), 2 * scale * d + 4e-4 * d ** 3
+
+    try:
+        lbfgsb.minimize_box(fun, np.full(300, 128.0), 0.0, 255.0, 10)
+    except _Enough:
+        pass
+    return seen
+
+
+def test_fast_lbfgsb_evaluates_the_same_points_as_scipys_minimize(monkeypatch):
+    # The fast path skips scipy's per-variable start-up loops (seconds per tile at print sizes);
+    # a user would notice a changed optimiser as different pictures from the same recipe.
+    from nst_core import lbfgsb
+
+    if not lbfgsb.FAST:
+        pytest.fail("this scipy's setulb is not the one nst_core.lbfgsb drives: every start pays "
+                    "scipy's Python loops again (pin scipy to a tested version or update the driver)")
+    fast, public = _points(monkeypatch, True), _points(monkeypatch, False)
+    assert len(fast) == len(public) >= 20
+    for a, b in zip(fast, public):
+        np.testing.assert_array_equal(a, b)
+    assert fast[-1].min() == 0.0 and fast[-1].max() == 255.0  # the box held where the optimum is outside it
