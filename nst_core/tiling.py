@@ -79,17 +79,26 @@ def tile_grid(shape: tuple[int, int], size: int, overlap: int, context: int) -> 
     return tiles
 
 
-def windows(shape: tuple[int, int], tiles: list[Tile], size: int, overlap: int) -> list[np.ndarray]:
-    """Each tile's window, float32 [crop h, crop w]; over all tiles they sum to 1 at every pixel."""
-    h, w = shape
-    rows, cols = _spans(h, size, overlap), _spans(w, size, overlap)
-    out = []
-    for t in tiles:
-        (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) = t.support, t.crop
-        wy = _axis_weights(rows, rows.index((y0, y1)), h)[cy0:cy1]
-        wx = _axis_weights(cols, cols.index((x0, x1)), w)[cx0:cx1]
-        out.append(np.outer(wy, wx).astype(np.float32))
-    return out
+class Windows:
+    """Each tile's window, float32 [crop h, crop w], made when asked (at 4096 px holding all 63 would
+    take 80 MB of a 3 GB budget); over all tiles they sum to 1 at every pixel. ``Windows(...)[i]``,
+    or iterate."""
+
+    def __init__(self, shape: tuple[int, int], tiles: list[Tile], size: int, overlap: int):
+        self.shape, self.tiles = shape, tiles
+        self.rows, self.cols = _spans(shape[0], size, overlap), _spans(shape[1], size, overlap)
+
+    def __len__(self) -> int:
+        return len(self.tiles)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) = self.tiles[i].support, self.tiles[i].crop
+        wy = _axis_weights(self.rows, self.rows.index((y0, y1)), self.shape[0])[cy0:cy1]
+        wx = _axis_weights(self.cols, self.cols.index((x0, x1)), self.shape[1])[cx0:cx1]
+        return np.outer(wy, wx).astype(np.float32)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
 def step_mb(pixels: int) -> float:

@@ -10,14 +10,14 @@ from nst_core import RunControl, Settings, stylize
 from nst_core.errors import SettingsError
 from nst_core.objective import Targets, get_objective
 from nst_core.tiled import tiled_objective
-from nst_core.tiling import should_tile, tile_grid, windows
+from nst_core.tiling import Windows, should_tile, tile_grid
 
 
 @pytest.mark.parametrize("shape", [(768, 1024), (3072, 4096), (300, 1000), (200, 200)])
 def test_windows_share_every_pixel_exactly_once(shape):
     tiles = tile_grid(shape, 512, 64, 32)
     total = np.zeros(shape)
-    for t, w in zip(tiles, windows(shape, tiles, 512, 64)):
+    for t, w in zip(tiles, Windows(shape, tiles, 512, 64)):
         y0, y1, x0, x1 = t.crop
         total[y0:y1, x0:x1] += w
         sy0, sy1, sx0, sx1 = t.support
@@ -98,7 +98,7 @@ def test_tiles_add_up_to_the_whole_pictures_loss(tiny_extractor):
     tiles = tile_grid(content.shape[:2], 128, 32, 16)
     assert len(tiles) == 6
     t_total, t_parts, _ = _tile_loss(tiny_extractor, x, content, grams, [t.crop for t in tiles],
-                                     windows(content.shape[:2], tiles, 128, 32))
+                                     Windows(content.shape[:2], tiles, 128, 32))
     assert t_total == pytest.approx(total, rel=0.01)
     assert t_parts == pytest.approx([parts["content"], parts["style"], parts["tv"]], rel=0.02)
 
