@@ -46,12 +46,12 @@ def run_cli(photo: str, painting: str, size: int, out: Path, *extra: str, env: d
 
 def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
     """Rows and columns where the finest tiled scale's tiles meet: each overlap's two edges and middle."""
-    from nst_core.sweeps import plan
+    from nst_core.sweeps import plan, tile_size_at
     from nst_core.tiling import should_tile
 
     if not should_tile(shape, settings.tile_size, settings.memory_budget_mb):
         return [], []
-    tiles = plan(shape, settings.tile_size)
+    tiles = plan(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb))
     lines = ([], [])
     for axis, (lo, hi) in ((0, (0, 1)), (1, (2, 3))):
         spans = sorted({(t.support[lo], t.support[hi]) for t in tiles})
@@ -60,11 +60,13 @@ def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
     return lines
 
 
-def score(scorer, path: Path, photo: str, painting: str, side: int, settings) -> dict:
+def score(scorer, path: Path, photo: str, painting: str, side: int, settings=None) -> dict:
     from nst_core import load_image
     from nst_core.images import fit_size, resize
+    from nst_core.recipe import read_recipe
 
     out = load_image(path)
+    settings = settings or read_recipe(path)  # by default the picture's own, from its PNG's recipe
     rows, cols = tile_lines(out.shape[:2], settings)
     small = resize(out, fit_size(out.shape[:2], side))
     figures = scorer.score(small, load_image(image_path(photo)), load_image(image_path(painting)))
@@ -135,17 +137,17 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     extra = [a for kv in args.set for a in (f"--{kv.split('=', 1)[0]}", kv.split("=", 1)[1])]
     pairs = [p.split(":") for p in (args.pairs or (COMPARE_PAIRS if args.compare else DEFAULT_PAIRS)).split(",")]
-    runs = []  # (tag, photo, painting, size, extra CLI options, env, settings)
+    runs = []  # (tag, photo, painting, size, extra CLI options, env, settings for the seam's lines or None)
     for photo, painting in pairs:
         if args.compare:
             big = {"NST_MAX_MEMORY_MB": "100000"}
+            # the untiled picture's seam figure on the tiled one's lines: what the picture has there anyway
             runs.append(("untiled", photo, painting, 1024, ["--memory-budget", "100000", *extra], big,
-                         Settings(memory_budget_mb=3000, tile_size=0)))
-            runs.append(("tiled", photo, painting, 1024, ["--memory-budget", "0", *extra], {},
                          Settings(memory_budget_mb=0)))
+            runs.append(("tiled", photo, painting, 1024, ["--memory-budget", "0", *extra], {}, None))
         else:
             for size in map(int, args.sizes.split(",")):  # painted at the size asked, as the page's print sizes do
-                runs.append(("print", photo, painting, size, ["--enlarge", *extra], {}, Settings()))
+                runs.append(("print", photo, painting, size, ["--enlarge", *extra], {}, None))
     done = []
     for tag, photo, painting, size, opts, env, settings in runs:  # all pictures first, then the scorer
         out = work / f"{tag}-{size}-{photo}-{painting}.png"

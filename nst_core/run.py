@@ -210,13 +210,13 @@ class _grams_by_tiles:
     """Stands in for the objective in :func:`blend_grams` at a tiled scale: a style image as large as
     the picture would not fit one forward pass either, so its Grams are summed over tiles."""
 
-    def __init__(self, objective, s: Settings):
-        self.objective, self.s = objective, s
+    def __init__(self, objective, tile_size: int):
+        self.objective, self.tile_size = objective, tile_size
 
     def style_targets(self, style: np.ndarray) -> tuple:
         from .tiled import tiled_objective
 
-        return sweeps.style_grams(tiled_objective(self.objective), style, self.s.tile_size)
+        return sweeps.style_grams(tiled_objective(self.objective), style, self.tile_size)
 
 
 def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Settings) -> np.ndarray:
@@ -300,7 +300,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
             break
         n = scale.iterations
         coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
-        grams = blend_grams(_grams_by_tiles(objective, s) if scale.tiles else objective, styles,
+        grams = blend_grams(_grams_by_tiles(objective, scale.tile_size) if scale.tiles else objective, styles,
                             s.style_blend, masked=mask is not None)
         masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
         if best is None:
@@ -317,7 +317,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
 
             scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
                 objective, tiled_objective(objective), Targets(None, grams, masks), start, c, run, n, show,
-                s.tile_size, s.tile_sweeps)
+                scale.tile_size, s.tile_sweeps)
         else:
             # Starting at the content itself, the first step computes the content targets on the way.
             at_content = best is None and s.init == "content"

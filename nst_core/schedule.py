@@ -33,13 +33,15 @@ def scale_iterations(s: Settings) -> list[int]:
 
 @dataclass(frozen=True)
 class Scale:
-    """One scale of a run's plan: its longer side, shape, iterations, and tiles (0 = whole)."""
+    """One scale of a run's plan: its longer side, shape, iterations, and tiles (0 = whole) of at
+    most ``tile_size`` px (``Settings.tile_size``, or less where the memory budget needs)."""
 
     size: int
     shape: tuple[int, int]
     iterations: int
     tiles: int
     work: tuple[float, int]  # (pixels an iteration works on, iterations; tile-iterations where tiled)
+    tile_size: int = 0
 
 
 def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
@@ -48,9 +50,12 @@ def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
     out = []
     for size, n in zip(scale_sizes(s.max_size, s.multiscale), scale_iterations(s)):
         shape = fit_size(content_shape, size, s.enlarge)
-        tiled = s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb)
-        out.append(Scale(size, shape, n, len(sweeps.plan(shape, s.tile_size)) if tiled else 0,
-                         sweeps.cost(shape, s.tile_size, n, s.tile_sweeps) if tiled else (shape[0] * shape[1], n)))
+        if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb):
+            side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb)
+            out.append(Scale(size, shape, n, len(sweeps.plan(shape, side)),
+                             sweeps.cost(shape, side, n, s.tile_sweeps), side))
+        else:
+            out.append(Scale(size, shape, n, 0, (shape[0] * shape[1], n)))
     return out
 
 

@@ -22,6 +22,10 @@ Box = tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open
 # scipy's float64 history. The base is TensorFlow, the weights and the traced graphs.
 STEP_BYTES_PER_PIXEL = 3600
 PROCESS_BASE_MB = 1200
+# A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo and the
+# painting at that size (3 + 3), the preview's copies (3 + 3), and the next scale's start made from it.
+PICTURE_BYTES_PER_PIXEL = 40
+MIN_TILE_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,25 @@ class Windows:
 def step_mb(pixels: int) -> float:
     """Estimated peak memory, in MB, of a process running one step on ``pixels`` pixels."""
     return PROCESS_BASE_MB + pixels * STEP_BYTES_PER_PIXEL / 1e6
+
+
+def picture_mb(shape: tuple[int, int]) -> float:
+    """Estimated memory, in MB, of a tiled scale's own copies of the whole picture (see
+    PICTURE_BYTES_PER_PIXEL)."""
+    return shape[0] * shape[1] * PICTURE_BYTES_PER_PIXEL / 1e6
+
+
+def fitted_tile_size(shape: tuple[int, int], tile_size: int, budget_mb: int, overlap: int, context: int) -> int:
+    """The tiles' side at a scale of ``shape``: ``tile_size``, or less where a tile's step beside the
+    picture's own copies would not fit ``budget_mb`` (0: no budget). Never below MIN_TILE_SIZE."""
+    if budget_mb <= 0:
+        return tile_size
+    for size in range(tile_size, MIN_TILE_SIZE, -16):
+        largest = max((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])
+                      for t in tile_grid(shape, size, overlap, context))
+        if step_mb(largest) + picture_mb(shape) <= budget_mb:
+            return size
+    return MIN_TILE_SIZE
 
 
 def should_tile(shape: tuple[int, int], tile_size: int, budget_mb: int) -> bool:

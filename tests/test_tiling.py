@@ -39,6 +39,24 @@ def test_only_scales_over_the_budget_are_tiled():
     assert should_tile((192, 256), 128, 0)  # budget 0: every scale larger than a tile
 
 
+def test_tiles_shrink_to_fit_the_memory_budget_beside_the_picture():
+    # A larger picture holds more of its own copies, so its tiles must be smaller for the same budget;
+    # an operator's lower budget gets smaller tiles rather than a process over it.
+    from nst_core.sweeps import plan, tile_size_at
+    from nst_core.tiling import picture_mb, step_mb
+
+    def peak(shape, size):
+        return max(step_mb((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])) for t in plan(shape, size)) + picture_mb(shape)
+
+    assert tile_size_at((3072, 4096), 768, 0) == 768  # no budget: the tile size asked
+    small, large = tile_size_at((1536, 2048), 768, 3000), tile_size_at((4096, 4096), 768, 3000)
+    assert large < small < 768
+    for shape, size in (((1536, 2048), small), ((4096, 4096), large)):
+        assert peak(shape, size) <= 3000 < peak(shape, size + 64)  # the largest that fits, give or take a step
+    assert tile_size_at((3072, 4096), 512, 2000) < tile_size_at((3072, 4096), 512, 3000)
+    assert tile_size_at((3072, 4096), 512, 100) == 128  # a floor, not 0
+
+
 def _tiny_objective(extractor):
     return get_objective(extractor, TINY_LAYERS["content_layers"], TINY_LAYERS["style_layers"])
 
@@ -195,6 +213,6 @@ def test_a_painting_as_large_as_the_print_gets_its_grams_by_tiles(tiny_extractor
     objective = _tiny_objective(tiny_extractor)
     painting = synthetic_swirls(192, 256)
     whole = objective.style_targets(painting)
-    by_tiles = _grams_by_tiles(objective, tiled()).style_targets(painting)
+    by_tiles = _grams_by_tiles(objective, tiled().tile_size).style_targets(painting)
     for a, b in zip(whole, by_tiles):
         assert np.linalg.norm(a.numpy() - b.numpy()) < 0.02 * np.linalg.norm(a.numpy())
