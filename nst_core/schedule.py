@@ -67,11 +67,12 @@ SMALL_TO_LARGE = 0.64
 DEFAULT_US_PER_PIXEL = 7.0  # when nothing was timed (an explicit conv): this Xeon's winograd figure
 
 
-# Tiled scales took 1.7x their pixel-iterations' time at that rate: a 2048x2048 print (quiet machine,
-# 2026-12-06) in 1200 s against 686 s of tile pixel-iterations at 7 us (a tile's step alone costs what
-# a whole step of its size does: the rest is the visits' passes, the painting's Grams by tiles and
-# the L-BFGS restarts), so the estimate a visitor reads before Run says so.
-TILED_SLOWDOWN = 1.7
+# Tiled scales take about their pixel-iterations' time at that rate, and a little more: the visits'
+# content passes, the painting's Grams by tiles, the first pass over all tiles (2048x2048, quiet
+# machine, 2026-12-06: 591 s measured against 525 s of tile pixel-iterations at 7 us plus 54 s of
+# start and whole scales; 2048x1536: 573 s against 508 + 48). Until scipy's start-up loops were gone
+# (nst_core/lbfgsb.py) it was 1.7x: 4 s a tile visit.
+TILED_SLOWDOWN = 1.05
 STARTUP_S = 30.0  # a fresh process: TensorFlow, the weights, tracing
 
 

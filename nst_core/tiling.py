@@ -22,6 +22,12 @@ Box = tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open
 # scipy's float64 history. The base is TensorFlow, the weights and the traced graphs.
 STEP_BYTES_PER_PIXEL = 3600
 PROCESS_BASE_MB = 1200
+# A tile's step at a print size takes more a pixel than the probe's: its L-BFGS history is full (10
+# pairs of float64 after a visit of 10 iterations, 480 bytes a pixel; the probe ran 3) and tiles of
+# varying shapes leave the allocator more. 4100 bytes a pixel, with PICTURE_BYTES_PER_PIXEL, meets the
+# peaks of 2048 px prints with 640 px tiles (2787 MiB at 2048x1536 with crops of 386k px, 2965 MiB at
+# 2048x2048 with 389k; 2026-12-06).
+TILE_BYTES_PER_PIXEL = 4100
 # A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo and the
 # painting at that size (3 + 3), the preview's copies (3 + 3), and the next scale's start made from it.
 PICTURE_BYTES_PER_PIXEL = 40
@@ -110,6 +116,11 @@ def step_mb(pixels: int) -> float:
     return PROCESS_BASE_MB + pixels * STEP_BYTES_PER_PIXEL / 1e6
 
 
+def tile_mb(pixels: int) -> float:
+    """Estimated peak memory, in MB, of a process running a tile's visit on a crop of ``pixels``."""
+    return PROCESS_BASE_MB + pixels * TILE_BYTES_PER_PIXEL / 1e6
+
+
 def picture_mb(shape: tuple[int, int]) -> float:
     """Estimated memory, in MB, of a tiled scale's own copies of the whole picture (see
     PICTURE_BYTES_PER_PIXEL)."""
@@ -124,7 +135,7 @@ def fitted_tile_size(shape: tuple[int, int], tile_size: int, budget_mb: int, ove
     for size in range(tile_size, MIN_TILE_SIZE, -16):
         largest = max((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])
                       for t in tile_grid(shape, size, overlap, context))
-        if step_mb(largest) + picture_mb(shape) <= budget_mb:
+        if tile_mb(largest) + picture_mb(shape) <= budget_mb:
             return size
     return MIN_TILE_SIZE
 
