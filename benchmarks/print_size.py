@@ -142,9 +142,10 @@ def main() -> None:
         if args.compare:
             big = {"NST_MAX_MEMORY_MB": "100000"}
             # the untiled picture's seam figure on the tiled one's lines: what the picture has there anyway
-            runs.append(("untiled", photo, painting, 1024, ["--memory-budget", "100000", *extra], big,
+            # --enlarge: a smaller photo (the astronaut is 512 px) is painted at 1024 too, or nothing is tiled
+            runs.append(("untiled", photo, painting, 1024, ["--enlarge", "--memory-budget", "100000", *extra], big,
                          Settings(memory_budget_mb=0)))
-            runs.append(("tiled", photo, painting, 1024, ["--memory-budget", "0", *extra], {}, None))
+            runs.append(("tiled", photo, painting, 1024, ["--enlarge", "--memory-budget", "0", *extra], {}, None))
         else:
             for size in map(int, args.sizes.split(",")):  # painted at the size asked, as the page's print sizes do
                 runs.append(("print", photo, painting, size, ["--enlarge", *extra], {}, None))

@@ -12,6 +12,7 @@ from .control import STEERABLE, RunControl
 from .frame import Frame
 from .images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
 from .mask import at_size, check_mask, load_mask, regions
+from .memory import trim
 from .objective import Targets, objective_for
 from .steps import Steps, diverged
 from .settings import Settings
@@ -54,12 +55,16 @@ def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
     about 30 % of its iterations (benchmarks/multiscale.py); the optimisation then moves it into place.
     float32 in 0..255."""
     shape = content.shape[:2]
-    detail = content.astype(np.float32) - resize(coarse_content, shape).astype(np.float32)
+    # in place where the arithmetic allows (same values): at 4096 px each temporary copy is 150 MB
+    detail = content.astype(np.float32)
+    detail -= resize(coarse_content, shape)
     if styles:
         w = (blend_weights(blend, len(styles)).astype(np.float32) if masks is None
              else [masks[..., r:r + 1] for r in range(masks.shape[-1])])
         detail += sum(wi * finest_octave(st, shape) for wi, st in zip(w, styles))
-    return np.clip(resize(to_uint8(best), shape).astype(np.float32) + detail, 0, 255)
+    out = resize(to_uint8(best), shape).astype(np.float32)
+    out += detail
+    return np.clip(out, 0, 255, out=out)
 
 
 def _as_list(style) -> list:
@@ -315,6 +320,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         if scale.tiles:  # print sizes: tile by tile, each tile's content targets its own
             from .tiled import tiled_objective
 
+            styles = None  # the painting at this size made its Grams and the start: not held through the tiles
+            trim()
             scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
                 objective, tiled_objective(objective), Targets(None, grams, masks), start, c, run, n, show,
                 scale.tile_size, s.tile_sweeps)

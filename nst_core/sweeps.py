@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .images import to_uint8
+from .memory import trim
 from .steps import Steps, diverged
 from .tiling import Tile, Windows, fitted_tile_size, tile_grid
 
@@ -179,6 +180,8 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
                 _blend_into(x, best, t, wins)
                 sums.update(t.index, *best_g)
                 best_losses = best_tile
+            del steps, best, start, shown
+            trim()
     return x, best_losses, message
 
 

@@ -25,12 +25,15 @@ PROCESS_BASE_MB = 1200
 # A tile's step at a print size takes more a pixel than the probe's: its L-BFGS history is full (10
 # pairs of float64 after a visit of 10 iterations, 480 bytes a pixel; the probe ran 3) and tiles of
 # varying shapes leave the allocator more. 4100 bytes a pixel, with PICTURE_BYTES_PER_PIXEL, meets the
-# peaks of 2048 px prints with 640 px tiles (2787 MiB at 2048x1536 with crops of 386k px, 2965 MiB at
+# peaks of 2048 px prints with 640 px tiles (2805 MiB at 2048x1536 with crops of 386k px, 2965 MiB at
 # 2048x2048 with 389k; 2026-12-06).
 TILE_BYTES_PER_PIXEL = 4100
-# A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo and the
-# painting at that size (3 + 3), the preview's copies (3 + 3), and the next scale's start made from it.
-PICTURE_BYTES_PER_PIXEL = 40
+# A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo (3), the
+# previous scale's result (3), the preview's copies (3 + 3 + 3), every tile's Gram sums (2.4 MB a tile:
+# 9-13), and what the allocator keeps of the visits' buffers. A 4096x3072 print peaked at 3216 MiB with
+# 298k px crops before its dead copies were dropped and the heaps trimmed between visits (40 bytes a
+# pixel had been assumed); 48 keeps a 2048x2048 print's 640 px tiles, whose peak was 2965 MiB.
+PICTURE_BYTES_PER_PIXEL = 48
 MIN_TILE_SIZE = 128
 
 
