@@ -94,7 +94,8 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     """Optimise ``x0`` (float32 [H, W, 3] in 0..255; written in place, as a copy at 4096 px is 150 MB)
     tile by tile, ``n`` iterations per tile over ``sweeps`` sweeps, numbered on from ``run.done``.
     ``targets``: the style Grams (and masks [H, W, R] or None) as the untiled run has them. Yields
-    preview Frames of the whole picture with the tile marked; returns (picture, losses, message) as ``run._optimise`` does."""
+    preview Frames of the whole picture with the tile marked; returns (picture, losses, message) as
+    ``run._optimise`` does."""
     import tensorflow as tf
 
     s = run.s
