@@ -128,9 +128,33 @@ def check_size(image: np.ndarray, what: str) -> None:
                          f"(use a less extreme aspect ratio or a larger size)")
 
 
+BAND_PIXELS = 1 << 20  # pixels a per-pixel step works on at once: float temporaries of ~12 MB, not 150
+
+
+def by_bands(fn, *images: np.ndarray) -> np.ndarray:
+    """``fn(*bands)`` over bands of rows of same-sized [H, W, ...] ``images``, into one uint8 result: a
+    per-pixel step's float temporaries then stay the size of a band (a 4096 px print's were 150-300 MB
+    each, its peak memory). Small images in one go; the values are the same either way."""
+    h, w = images[0].shape[:2]
+    if images[0].ndim != 3 or h * w <= BAND_PIXELS:
+        return fn(*images)
+    rows = max(1, BAND_PIXELS // w)
+    out = None
+    for y in range(0, h, rows):
+        band = fn(*(im[y:y + rows] for im in images))
+        if out is None:
+            out = np.empty((h, *band.shape[1:]), band.dtype)
+        out[y:y + rows] = band
+    return out
+
+
+def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(pixels, dtype=np.float32) + 0.5, 0, 255).astype(np.uint8)
+
+
 def to_uint8(pixels: np.ndarray) -> np.ndarray:
     """float pixels in 0..255 (any shape ending in 3) -> uint8, rounded and clipped."""
-    return np.clip(np.asarray(pixels, dtype=np.float32) + 0.5, 0, 255).astype(np.uint8)
+    return by_bands(_to_uint8, np.asarray(pixels))
 
 
 def png_bytes(image: np.ndarray, text: dict[str, str] | None = None) -> bytes:

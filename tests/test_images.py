@@ -61,3 +61,20 @@ def test_missing_file_names_the_file():
 def test_fit_size_keeps_aspect_and_never_enlarges():
     assert fit_size((768, 1024), 256) == (192, 256)
     assert fit_size((100, 50), 256) == (100, 50)
+
+
+def test_large_pictures_convert_band_by_band_to_the_same_bytes(monkeypatch):
+    # A 4096 px print's conversions ran in bands to keep its peak memory down; a band seam that
+    # shifted or dropped a row would show in every print.
+    import nst_core.images as images
+    from nst_core.colour import keep_content_colours
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-20, 280, (61, 40, 3)).astype(np.float32)
+    photo = rng.integers(0, 256, (61, 40, 3), dtype=np.uint8)
+    whole = images.to_uint8(x), keep_content_colours(images.to_uint8(x), photo)
+    monkeypatch.setattr(images, "BAND_PIXELS", 7 * 40)  # 7 rows a band: the last band is short
+    banded = images.to_uint8(x), keep_content_colours(images.to_uint8(x), photo)
+    assert banded[0].dtype == np.uint8 and banded[0].shape == x.shape
+    for a, b in zip(whole, banded):
+        np.testing.assert_array_equal(a, b)
