@@ -9,12 +9,12 @@ by the picture itself (float32 pixels, the photo, and a Gram sum per tile).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from .images import to_uint8
 from .memory import trim
+from .spill import Spill
 from .steps import Steps, diverged
 from .tiling import Tile, Windows, fitted_tile_size, tile_grid
 
@@ -23,30 +23,46 @@ TILE_CONTEXT = 32  # px of the neighbours' current pixels around a tile, seen by
 STATS_COST = 0.35  # a visit's content pass (one forward pass), in iterations of the tile
 
 
-@dataclass
 class _Sums:
-    """The whole picture's loss, as sums over tiles: each tile's latest share and their totals."""
+    """The whole picture's loss, as sums over tiles: each tile's latest share and their totals. The
+    tiles' Gram sums (R x L float32 [C, C] each, 2.4 MB) wait in a :class:`Spill`, not in memory."""
 
-    grams: list  # per tile: R x L float32 [C, C]
-    content: list  # per tile: float32 [K]
-    tv: list  # per tile: float
-    total_grams: list
-    total_content: np.ndarray
-    total_tv: float
-    denom: np.ndarray  # [R x L]: the windows' (and masks') sums, fixed
-    norm: np.ndarray  # [K]: the content norms, fixed
-    tv_n: float
+    def __init__(self, n: int):
+        self.n = n
+        self.grams: Spill | None = None
+        self.content: list = [None] * n  # per tile: float32 [K]
+        self.tv: list = [0.0] * n
+        self.total_grams: list = []
+        self.total_content, self.total_tv = 0.0, 0.0
+        self.denom, self.norm, self.tv_n = 0.0, 0.0, 0.0  # [R x L] windows' sums, [K] content norms: fixed
+
+    def first(self, t: int, grams, content, tv, denom, norm, tv_n) -> None:
+        """Tile t's sums from the first pass over the tiles (in order: the totals add up as they did)."""
+        if self.grams is None:
+            self.grams = Spill(self.n, [g.shape for g in grams])
+            self.total_grams = [np.zeros_like(g) for g in grams]
+        for total, g in zip(self.total_grams, grams):
+            total += g
+        self.grams.put(t, grams)
+        self.content[t], self.tv[t] = content, tv
+        self.total_content, self.total_tv = self.total_content + content, self.total_tv + tv
+        self.denom, self.norm, self.tv_n = self.denom + denom, self.norm + norm, self.tv_n + tv_n
 
     def update(self, t: int, grams, content, tv) -> None:
-        self.total_grams = [a + b - c for a, b, c in zip(self.total_grams, grams, self.grams[t])]
+        self.total_grams = [a + b - c for a, b, c in zip(self.total_grams, grams, self.grams.get(t))]
         self.total_content = self.total_content + content - self.content[t]
         self.total_tv += tv - self.tv[t]
-        self.grams[t], self.content[t], self.tv[t] = grams, content, tv
+        self.grams.put(t, grams)
+        self.content[t], self.tv[t] = content, tv
 
     def rest(self, t: int):
         """Everything but tile t: the other tiles' Gram sums, content sums and TV sum."""
-        return ([a - b for a, b in zip(self.total_grams, self.grams[t])],
+        return ([a - b for a, b in zip(self.total_grams, self.grams.get(t))],
                 self.total_content - self.content[t], self.total_tv - self.tv[t])
+
+    def close(self) -> None:
+        if self.grams is not None:
+            self.grams.close()
 
 
 def plan(shape: tuple[int, int], tile_size: int) -> list[Tile]:
@@ -106,7 +122,6 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     regions = 1 if masks is None else masks.shape[-1]
     share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
     stats, step = tiled.fns(regions)
-    n_style = len(objective.style_layers)
     layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
     x = np.asarray(x0, np.float32)
 
@@ -120,69 +135,65 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
 
     # The whole picture's sums at the start: one stats pass over every tile, each tile's content
     # features dropped at once (kept, they were 10 MB a tile: 650 MB at 4096 px).
-    grams, content_s, tvs, denoms, norms, tv_n = [], [], [], 0.0, 0.0, 0.0
+    sums = _Sums(len(tiles))
     for t in tiles:
         _, g, d, nm, cs, tn, tv = visit_stats(t)
-        grams.append(_np(g))
-        content_s.append(cs.numpy())
-        tvs.append(float(tv))
-        denoms, norms, tv_n = denoms + d.numpy(), norms + nm.numpy(), tv_n + float(tn)
-    sums = _Sums(grams=grams, content=content_s, tv=tvs, total_grams=None, total_content=None, total_tv=0.0,
-                 denom=denoms, norm=norms, tv_n=tv_n)
-    sums.total_grams = [sum(g[i] for g in sums.grams) for i in range(regions * n_style)]
-    sums.total_content, sums.total_tv = sum(sums.content), sum(sums.tv)
+        sums.first(t.index, _np(g), cs.numpy(), float(tv), d.numpy(), nm.numpy(), float(tn))
     denom, norm = tf.constant(sums.denom), tf.constant(sums.norm)
     style_t = tuple(targets.style)
     best_losses, message = None, ""
     per_visit = [len(r) for r in np.array_split(np.arange(n), sweeps) if len(r)]
-    for sweep, k in enumerate(per_visit):
-        order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
-        for t in order:
-            if run.stopped or message:
-                break
-            # Its content targets again (keeping every tile's would grow with the picture); its sums
-            # as its last visit left them (a forward pass less; the neighbours' blending since then
-            # moved only its overlaps, where its window is low).
-            content_t = tiled.content_targets(tf.constant(_crop(content, t.crop), tf.float32))
-            rest_g, rest_c, rest_tv = sums.rest(t.index)
-            rest_g = tuple(tf.constant(g) for g in rest_g)
-            win, m = tf.constant(wins[t.index]), tf.constant(masks_of(t))
-            sy0, sy1, sx0, sx1 = t.support
-            cy0, _, cx0, _ = t.crop
-            movable = np.zeros((*_crop(x, t.crop).shape[:2], 1), np.float32)
-            movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
-            start = _crop(x, t.crop).copy()
-            shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
-            best, best_g, best_tile = start, None, None
-            steps = Steps(run, start, k)
-            for it, xt in steps:
-                if steps.restarted:  # steered: the best so far was of the old weights
-                    best_tile = None
-                weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
-                total, parts, grad, g, c, tv = step(
-                    tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
-                    tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
-                    weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
-                total, grad = float(total), grad.numpy() * movable
-                message = diverged(total, grad, it)
-                if message:
+    try:
+        for sweep, k in enumerate(per_visit):
+            order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
+            for t in order:
+                if run.stopped or message:
                     break
-                p = parts.numpy()
-                losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
-                if best_tile is None or total <= best_tile["total"]:
-                    best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
-                steps.tell(total, grad)
-                run.done = it
-                if it % s.preview_every == 0 and it < run.total:
-                    shown = to_uint8(x) if shown is None else shown
-                    yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
-                                    tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
-            if best_tile is not None:
-                _blend_into(x, best, t, wins)
-                sums.update(t.index, *best_g)
-                best_losses = best_tile
-            del steps, best, start, shown
-            trim()
+                # Its content targets again (keeping every tile's would grow with the picture); its sums
+                # as its last visit left them (a forward pass less; the neighbours' blending since then
+                # moved only its overlaps, where its window is low).
+                content_t = tiled.content_targets(tf.constant(_crop(content, t.crop), tf.float32))
+                rest_g, rest_c, rest_tv = sums.rest(t.index)
+                rest_g = tuple(tf.constant(g) for g in rest_g)
+                win, m = tf.constant(wins[t.index]), tf.constant(masks_of(t))
+                sy0, sy1, sx0, sx1 = t.support
+                cy0, _, cx0, _ = t.crop
+                movable = np.zeros((*_crop(x, t.crop).shape[:2], 1), np.float32)
+                movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
+                start = _crop(x, t.crop).copy()
+                shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
+                best, best_g, best_tile = start, None, None
+                steps = Steps(run, start, k)
+                for it, xt in steps:
+                    if steps.restarted:  # steered: the best so far was of the old weights
+                        best_tile = None
+                    weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
+                    total, parts, grad, g, c, tv = step(
+                        tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
+                        tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
+                        weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
+                    total, grad = float(total), grad.numpy() * movable
+                    message = diverged(total, grad, it)
+                    if message:
+                        break
+                    p = parts.numpy()
+                    losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
+                    if best_tile is None or total <= best_tile["total"]:
+                        best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
+                    steps.tell(total, grad)
+                    run.done = it
+                    if it % s.preview_every == 0 and it < run.total:
+                        shown = to_uint8(x) if shown is None else shown
+                        yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
+                                        tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
+                if best_tile is not None:
+                    _blend_into(x, best, t, wins)
+                    sums.update(t.index, *best_g)
+                    best_losses = best_tile
+                del steps, best, start, shown
+                trim()
+    finally:  # the tiles' Gram file, now rather than when the generator is collected
+        sums.close()
     return x, best_losses, message
 
 
