@@ -19,52 +19,7 @@ from .settings import Settings
 from .errors import SettingsError
 from . import sweeps
 from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
-
-OCTAVE_EDGE = 3  # pixels trimmed off each side of a style's finest octave before it is tiled
-
-
-def finest_octave(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """What a half-size copy of ``image`` [h, w, 3] cannot hold (the image minus its half-size version
-    enlarged), mirror-tiled or cropped to ``shape``: float32 [H, W, 3], detail around 0.
-
-    The band's outer ``OCTAVE_EDGE`` pixels are dropped first: an odd side loses a pixel to halving
-    and a scan's frame is a line, so the edge holds 3-4x the band's usual energy, and mirrored it
-    became a thin bright line across the result where the tiles meet (Picasso's self-portrait, 399 px
-    wide, left one at x = 399 of a 512 px Golden Gate)."""
-    h, w = image.shape[:2]
-    half = resize(resize(image, (max(1, h // 2), max(1, w // 2))), (h, w))
-    band = image.astype(np.float32) - half.astype(np.float32)
-    e = OCTAVE_EDGE if min(h, w) > 4 * OCTAVE_EDGE else 0
-    band = band[e:h - e, e:w - e]
-    h, w = band.shape[:2]
-    pad = ((0, max(0, shape[0] - h)), (0, max(0, shape[1] - w)), (0, 0))
-    return np.pad(band, pad, mode="symmetric")[:shape[0], :shape[1]]
-
-
-def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
-            styles: Sequence[np.ndarray] = (), blend=(), masks: np.ndarray | None = None) -> np.ndarray:
-    """A coarser scale's result [h, w, 3] enlarged to ``content``'s [H, W, 3], plus the finest octave
-    that enlarging cannot restore: the photo's (content minus its own enlarged coarse version) and
-    the style images' (their finest octave, tiled; ``blend`` weighs several, or ``masks`` [H, W, R]
-    place each where it goes, so no texture lands where the photo should stay).
-
-    Why the style's: VGG's Gram statistics do not carry over between sizes. A result that matched
-    the style at 512 px, enlarged, is nearly as far from the 1024 px targets as the photo is
-    (block4_conv1's term is 99 % of that loss, and enlarging cuts the layer's Gram energy by 40 %).
-    The style's own fine texture, even placed blindly, halves the final scale's first loss and saves
-    about 30 % of its iterations (benchmarks/multiscale.py); the optimisation then moves it into place.
-    float32 in 0..255."""
-    shape = content.shape[:2]
-    # in place where the arithmetic allows (same values): at 4096 px each temporary copy is 150 MB
-    detail = content.astype(np.float32)
-    detail -= resize(coarse_content, shape)
-    if styles:
-        w = (blend_weights(blend, len(styles)).astype(np.float32) if masks is None
-             else [masks[..., r:r + 1] for r in range(masks.shape[-1])])
-        detail += sum(wi * finest_octave(st, shape) for wi, st in zip(w, styles))
-    out = resize(to_uint8(best), shape).astype(np.float32)
-    out += detail
-    return np.clip(out, 0, 255, out=out)
+from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
 
 
 def _as_list(style) -> list:
@@ -96,12 +51,6 @@ def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple
     st = load_image(_as_list(style)[0], s.limits, "style image")
     c, (st,) = size_images(c, [st], s.max_size, s)
     return c, st
-
-
-def blend_weights(weights: Sequence[float], n: int) -> np.ndarray:
-    """``style_blend`` for ``n`` style images, normalised to sum to 1 (equal when not given)."""
-    w = np.asarray(weights or [1.0] * n, np.float64)
-    return w / w.sum()
 
 
 def blend_grams(objective, styles: Sequence[np.ndarray], weights, masked: bool = False) -> tuple:
@@ -308,6 +257,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         grams = blend_grams(_grams_by_tiles(objective, scale.tile_size) if scale.tiles else objective, styles,
                             s.style_blend, masked=mask is not None)
         masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
+        if scale.tiles:
+            trim()  # the painting's tiles' buffers, before the start picture is made beside them
         if best is None:
             start = initial_pixels(s, c, styles[0], init_image)
             if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
