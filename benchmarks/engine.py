@@ -13,7 +13,9 @@ Last, a short L-BFGS run at 384 px with each algorithm: final losses and the PSN
 pictures, to show the faster one paints the same picture.
 """
 import argparse
+import atexit
 import os
+import shutil
 
 import numpy as np
 
@@ -59,6 +61,7 @@ def main() -> None:
     from default_run import plain_step_seconds
 
     os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-cache-")  # a cold choice, timed here
+    atexit.register(shutil.rmtree, os.environ["NST_CACHE_DIR"], True)
     t = time.perf_counter()
     choice = autotune.choose()
     emit(kind="auto", chosen=choice.conv, seconds_per_step=choice.seconds_per_step, rejected=choice.rejected,

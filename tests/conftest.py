@@ -1,7 +1,9 @@
 """Shared fixtures: tiny models and images for fast tests, the real images for integration tests."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,7 +13,9 @@ from PIL import Image
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # conv="auto" times its candidates once per test session, not once per machine forever in ~/.cache
-os.environ.setdefault("NST_CACHE_DIR", tempfile.mkdtemp(prefix="nst-cache-"))
+if "NST_CACHE_DIR" not in os.environ:
+    os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-cache-")
+    atexit.register(shutil.rmtree, os.environ["NST_CACHE_DIR"], True)  # one a session, not one left per run
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_IMAGES = SHARED / "images"
