@@ -167,8 +167,9 @@ class Settings:
         "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
         "between the visits", range=(1, 100)))
     memory_budget_mb: int = field(default=3000, metadata=_opt(
-        "print sizes: the peak memory a run may reach, in MB; a scale whose whole-picture step would "
-        "take more is tiled (see tile_size); 0 tiles every scale larger than tile_size",
+        "print sizes: the peak memory a run may reach, in MiB (/usr/bin/time -v's kbytes / 1024); a "
+        "scale whose whole-picture step would take more is tiled (see tile_size); 0 tiles every scale "
+        "larger than tile_size",
         flag="--memory-budget", range=(0, None), limit="max_memory_mb"))
     fast_strength: float = field(default=1.0, metadata=_opt(
         "fast path: blend of the model's output with the content (1 = all model, 0 = the photo)",
