@@ -252,9 +252,17 @@ def test_ctrl_c_stops_the_batch_and_keeps_the_finished_pictures(cluster, files, 
     paintings = [files["stripes"], files["waves"]]
     # long enough that pictures are still running when the first is written (L-BFGS-B starts faster now)
     slow = ["--size", "64", "--iterations", "200", "--no-multiscale", "--conv", "winograd"]
-    proc = subprocess.Popen([*cluster.command(), sys.executable, "-m", "nst_core", "batch", *photos, "--styles",
-                             *paintings, "-o", out, "--address", cluster.client, *slow],
-                            cwd=ROOT, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A process started in the background by a non-interactive shell (nohup ... &) ignores SIGINT, and
+    # an ignored signal stays ignored across exec: the batch then never saw the Ctrl-C and painted all
+    # four (two CI-like runs failed so). A handler here is reset to the default in the child, as a
+    # terminal's foreground job has it.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([*cluster.command(), sys.executable, "-m", "nst_core", "batch", *photos, "--styles",
+                                 *paintings, "-o", out, "--address", cluster.client, *slow],
+                                cwd=ROOT, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
     try:
         deadline = time.monotonic() + 400
         while not (out.exists() and any(p.suffix == ".png" for p in out.iterdir())):
