@@ -131,20 +131,25 @@ def check_size(image: np.ndarray, what: str) -> None:
 BAND_PIXELS = 1 << 20  # pixels a per-pixel step works on at once: float temporaries of ~12 MB, not 150
 
 
+def row_bands(h: int, w: int) -> list[tuple[int, int]]:
+    """(y0, y1) bands of rows of an [h, w] picture, each of about BAND_PIXELS pixels."""
+    rows = max(1, BAND_PIXELS // max(1, w))
+    return [(y, min(h, y + rows)) for y in range(0, h, rows)]
+
+
 def by_bands(fn, *images: np.ndarray) -> np.ndarray:
-    """``fn(*bands)`` over bands of rows of same-sized [H, W, ...] ``images``, into one uint8 result: a
+    """``fn(*bands)`` over bands of rows of same-sized [H, W, ...] ``images``, into one result: a
     per-pixel step's float temporaries then stay the size of a band (a 4096 px print's were 150-300 MB
     each, its peak memory). Small images in one go; the values are the same either way."""
     h, w = images[0].shape[:2]
     if images[0].ndim != 3 or h * w <= BAND_PIXELS:
         return fn(*images)
-    rows = max(1, BAND_PIXELS // w)
     out = None
-    for y in range(0, h, rows):
-        band = fn(*(im[y:y + rows] for im in images))
+    for y0, y1 in row_bands(h, w):
+        band = fn(*(im[y0:y1] for im in images))
         if out is None:
             out = np.empty((h, *band.shape[1:]), band.dtype)
-        out[y:y + rows] = band
+        out[y0:y1] = band
     return out
 
 

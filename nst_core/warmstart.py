@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .images import BAND_PIXELS, resize, to_uint8
+from .images import resize, row_bands, to_uint8
 
 OCTAVE_EDGE = 3  # pixels trimmed off each side of a style's finest octave before it is tiled
 
@@ -73,9 +73,7 @@ def enlarge(best: np.ndarray, content: np.ndarray, coarse_content: np.ndarray,
     octaves = [_Octave(st, shape) for st in styles]
     w = blend_weights(blend, len(styles)).astype(np.float32) if masks is None else None
     out = np.empty((*shape, 3), np.float32)
-    rows = max(1, BAND_PIXELS // shape[1])
-    for y0 in range(0, shape[0], rows):
-        y1 = min(shape[0], y0 + rows)
+    for y0, y1 in row_bands(*shape):
         detail = content[y0:y1].astype(np.float32)
         detail -= coarse[y0:y1]
         if octaves:

@@ -112,7 +112,7 @@ def test_each_scale_also_starts_with_the_styles_finest_texture():
 def test_a_print_sized_start_made_in_bands_is_the_same_picture(monkeypatch):
     """A 4096 px print's start picture is made a band of rows at a time (its whole-picture
     temporaries were the run's memory peak): band edges must not shift the texture or the photo."""
-    from nst_core import warmstart
+    from nst_core import images, warmstart
 
     rng = np.random.default_rng(0)
     best = rng.uniform(-5, 260, (30, 20, 3)).astype(np.float32)
@@ -121,7 +121,7 @@ def test_a_print_sized_start_made_in_bands_is_the_same_picture(monkeypatch):
     masks = rng.uniform(0, 1, (61, 40, 2)).astype(np.float32)
     cases = [(), (paintings, (0.3, 0.7)), (paintings, (), masks)]
     whole = [warmstart.enlarge(best, photo, coarse, *c) for c in cases]
-    monkeypatch.setattr(warmstart, "BAND_PIXELS", 7 * 40)  # 7 rows a band; the last one short
+    monkeypatch.setattr(images, "BAND_PIXELS", 7 * 40)  # 7 rows a band; the last one short
     for c, w in zip(cases, whole):
         np.testing.assert_array_equal(warmstart.enlarge(best, photo, coarse, *c), w)
 
