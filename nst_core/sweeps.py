@@ -4,7 +4,7 @@ against the whole picture's loss, its result blended back through the tile's win
 Why sweeps and not one L-BFGS history over the whole picture: the history is float64 pairs of the
 whole image (10 pairs of 4096 x 3072 x 3 are 6 GB), which is what tiling exists to avoid; a tile's
 history is a few hundred MB and is dropped after its visit. Memory then grows with the picture only
-by the picture itself (float32 pixels, the photo, and a Gram sum per tile).
+by the picture itself (float32 pixels, the photo, the previews); each tile's Gram sums wait on disk.
 """
 from __future__ import annotations
 
