@@ -73,3 +73,46 @@ def test_fast_lbfgsb_evaluates_the_same_points_as_scipys_minimize(monkeypatch):
     for a, b in zip(fast, public):
         np.testing.assert_array_equal(a, b)
     assert fast[-1].min() == 0.0 and fast[-1].max() == 255.0  # the box held where the optimum is outside it
+
+
+def _box_quadratic(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.1, 10, n), rng.uniform(-60, 320, n)  # some minima outside the pixel box
+    return (lambda x: (0.5 * float(np.sum(a * (x.ravel() - b) ** 2)), (a * (x.ravel() - b)).reshape(x.shape))), b
+
+
+def _drive(opt, f, n):
+    losses = []
+    for _ in range(n):
+        x = opt.ask()
+        if x is None:
+            break
+        assert x.dtype == np.float32 and x.min() >= 0 and x.max() <= 255  # always a valid picture
+        v, g = f(x)
+        opt.tell(v, g)
+        losses.append(v)
+    return losses
+
+
+def test_kept_lbfgs_reaches_the_best_picture_inside_the_box():
+    from nst_core.kept_lbfgs import KeptLBFGS
+
+    f, b = _box_quadratic()
+    best_possible = f(np.clip(b, 0, 255).reshape(10, 20, 3))[0]
+    losses = _drive(KeptLBFGS(np.full((10, 20, 3), 128, np.float32)), f, 60)
+    assert min(losses) == pytest.approx(best_possible, rel=1e-4)
+
+
+def test_a_tiles_next_visit_goes_on_from_the_curvature_it_left():
+    # what a tile visited in several sweeps gains: its second visit starts with its pairs, not afresh
+    from nst_core.kept_lbfgs import KeptLBFGS
+
+    f, _ = _box_quadratic(seed=1)
+    x0 = np.full((10, 20, 3), 128, np.float32)
+    first = KeptLBFGS(x0)
+    _drive(first, f, 8)
+    assert len(first.pairs) >= 5
+    kept = _drive(KeptLBFGS(x0, first.pairs), f, 2)
+    fresh = _drive(KeptLBFGS(x0), f, 2)
+    assert kept[0] == fresh[0]  # the same start; its first step is where they part
+    assert kept[1] < 0.2 * fresh[1]

@@ -28,3 +28,22 @@ def test_each_tiles_record_comes_back_unchanged_and_the_file_goes_away():
 def test_a_record_of_the_wrong_shape_is_refused():
     with Spill(2, [(4, 4)]) as spill, pytest.raises(ValueError, match="expected"):
         spill.put(0, [np.zeros((4, 5), np.float32)])
+
+
+def test_a_tiles_lbfgs_pairs_come_back_for_its_next_visit():
+    from nst_core.spill import PairSpill
+
+    rng = np.random.default_rng(1)
+    store = PairSpill([5, 7], m=2)
+    pairs = [(rng.random(7, dtype=np.float32), rng.random(7, dtype=np.float32)) for _ in range(3)]
+    store.put(1, pairs)
+    got = store.get(1)
+    assert len(got) == 2  # the newest m, oldest first
+    for (s, y), (ws, wy) in zip(got, pairs[1:]):
+        assert np.array_equal(s, ws) and np.array_equal(y, wy)
+    assert store.get(0) == []  # a tile not yet visited has none
+    with pytest.raises(ValueError, match="expected 5"):
+        store.put(0, pairs)
+    store.clear()  # steered weights: every tile starts afresh
+    assert store.get(1) == []
+    store.close()
