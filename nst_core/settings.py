@@ -166,6 +166,10 @@ class Settings:
     tile_sweeps: int = field(default=3, metadata=_opt(
         "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
         "between the visits", range=(1, 100)))
+    tile_history: bool = field(default=False, metadata=_opt(
+        "print sizes, several visits a tile (L-BFGS): keep each tile's L-BFGS history on disk from one "
+        "visit to the next instead of starting afresh: a lower loss in the same iterations, so a more "
+        "painted picture than the untiled run would give (off: closer to the untiled picture)"))
     memory_budget_mb: int = field(default=3000, metadata=_opt(
         "print sizes: the peak memory a run may reach, in MiB (/usr/bin/time -v's kbytes / 1024); a "
         "scale whose whole-picture step would take more is tiled (see tile_size); 0 tiles every scale "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -13,33 +13,36 @@ class Steps:
     """``for it, x in Steps(run, x0, n)``: the points to evaluate for iterations ``run.done + 1`` ..
     ``run.done + n``; the caller hands each one's loss and gradient to ``tell``. Ends early on Stop or
     when the optimiser has nothing left to try. Steered weights restart L-BFGS's history from the
-    current point (``restarted`` is then True for that iteration: the best-so-far is of other weights)."""
+    current point (``restarted`` is then True for that iteration: the best-so-far is of other weights).
+    ``make(x, fresh)`` builds the optimiser (default: the run's own kind); ``fresh`` is True at a
+    steered restart, where an optimiser that carries a history over must start without it."""
 
-    def __init__(self, run, x0: np.ndarray, n: int):
+    def __init__(self, run, x0: np.ndarray, n: int, make: Callable | None = None):
         self.run, self.x0, self.n, self.restarted = run, x0, n, False
-        self._opt = None
+        self._make = make or (lambda x, fresh: make_optimizer(x, run.s))
+        self.optimizer = None
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         run, x = self.run, self.x0
-        self._opt = make_optimizer(x, run.s)
+        self.optimizer = self._make(x, False)
         try:
             for it in range(run.done + 1, run.done + self.n + 1):
                 if run.stopped:
                     break
                 self.restarted = bool(run.steered(it - 1))
                 if self.restarted:
-                    self._opt.close()
-                    self._opt = make_optimizer(x, run.s)
-                nxt = self._opt.ask()
+                    self.optimizer.close()
+                    self.optimizer = self._make(x, True)
+                nxt = self.optimizer.ask()
                 if nxt is None:
                     break
                 x = nxt
                 yield it, x
         finally:
-            self._opt.close()
+            self.optimizer.close()
 
     def tell(self, loss: float, grad: np.ndarray) -> None:
-        self._opt.tell(loss, grad)
+        self.optimizer.tell(loss, grad)
 
 
 def diverged(total: float, grad: np.ndarray, it: int) -> str:

@@ -3,8 +3,10 @@ against the whole picture's loss, its result blended back through the tile's win
 
 Why sweeps and not one L-BFGS history over the whole picture: the history is float64 pairs of the
 whole image (10 pairs of 4096 x 3072 x 3 are 6 GB), which is what tiling exists to avoid; a tile's
-history is a few hundred MB and is dropped after its visit. Memory then grows with the picture only
-by the picture itself (float32 pixels, the photo, the previews); each tile's Gram sums wait on disk.
+history is a few hundred MB. Where a tile has several visits its history waits on disk for the next
+one (``nst_core.kept_lbfgs``: restarting it each visit cost as much as a tenth of the loss's fall).
+Memory then grows with the picture only by the picture itself (float32 pixels, the photo, the
+previews); each tile's Gram sums and pairs wait on disk.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import math
 import numpy as np
 
 from .images import to_uint8
+from .kept_lbfgs import kept_maker, pair_store
 from .memory import trim
 from .spill import Spill
 from .steps import Steps, diverged
@@ -143,6 +146,8 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     style_t = tuple(targets.style)
     best_losses, message = None, ""
     per_visit = [len(r) for r in np.array_split(np.arange(n), sweeps) if len(r)]
+    # Each tile's L-BFGS pairs, from one of its visits to the next (see nst_core.kept_lbfgs)
+    pairs = pair_store([3 * (t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles], len(per_visit), s)
     try:
         for sweep, k in enumerate(per_visit):
             order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
@@ -163,10 +168,12 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
                 start = _crop(x, t.crop).copy()
                 shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
                 best, best_g, best_tile = start, None, None
-                steps = Steps(run, start, k)
+                steps = Steps(run, start, k, None if pairs is None else kept_maker(pairs, t.index, s.lbfgs_history))
                 for it, xt in steps:
-                    if steps.restarted:  # steered: the best so far was of the old weights
+                    if steps.restarted:  # steered: the best so far and every tile's pairs were of the old weights
                         best_tile = None
+                        if pairs is not None:
+                            pairs.clear()
                     weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
                     total, parts, grad, g, c, tv = step(
                         tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
@@ -186,14 +193,18 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
                         shown = to_uint8(x) if shown is None else shown
                         yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
                                         tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
+                if pairs is not None:
+                    pairs.put(t.index, steps.optimizer.pairs)
                 if best_tile is not None:
                     _blend_into(x, best, t, wins)
                     sums.update(t.index, *best_g)
                     best_losses = best_tile
                 del steps, best, start, shown
                 trim()
-    finally:  # the tiles' Gram file, now rather than when the generator is collected
+    finally:  # the tiles' files, now rather than when the generator is collected
         sums.close()
+        if pairs is not None:
+            pairs.close()
     return x, best_losses, message
 
 

@@ -182,10 +182,11 @@ def test_masks_two_styles_and_colours_work_tiled(tiny_extractor):
     assert two[-1].final and two[-1].image.shape == (192, 256, 3)
 
 
-def test_a_tiled_recipe_replays_byte_for_byte(tiny_extractor):
+@pytest.mark.parametrize("history", [False, True])
+def test_a_tiled_recipe_replays_byte_for_byte(tiny_extractor, history):
     from nst_core.recipe import read_recipe, recipe_json
 
-    s = tiled(init="noise", seed=7)
+    s = tiled(init="noise", seed=7, tile_history=history)
     first = run(s, tiny_extractor)[-1].image
     again = run(read_recipe(json.loads(recipe_json(s))), tiny_extractor)[-1].image
     assert np.array_equal(first, again)
@@ -216,3 +217,47 @@ def test_a_painting_as_large_as_the_print_gets_its_grams_by_tiles(tiny_extractor
     by_tiles = _grams_by_tiles(objective, tiled().tile_size).style_targets(painting)
     for a, b in zip(whole, by_tiles):
         assert np.linalg.norm(a.numpy() - b.numpy()) < 0.02 * np.linalg.norm(a.numpy())
+
+
+@pytest.fixture
+def pairs_seen(monkeypatch):
+    """How many pairs each KeptLBFGS a run makes starts with, in order."""
+    from nst_core import kept_lbfgs
+
+    seen = []
+
+    class Recording(kept_lbfgs.KeptLBFGS):
+        def __init__(self, x0, pairs=None, history=10):
+            seen.append(len(pairs or []))
+            super().__init__(x0, pairs, history)
+
+    monkeypatch.setattr(kept_lbfgs, "KeptLBFGS", Recording)
+    return seen
+
+
+def test_a_tile_visited_again_can_keep_its_lbfgs_history(tiny_extractor, pairs_seen):
+    # three visits a tile: the first starts afresh, the later ones with the pairs the previous left
+    seen = pairs_seen
+    run(tiled(iterations=9, tile_sweeps=3), tiny_extractor)
+    assert seen == []  # off by default: each visit starts afresh (scipy's L-BFGS-B)
+    run(tiled(iterations=9, tile_sweeps=3, tile_history=True), tiny_extractor)
+    assert len(seen) == 6 * 3
+    assert seen[:6] == [0] * 6 and min(seen[6:]) > 0
+    seen.clear()
+    # one visit: scipy's L-BFGS-B, nothing to carry
+    run(tiled(iterations=9, tile_sweeps=1, tile_history=True), tiny_extractor)
+    assert seen == []
+
+
+def test_steered_weights_drop_every_tiles_kept_history(tiny_extractor, pairs_seen):
+    # pairs measured under the old weights would bend the new loss's steps: after a steer, each tile
+    # starts its next visit afresh
+    seen = pairs_seen
+    ctl = RunControl()
+    s = tiled(iterations=9, tile_sweeps=3, tile_history=True)
+    for f in stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), s, extractor=tiny_extractor, control=ctl):
+        if f.iteration == 20:  # sweep 2 (backwards), on tile 6's second visit
+            ctl.steer(style_weight=5.0)
+    assert seen[6] > 0 and seen[7] == 0  # tile 6 had its pairs, then restarted afresh at the steer
+    assert seen[8:13] == [0] * 5  # the other tiles' pairs were of the old weights
+    assert len(seen) == 6 * 3 + 1 and max(seen[13:]) > 0  # the third sweep has the new weights' pairs
