@@ -3,10 +3,11 @@ against the whole picture's loss, its result blended back through the tile's win
 
 Why sweeps and not one L-BFGS history over the whole picture: the history is float64 pairs of the
 whole image (10 pairs of 4096 x 3072 x 3 are 6 GB), which is what tiling exists to avoid; a tile's
-history is a few hundred MB. Where a tile has several visits its history waits on disk for the next
-one (``nst_core.kept_lbfgs``: restarting it each visit cost as much as a tenth of the loss's fall).
-Memory then grows with the picture only by the picture itself (float32 pixels, the photo, the
-previews); each tile's Gram sums and pairs wait on disk.
+history is a few hundred MB and starts afresh at each visit; with ``tile_history`` it waits on disk
+for the tile's next visit instead (``nst_core.kept_lbfgs``: a restart costs about a fifth of the
+loss's fall, but a print then drifts from the untiled picture, so it is off by default). Memory
+then grows with the picture only by the picture itself (float32 pixels, the photo, the previews);
+each tile's Gram sums (and kept pairs) wait on disk.
 """
 from __future__ import annotations
 
