@@ -19,10 +19,10 @@ from typing import Generator
 
 import numpy as np
 
+from .optimize import HIGH, LBFGS, LOW
 from .spill import PairSpill
 
-LOW, HIGH = 0.0, 255.0
-STEP = 2.0  # pixel levels, RMS, of a step with no curvature to go by (as optimize.LBFGS's first)
+STEP = LBFGS.STEP  # pixel levels, RMS, of a step with no curvature to go by, as scipy's first
 ARMIJO = 1e-4
 HALVINGS = 12  # a line search gives up after this many; then the pairs are dropped once, then it ends
 
@@ -97,7 +97,7 @@ DISK_MARGIN = 1 << 30  # bytes of the temporary directory's disk left free besid
 def pair_store(sizes: list[int], visits: int, s) -> PairSpill | None:
     """Where the tiles' pairs (tile i: ``sizes[i]`` variables) wait between visits, or None when none
     are carried over: ``tile_history`` off, one visit a tile, an optimiser other than L-BFGS, or too
-    little temporary disk (a 4096 px print with three visits needs about 5 GB; without, each visit
+    little temporary disk (a 4096 px print with three visits needs about 6 GB; without, each visit
     starts afresh)."""
     if not s.tile_history or visits < 2 or s.optimizer != "lbfgs":
         return None

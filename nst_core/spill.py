@@ -57,19 +57,23 @@ class Spill:
 
 class PairSpill:
     """Each tile's L-BFGS curvature pairs between its visits (``nst_core.kept_lbfgs``): up to ``m`` pairs
-    (s, y) of float32 [n_i] for record i, in a temporary file. 2 x 10 x 4 bytes a variable: 200 MB for
-    a 640 px tile, 5 GB for all 80 tiles of a 4096x3072 print, which memory could not hold."""
+    (s, y) of float32 [n_i] for record i, in a temporary file. 2 x 10 x 4 bytes a variable: 120 MB for
+    a 640 px tile's crop, about 6 GB for all 80 tiles of a 4096x3072 print, which memory could not hold."""
 
     def __init__(self, sizes: Sequence[int], m: int):
         self.sizes, self.m = [int(n) for n in sizes], m
-        self._start = np.concatenate([[0], np.cumsum([2 * m * n * 4 for n in self.sizes])]).astype(np.int64)
+        self._start = np.concatenate([[0], np.cumsum([self._record(n, m) for n in self.sizes])]).astype(np.int64)
         self._count = [0] * len(self.sizes)
         self._file = tempfile.TemporaryFile(prefix="nst-pairs-")
         self._file.truncate(int(self._start[-1]))  # sparse: the disk is taken as pairs are written
 
     @staticmethod
-    def bytes_for(sizes: Sequence[int], m: int) -> int:
-        return sum(2 * m * int(n) * 4 for n in sizes)
+    def _record(n: int, m: int) -> int:
+        return 2 * m * int(n) * 4  # m pairs of two float32 vectors
+
+    @classmethod
+    def bytes_for(cls, sizes: Sequence[int], m: int) -> int:
+        return sum(cls._record(n, m) for n in sizes)
 
     def put(self, i: int, pairs) -> None:
         pairs = list(pairs)[-self.m:]
