@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -17,6 +18,7 @@ from .batches import BatchError, Outcome, Pair, failure, paint, write_atomic
 from .settings import Settings
 
 MISSING = "Ray is not installed: pip install -r requirements-batch.txt (or run with --in-process)"
+INIT_TRIES = 3  # a ray:// connection the cluster refused at start-up is tried this often
 WAIT_S = 0.5  # the driver wakes this often, so Ctrl-C is answered at once even inside ray.wait
 
 
@@ -61,16 +63,32 @@ def connect(ray, address: str | None, cpus_per_task: int, num_cpus: int | None, 
     # Ray's own start-up notes (token, packaging) would break the progress bar; its errors still show
     common = {"runtime_env": runtime_env(cpus_per_task, not address, settings), "log_to_driver": False,
               "logging_level": logging.ERROR}
-    try:
-        if address:
-            ray.init(address=address, **common)
-        else:
-            ray.init(num_cpus=num_cpus, include_dashboard=False, **common)
-    except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
-        where = address or "a local Ray"
-        raise BatchError(f"cannot connect to {where}: {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}"
-                         f" (check --address / RAY_ADDRESS, or start the cluster with `ray start --head`)") from None
-    return True
+    attempt = 1
+    while True:
+        try:
+            if address:
+                ray.init(address=address, **common)
+            else:
+                ray.init(num_cpus=num_cpus, include_dashboard=False, **common)
+            return True
+        except ConnectionAbortedError as exc:
+            # ray:// refused by the cluster's own ray.init (seen in CI on a busy head); Ray's client has
+            # disconnected, so trying again starts clean. Anything else is the user's to fix: said at once.
+            if attempt == INIT_TRIES:
+                raise _cannot_connect(address, exc) from None
+            time.sleep(attempt)  # give the busy head a moment, longer each time
+            attempt += 1
+        except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
+            raise _cannot_connect(address, exc) from None
+
+
+def _cannot_connect(address: str | None, exc: Exception) -> BatchError:
+    """One line with Ray's reason: its messages put the cause on later lines ("failure from server:\n...")."""
+    reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or exc.__class__.__name__
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    return BatchError(f"cannot connect to {address or 'a local Ray'}: {reason}"
+                      " (check --address / RAY_ADDRESS, or start the cluster with `ray start --head`)")
 
 
 def _window(ray, cpus_per_task: int) -> int:

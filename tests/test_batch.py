@@ -147,6 +147,42 @@ def test_cli_mistakes_are_one_line_with_the_fix(files, tmp_path, args, words):
     assert not (tmp_path / "o").exists()
 
 
+class RefusingRay:
+    """Stands in for the ``ray`` module: its ray:// init is refused by the cluster ``refusals`` times,
+    the way Ray's client reports a failed server-side ray.init (reason on the second line)."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals, self.calls = refusals, 0
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, address=None, **_) -> None:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            raise ConnectionAbortedError("Initialization failure from server:\n"
+                                         "Call to `ray.init()` on the server failed with: GCS busy")
+
+
+def test_a_cluster_that_refuses_a_connection_once_still_takes_the_batch(monkeypatch):
+    from nst_core import ray_batch
+
+    monkeypatch.setattr(ray_batch.time, "sleep", lambda s: None)  # the pause before trying again
+    ray = RefusingRay(refusals=1)
+    assert ray_batch.connect(ray, "ray://head:10001", 1, None, Settings()) is True and ray.calls == 2
+
+
+def test_a_cluster_that_keeps_refusing_says_why_in_one_line(monkeypatch):
+    from nst_core import ray_batch
+
+    monkeypatch.setattr(ray_batch.time, "sleep", lambda s: None)
+    ray = RefusingRay(refusals=99)
+    with pytest.raises(BatchError) as err:
+        ray_batch.connect(ray, "ray://head:10001", 1, None, Settings())
+    assert ray.calls == ray_batch.INIT_TRIES
+    assert "\n" not in str(err.value) and "server failed with: GCS busy" in str(err.value), err.value
+
+
 # --- on a real Ray cluster -------------------------------------------------------------------------
 
 ray_missing = pytest.mark.skipif(
