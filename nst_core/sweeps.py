@@ -125,7 +125,7 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     masks = targets.masks
     regions = 1 if masks is None else masks.shape[-1]
     share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
-    stats, step = tiled.fns(regions)
+    stats, step, _ = tiled.fns(regions)
     layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
     x = np.asarray(x0, np.float32)
 

@@ -125,13 +125,18 @@ class TiledObjective:
                 total = tf.reduce_sum(parts)
             return total, parts, tape.gradient(total, pixels), tuple(sums), cs, tvs
 
+        def sums(pixels, win, m):
+            """A tile's Gram sums alone (one forward pass): the joint mode's first pass at each point."""
+            return tuple(self._sums(self.o.extractor(preprocess(pixels)), win, m)[0])
+
         knobs = [_vec(3), _vec(len(self.o.style_layers)), _SCALAR]
         return (tf.function(stats, input_signature=[_IMAGE, _IMAGE, _PLANE, masks, _SCALAR]),
                 tf.function(step, input_signature=[_IMAGE, _PLANE, masks, content_spec, grams, _vec(n_s), grams,
-                                                   _vec(n_c), _vec(n_c), _SCALAR, _SCALAR, _vec(regions), *knobs]))
+                                                   _vec(n_c), _vec(n_c), _SCALAR, _SCALAR, _vec(regions), *knobs]),
+                tf.function(sums, input_signature=[_IMAGE, _PLANE, masks]))
 
     def fns(self, regions: int):
-        """(stats, step) for ``regions`` masks, traced once."""
+        """(stats, step, sums) for ``regions`` masks, traced once."""
         with self._lock:
             if regions not in self._fns:
                 self._fns[regions] = self._build(regions)

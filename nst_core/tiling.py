@@ -38,6 +38,11 @@ TILE_BYTES_PER_PIXEL = 4300
 # against the 2903 this model gives it (2026-12-06). 50 keeps a 2048x2048 print's 640 px tiles.
 PICTURE_BYTES_PER_PIXEL = 50
 MIN_TILE_SIZE = 128
+# The joint mode (nst_core.joint) holds the optimiser's state of the whole picture: scipy's L-BFGS-B keeps
+# (2m + 5) float64 numbers a variable with m pairs, and its driver x and the gradient again in float64
+# and float32: about 24 x (2m + 9) bytes a pixel, 696 with m = 10.
+def joint_bytes_per_pixel(history: int) -> int:
+    return 24 * (2 * history + 9)
 
 
 @dataclass(frozen=True)
@@ -150,3 +155,10 @@ def should_tile(shape: tuple[int, int], tile_size: int, budget_mb: int) -> bool:
     """Tile a scale when tiling is on and a whole-picture step would not fit the memory budget."""
     h, w = shape
     return tile_size > 0 and max(h, w) > tile_size and step_mb(h * w) > budget_mb
+
+
+def joint_fits(shape: tuple[int, int], crop_px: int, budget_mb: int, history: int) -> bool:
+    """Whether a tiled scale of ``shape`` can hold one optimiser's state of the whole picture beside a
+    tile's step on ``crop_px`` pixels and the picture's own copies (budget 0: no budget)."""
+    extra = shape[0] * shape[1] * joint_bytes_per_pixel(history) / MIB
+    return budget_mb <= 0 or tile_mb(crop_px) + picture_mb(shape) + extra <= budget_mb

@@ -66,7 +66,7 @@ def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=N
     from nst_core.features import tf
 
     tiled = tiled_objective(_tiny_objective(extractor))
-    stats, step = tiled.fns(1)
+    stats, step, _ = tiled.fns(1)
     res = []
     for box, w in zip(tile_boxes, win_list):
         y0, y1, x0, x1 = box
@@ -123,7 +123,7 @@ def test_tiles_add_up_to_the_whole_pictures_loss(tiny_extractor):
 
 def tiled(**kw):
     base = dict(iterations=6, max_size=256, preview_every=2, style_weight=1.0, tile_size=128, tile_sweeps=2,
-                memory_budget_mb=0, multiscale=False, **TINY_LAYERS)
+                tile_mode="sweeps", memory_budget_mb=0, multiscale=False, **TINY_LAYERS)
     return Settings(**{**base, **kw})
 
 
@@ -261,3 +261,69 @@ def test_steered_weights_drop_every_tiles_kept_history(tiny_extractor, pairs_see
     assert seen[6] > 0 and seen[7] == 0  # tile 6 had its pairs, then restarted afresh at the steer
     assert seen[8:13] == [0] * 5  # the other tiles' pairs were of the old weights
     assert len(seen) == 6 * 3 + 1 and max(seen[13:]) > 0  # the third sweep has the new weights' pairs
+
+
+# --- joint: one optimiser over the whole picture, loss and gradient summed over the tiles ---------------
+
+def test_a_joint_tiled_run_gives_the_untiled_picture(tiny_extractor):
+    # the tiny model sees a few px around a position, well inside the tiles' context: the summed
+    # gradient is the untiled one, so L-BFGS takes the same path
+    untiled = run(tiled(tile_size=0, iterations=12), tiny_extractor)[-1]
+    sweeps = run(tiled(iterations=12, tile_sweeps=3), tiny_extractor)[-1]
+    frames = run(tiled(iterations=12, tile_mode="joint"), tiny_extractor)
+    joint = frames[-1]
+    assert joint.total == 12 and joint.iteration == 12  # iterations of the whole picture, as untiled
+    assert all(f.image.shape == (192, 256, 3) for f in frames)
+    assert joint.losses["total"] == pytest.approx(untiled.losses["total"], rel=0.01)
+    diff = np.abs(joint.image.astype(float) - untiled.image).mean()
+    assert diff < 1.0 < np.abs(sweeps.image.astype(float) - untiled.image).mean()
+
+
+def test_auto_takes_joint_where_the_whole_pictures_optimiser_fits_the_budget():
+    from nst_core.schedule import plan
+
+    def finest(size, budget):
+        return plan((3 * size // 4, size), Settings(max_size=size, memory_budget_mb=budget))[-1]
+
+    assert finest(1024, 3000).tiles and finest(1024, 3000).joint  # ~0.5 GB of L-BFGS-B state fits
+    assert finest(2048, 3000).tiles and not finest(2048, 3000).joint  # ~2 GB would not: sweeps
+    assert finest(2048, 0).joint  # no budget
+    assert not plan((768, 1024), Settings(max_size=1024, tile_mode="sweeps"))[-1].joint
+
+
+def test_stop_during_a_joint_iteration_keeps_the_best_picture(tiny_extractor):
+    control = RunControl()
+    frames = []
+    for f in stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128),
+                     tiled(iterations=40, preview_every=1, tile_mode="joint"), extractor=tiny_extractor,
+                     control=control):
+        frames.append(f)
+        if f.iteration == 3:
+            control.stop()
+    last = frames[-1]
+    assert last.final and last.stopped and 3 <= last.iteration < last.total
+    assert np.abs(last.image.astype(float) - synthetic_photo(192, 256)).mean() > 2
+
+
+def test_masks_and_two_styles_work_joint(tiny_extractor):
+    mask = np.zeros((192, 256), np.uint8)
+    mask[:, 128:] = 255
+    frames = list(stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), tiled(tile_mode="joint"),
+                          extractor=tiny_extractor, mask=mask))
+    out, photo = frames[-1].image.astype(float), synthetic_photo(192, 256).astype(float)
+    assert np.abs(out[:, 160:] - photo[:, 160:]).mean() > 2 * np.abs(out[:, :96] - photo[:, :96]).mean()
+    untiled = list(stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), tiled(tile_size=0),
+                           extractor=tiny_extractor, mask=mask))[-1].image
+    assert np.abs(out - untiled).mean() < 1.0
+
+
+def test_a_joint_recipe_replays_byte_for_byte_and_old_tiled_recipes_keep_sweeps(tiny_extractor):
+    from nst_core.recipe import read_recipe, recipe_json
+
+    s = tiled(init="noise", seed=7, tile_mode="auto")
+    first = run(s, tiny_extractor)[-1].image
+    again = run(read_recipe(json.loads(recipe_json(s))), tiny_extractor)[-1].image
+    assert np.array_equal(first, again)
+    old = {"format": "nst-recipe/1", "settings": Settings(max_size=1024).to_dict()}
+    del old["settings"]["tile_mode"]
+    assert read_recipe(old).tile_mode == "sweeps"  # as such a recipe's run tiled
