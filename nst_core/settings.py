@@ -166,9 +166,10 @@ class Settings:
         range=(0, None)))
     tile_mode: str = field(default="auto", metadata=_opt(
         "print sizes: 'joint' runs one optimiser over the whole picture, its loss and gradient summed tile "
-        "by tile (the untiled run's picture, at ~1.4x a sweep's time and ~700 bytes a pixel of optimiser "
-        "state); 'sweeps' visits the tiles in turn, a short run each (tile_sweeps); 'auto': joint where "
-        "its state fits memory_budget_mb, else sweeps", choices=TILE_MODES))
+        "by tile: the untiled run's picture, for a forward pass of every tile more an iteration (~1.35x a "
+        "sweep's work) and ~700 bytes a pixel of optimiser state; 'sweeps' visits the tiles in turn, a "
+        "short run each (tile_sweeps); 'auto': joint where its state fits memory_budget_mb, else sweeps",
+        choices=TILE_MODES))
     tile_sweeps: int = field(default=3, metadata=_opt(
         "print sizes: how many times each tile is visited at a tiled scale; its `iterations` are split "
         "between the visits", range=(1, 100)))

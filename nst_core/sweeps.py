@@ -1,13 +1,14 @@
 """A tiled scale: the tiles visited in sweeps, each visit a short L-BFGS run on the tile's pixels
 against the whole picture's loss, its result blended back through the tile's window.
 
-Why sweeps and not one L-BFGS history over the whole picture: the history is float64 pairs of the
-whole image (10 pairs of 4096 x 3072 x 3 are 6 GB), which is what tiling exists to avoid; a tile's
-history is a few hundred MB and starts afresh at each visit; with ``tile_history`` it waits on disk
-for the tile's next visit instead (``nst_core.kept_lbfgs``: a restart costs about a fifth of the
-loss's fall, but a print then drifts from the untiled picture, so it is off by default). Memory
-then grows with the picture only by the picture itself (float32 pixels, the photo, the previews);
-each tile's Gram sums (and kept pairs) wait on disk.
+Used where one optimiser over the whole picture (``nst_core.joint``, the untiled run's path) would
+not fit the memory budget: its state is float64 pairs of the whole image (10 pairs of 4096 x 3072 x 3
+are 6 GB), which is what tiling exists to avoid; a tile's history is a few hundred MB and starts
+afresh at each visit; with ``tile_history`` it waits on disk for the tile's next visit instead
+(``nst_core.kept_lbfgs``: a restart costs about a fifth of the loss's fall, but a print then drifts
+from the untiled picture, so it is off by default). Memory then grows with the picture only by the
+picture itself (float32 pixels, the photo, the previews); each tile's Gram sums (and kept pairs) wait
+on disk.
 """
 from __future__ import annotations
 
