@@ -112,7 +112,8 @@ class Handlers:
         except NSTError as exc:
             return {"print_note": gr.Markdown(f"⚠️ {exc}", visible=True)}
         h, w = scales[-1].shape
-        tiles = ", ".join(f"{sc.tiles} tiles at {max(sc.shape)} px" for sc in scales if sc.tiles)
+        tiles = ", ".join(f"{sc.tiles} tiles at {max(sc.shape)} px{' together' if sc.joint else ''}"
+                          for sc in scales if sc.tiles)
         minutes = expected_seconds(shape, s) / 60
         photo = "" if images["content"] is not None else " (for a 4:3 photo; drop yours for its figure)"
         return {"print_note": gr.Markdown(
