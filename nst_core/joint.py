@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .images import to_uint8
 from .memory import trim
-from .steps import Steps, diverged
-from .sweeps import TILE_OVERLAP, plan
-from .tiling import Windows
+from .steps import optimise
+from .sweeps import layout, plan, tile_masks
 
 SUMS_COST = 0.35  # pass 1's forward pass, in tile-iterations (as sweeps' STATS_COST)
 
@@ -43,30 +41,24 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     import tensorflow as tf
 
     s = run.s
-    shape = x0.shape[:2]
-    tiles = plan(shape, tile_size)
-    wins = Windows(shape, tiles, tile_size, TILE_OVERLAP)
-    masks = targets.masks
-    regions = 1 if masks is None else masks.shape[-1]
-    share = tf.constant(np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32))
+    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, targets.masks)
     stats, step, gram_sums = tiled.fns(regions)
-    layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
+    share, layer_w = tf.constant(share), tf.constant(s.normalized_style_layer_weights, tf.float32)
     tv_power = tf.constant(s.tv_power, tf.float32)
 
     def crop(a: np.ndarray, t) -> np.ndarray:
         y0, y1, x0_, x1 = t.crop
         return a[y0:y1, x0_:x1]
 
-    def masks_of(t):
-        return (np.ones((*crop(x0, t).shape[:2], 1), np.float32) if masks is None
-                else np.ascontiguousarray(crop(masks, t)))
+    def fixed(t):  # a tile's window and masks, as tensors
+        return tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))
 
     # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
     # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
     content_t, denom, norm, tv_n = [], 0.0, 0.0, 0.0
     for t in tiles:
         ct, _, d, nm, _, tn, _ = stats(tf.constant(crop(x0, t)), tf.constant(crop(content, t), tf.float32),
-                                       tf.constant(wins[t.index]), tf.constant(masks_of(t)), tv_power)
+                                       *fixed(t), tv_power)
         content_t.append(ct)
         denom, norm, tv_n = denom + d.numpy(), norm + nm.numpy(), tv_n + float(tn)
     denom, norm, tv_n = tf.constant(denom), tf.constant(norm), tf.constant(tv_n, tf.float32)
@@ -74,13 +66,13 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     style_t = tuple(targets.style)
 
     def evaluate(x: np.ndarray, weights):
-        """(total, [content, style, tv], gradient float32 [H, W, 3]) at x, or None if Stop came first."""
+        """(total, {content, style, tv}, gradient float32 [H, W, 3]) at x, or None if Stop came first."""
+        weights = tf.constant(weights, tf.float32)
         own = []
         for t in tiles:  # pass 1: every tile's Gram sums at x
             if run.stopped:
                 return None
-            own.append([g.numpy() for g in gram_sums(tf.constant(crop(x, t)), tf.constant(wins[t.index]),
-                                                     tf.constant(masks_of(t)))])
+            own.append([g.numpy() for g in gram_sums(tf.constant(crop(x, t)), *fixed(t))])
         whole = [sum(g[k] for g in own) for k in range(len(own[0]))]
         grad = np.zeros_like(x)
         content = tv = style = 0.0
@@ -88,33 +80,13 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
             if run.stopped:
                 return None
             rest = tuple(tf.constant(w - g) for w, g in zip(whole, own[t.index]))
-            _, parts, g, *_ = step(tf.constant(crop(x, t)), tf.constant(wins[t.index]), tf.constant(masks_of(t)),
-                                   content_t[t.index], rest, denom, style_t, no_rest_c, norm, no_rest_tv, tv_n,
-                                   share, weights, layer_w, tv_power)
+            _, parts, g, *_ = step(tf.constant(crop(x, t)), *fixed(t), content_t[t.index], rest, denom, style_t,
+                                   no_rest_c, norm, no_rest_tv, tv_n, share, weights, layer_w, tv_power)
             p = parts.numpy()
             content, style, tv = content + float(p[0]), float(p[1]), tv + float(p[2])
             crop(grad, t)[...] += g.numpy()
-        return content + style + tv, (content, style, tv), grad
-
-    best, best_losses, message = x0, None, ""
-    steps = Steps(run, x0, n)
-    for it, x in steps:
-        if steps.restarted:  # new weights: the best so far was of the old ones
-            best_losses = None
-        weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
-        got = evaluate(x, weights)
-        if got is None:
-            break
-        total, (c, st, tv), grad = got
-        message = diverged(total, grad, it)
-        if message:
-            break
-        losses = {"content": c, "style": st, "tv": tv, "total": total}
-        if best_losses is None or total <= best_losses["total"]:
-            best, best_losses = x.copy(), losses
-        steps.tell(total, grad)
-        run.done = it
-        if it % s.preview_every == 0 and it < run.total:
-            yield run.frame(it, losses, show(to_uint8(x)))
+        del own, whole
         trim()
-    return best, best_losses, message
+        return content + style + tv, {"content": content, "style": style, "tv": tv}, grad
+
+    return (yield from optimise(evaluate, x0, run, n, show))

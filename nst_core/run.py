@@ -14,7 +14,7 @@ from .images import ImageInput, check_size, fit_size, load_image, resize, to_uin
 from .mask import at_size, check_mask, load_mask, regions
 from .memory import trim
 from .objective import Targets, objective_for
-from .steps import Steps, diverged
+from .steps import optimise
 from .settings import Settings
 from .errors import SettingsError
 from . import joint, sweeps
@@ -137,27 +137,16 @@ def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, sh
     n_style = len(targets.style)
     layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
                else s.normalized_style_layer_weights)
-    best, best_losses, message = x0, None, ""
-    steps = Steps(run, x0, n)
-    for it, x in steps:
-        if steps.restarted:  # new weights: the best so far was of the old ones
-            best_losses = None
-        weights = (run.s.content_weight, run.s.style_weight, run.s.tv_weight)
+
+    def evaluate(x, weights):
+        nonlocal targets
         if targets.content is None:  # x is the content image; this step also yields its targets
-            total_loss, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
+            total, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
         else:
-            total_loss, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
-        message = diverged(total_loss, grad, it)
-        if message:
-            break
-        losses = {**parts, "total": total_loss}
-        if best_losses is None or total_loss <= best_losses["total"]:
-            best, best_losses = x.copy(), losses
-        steps.tell(total_loss, grad)
-        run.done = it
-        if it % s.preview_every == 0 and it < run.total:
-            yield run.frame(it, losses, show(to_uint8(x)))
-    return best, best_losses, message
+            total, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
+        return total, parts, grad
+
+    return (yield from optimise(evaluate, x0, run, n, show))
 
 
 class _grams_by_tiles:

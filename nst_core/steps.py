@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .images import to_uint8
 from .optimize import make_optimizer
 
 
@@ -51,3 +52,30 @@ def diverged(total: float, grad: np.ndarray, it: int) -> str:
         return ""
     return (f"the loss became {total} at iteration {it}; stopped and kept the best image so far "
             f"(lower the learning rate or the weights)")
+
+
+def optimise(evaluate: Callable, x0: np.ndarray, run, n: int, show):
+    """Run the run's optimiser from ``x0`` for ``n`` iterations numbered from ``run.done + 1``, taking
+    Stop and Steer between them. ``evaluate(x, (content, style, tv weights))`` gives (total,
+    {"content", "style", "tv"}, gradient like x) at x, or None when Stop came during it. Yields preview
+    Frames; returns (best pixels, best losses, message)."""
+    best, best_losses, message = x0, None, ""
+    steps = Steps(run, x0, n)
+    for it, x in steps:
+        if steps.restarted:  # new weights: the best so far was of the old ones
+            best_losses = None
+        got = evaluate(x, (run.s.content_weight, run.s.style_weight, run.s.tv_weight))
+        if got is None:
+            break
+        total, parts, grad = got
+        message = diverged(total, grad, it)
+        if message:
+            break
+        losses = {**parts, "total": total}
+        if best_losses is None or total <= best_losses["total"]:
+            best, best_losses = x.copy(), losses
+        steps.tell(total, grad)
+        run.done = it
+        if it % run.s.preview_every == 0 and it < run.total:
+            yield run.frame(it, losses, show(to_uint8(x)))
+    return best, best_losses, message

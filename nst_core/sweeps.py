@@ -101,6 +101,22 @@ def style_grams(tiled, style: np.ndarray, tile_size: int) -> tuple:
     return tuple(g / denom[k] for k, g in enumerate(total))
 
 
+def layout(shape: tuple[int, int], tile_size: int, masks: np.ndarray | None):
+    """A tiled scale's tiles, their windows, the mask regions' count R and each region's share of the
+    picture (float32 [R]), as sweeps and the joint mode both cut it."""
+    tiles = plan(shape, tile_size)
+    regions = 1 if masks is None else masks.shape[-1]
+    share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
+    return tiles, Windows(shape, tiles, tile_size, TILE_OVERLAP), regions, share
+
+
+def tile_masks(masks: np.ndarray | None, t: Tile) -> np.ndarray:
+    """The regions' masks over tile t's crop, float32 [h, w, R] (one of ones without a mask)."""
+    y0, y1, x0, x1 = t.crop
+    return (np.ones((y1 - y0, x1 - x0, 1), np.float32) if masks is None
+            else np.ascontiguousarray(masks[y0:y1, x0:x1]))
+
+
 def _crop(a: np.ndarray, box) -> np.ndarray:
     y0, y1, x0, x1 = box
     return a[y0:y1, x0:x1]
@@ -120,19 +136,14 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     import tensorflow as tf
 
     s = run.s
-    shape = x0.shape[:2]
-    tiles = plan(shape, tile_size)
-    wins = Windows(shape, tiles, tile_size, TILE_OVERLAP)
     masks = targets.masks
-    regions = 1 if masks is None else masks.shape[-1]
-    share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
+    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, masks)
     stats, step, _ = tiled.fns(regions)
     layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
     x = np.asarray(x0, np.float32)
 
     def masks_of(t: Tile):
-        return (np.ones((*_crop(x, t.crop).shape[:2], 1), np.float32) if masks is None
-                else np.ascontiguousarray(_crop(masks, t.crop)))
+        return tile_masks(masks, t)
 
     def visit_stats(t: Tile):
         return stats(tf.constant(_crop(x, t.crop)), tf.constant(_crop(content, t.crop), tf.float32),
