@@ -315,6 +315,12 @@ def test_masks_and_two_styles_work_joint(tiny_extractor):
     untiled = list(stylize(synthetic_photo(192, 256), synthetic_swirls(128, 128), tiled(tile_size=0),
                            extractor=tiny_extractor, mask=mask))[-1].image
     assert np.abs(out - untiled).mean() < 1.0
+    # two paintings blended, the photo's colours kept: the untiled picture again
+    styles = [synthetic_swirls(128, 128), synthetic_painting(96, 96)]
+    both = dict(style_blend=(0.5, 0.5), preserve_colors="luminance")
+    two = [list(stylize(synthetic_photo(192, 256), styles, tiled(tile_mode=mode, tile_size=size, **both),
+                        extractor=tiny_extractor))[-1].image.astype(float) for mode, size in (("joint", 128), ("joint", 0))]
+    assert np.abs(two[0] - two[1]).mean() < 1.0 and np.abs(two[0] - synthetic_photo(192, 256)).mean() > 2
 
 
 def test_a_joint_recipe_replays_byte_for_byte_and_old_tiled_recipes_keep_sweeps(tiny_extractor):
