@@ -10,10 +10,11 @@ Print sizes). Here an evaluation at the pixels x makes two passes over the tiles
    gradient is its share of the whole loss's, context pixels included (the gradient reaches them
    through the convolutions); the shares, added where the crops fall, are the whole gradient.
 
-Content and total variation are sums over the tiles, so their totals add up from pass 2. The cost is
-about 1.35 tile-iterations a tile (pass 1 is a forward pass), and the optimiser holds the state of the
-whole picture (scipy's L-BFGS-B: ~700 bytes a pixel): so ``tile_mode="auto"`` takes this where that
-fits the memory budget (``schedule.plan``) and sweeps elsewhere.
+Content and total variation are sums over the tiles, so their totals add up from pass 2. Measured
+(README, Print sizes): within 2 % of the untiled picture on four pairs at 1024 px, at 1.37x a sweep's
+time (pass 1 is a forward pass of every tile) and 0.6-0.7x the untiled run's memory; the optimiser
+holds the state of the whole picture (scipy's L-BFGS-B: ~700 bytes a pixel), so ``tile_mode="auto"``
+takes this where that fits the memory budget (``schedule.plan``) and sweeps elsewhere.
 """
 from __future__ import annotations
 
