@@ -22,15 +22,14 @@ import numpy as np
 
 from .memory import trim
 from .steps import optimise
-from .sweeps import layout, plan, tile_masks
+from .sweeps import crop, layout, tile_masks
 
 SUMS_COST = 0.35  # pass 1's forward pass, in tile-iterations (as sweeps' STATS_COST)
 
 
-def cost(shape: tuple[int, int], tile_size: int, iterations: int) -> tuple[float, int]:
-    """(pixels an iteration works on, iterations) of a joint scale, for the run's ETA."""
-    px = sum((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in plan(shape, tile_size))
-    return px * (1 + SUMS_COST), iterations
+def cost(tiles: list, iterations: int) -> tuple[float, int]:
+    """(pixels an iteration works on, iterations) of a joint scale of these tiles, for the run's ETA."""
+    return sum(t.pixels for t in tiles) * (1 + SUMS_COST), iterations
 
 
 def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
@@ -47,19 +46,16 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     share, layer_w = tf.constant(share), tf.constant(s.normalized_style_layer_weights, tf.float32)
     tv_power = tf.constant(s.tv_power, tf.float32)
 
-    def crop(a: np.ndarray, t) -> np.ndarray:
-        y0, y1, x0_, x1 = t.crop
-        return a[y0:y1, x0_:x1]
-
-    def fixed(t):  # a tile's window and masks, as tensors
-        return tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))
+    # each tile's window and masks, as tensors: made once, as both passes of every evaluation take them
+    # (small where joint runs: 8 bytes a crop pixel)
+    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))) for t in tiles]
 
     # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
     # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
     content_t, denom, norm, tv_n = [], 0.0, 0.0, 0.0
     for t in tiles:
-        ct, _, d, nm, _, tn, _ = stats(tf.constant(crop(x0, t)), tf.constant(crop(content, t), tf.float32),
-                                       *fixed(t), tv_power)
+        ct, _, d, nm, _, tn, _ = stats(tf.constant(crop(x0, t.crop)), tf.constant(crop(content, t.crop), tf.float32),
+                                       *fixed[t.index], tv_power)
         content_t.append(ct)
         denom, norm, tv_n = denom + d.numpy(), norm + nm.numpy(), tv_n + float(tn)
     denom, norm, tv_n = tf.constant(denom), tf.constant(norm), tf.constant(tv_n, tf.float32)
@@ -73,7 +69,7 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
         for t in tiles:  # pass 1: every tile's Gram sums at x
             if run.stopped:
                 return None
-            own.append([g.numpy() for g in gram_sums(tf.constant(crop(x, t)), *fixed(t))])
+            own.append([g.numpy() for g in gram_sums(tf.constant(crop(x, t.crop)), *fixed[t.index])])
         whole = [sum(g[k] for g in own) for k in range(len(own[0]))]
         grad = np.zeros_like(x)
         content = tv = style = 0.0
@@ -81,11 +77,12 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
             if run.stopped:
                 return None
             rest = tuple(tf.constant(w - g) for w, g in zip(whole, own[t.index]))
-            _, parts, g, *_ = step(tf.constant(crop(x, t)), *fixed(t), content_t[t.index], rest, denom, style_t,
-                                   no_rest_c, norm, no_rest_tv, tv_n, share, weights, layer_w, tv_power)
+            _, parts, g, *_ = step(tf.constant(crop(x, t.crop)), *fixed[t.index], content_t[t.index], rest, denom,
+                                   style_t, no_rest_c, norm, no_rest_tv, tv_n, share, weights, layer_w, tv_power)
             p = parts.numpy()
+            # content and TV: this tile's shares; style: the whole picture's, the same from every tile
             content, style, tv = content + float(p[0]), float(p[1]), tv + float(p[2])
-            crop(grad, t)[...] += g.numpy()
+            crop(grad, t.crop)[...] += g.numpy()
         del own, whole
         trim()
         return content + style + tv, {"content": content, "style": style, "tv": tv}, grad

@@ -54,11 +54,11 @@ def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
         if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb):
             side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb)
             tiles = sweeps.plan(shape, side)
-            crop = max((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles)
+            largest = max(t.pixels for t in tiles)
             together = s.tile_mode == "joint" or (
-                s.tile_mode == "auto" and joint_fits(shape, crop, s.memory_budget_mb, s.lbfgs_history))
-            out.append(Scale(size, shape, n, len(tiles), joint.cost(shape, side, n) if together
-                             else sweeps.cost(shape, side, n, s.tile_sweeps), side, together))
+                s.tile_mode == "auto" and joint_fits(shape, largest, s.memory_budget_mb, s.lbfgs_history))
+            out.append(Scale(size, shape, n, len(tiles), joint.cost(tiles, n) if together
+                             else sweeps.cost(tiles, n, s.tile_sweeps), side, together))
         else:
             out.append(Scale(size, shape, n, 0, (shape[0] * shape[1], n)))
     return out

@@ -79,10 +79,9 @@ def tile_size_at(shape: tuple[int, int], tile_size: int, budget_mb: int) -> int:
     return fitted_tile_size(shape, tile_size, budget_mb, TILE_OVERLAP, TILE_CONTEXT)
 
 
-def cost(shape: tuple[int, int], tile_size: int, iterations: int, sweeps: int) -> tuple[float, int]:
-    """(pixels per tile-iteration, tile-iterations) of a tiled scale, for the run's ETA."""
-    tiles = plan(shape, tile_size)
-    px = sum((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles) / len(tiles)
+def cost(tiles: list[Tile], iterations: int, sweeps: int) -> tuple[float, int]:
+    """(pixels per tile-iteration, tile-iterations) of a scale of these tiles, for the run's ETA."""
+    px = sum(t.pixels for t in tiles) / len(tiles)
     per_visit = math.ceil(iterations / sweeps)
     return px * (1 + STATS_COST / per_visit), len(tiles) * iterations
 
@@ -95,7 +94,7 @@ def style_grams(tiled, style: np.ndarray, tile_size: int) -> tuple:
     tiles = plan(style.shape[:2], tile_size)
     total, denom = None, None
     for t, w in zip(tiles, Windows(style.shape[:2], tiles, tile_size, TILE_OVERLAP)):
-        g, d = tiled.gram_sums(tf.constant(_crop(style, t.crop), tf.float32), tf.constant(w))
+        g, d = tiled.gram_sums(tf.constant(crop(style, t.crop), tf.float32), tf.constant(w))
         total = list(g) if total is None else [a + b for a, b in zip(total, g)]
         denom = d if denom is None else denom + d
     return tuple(g / denom[k] for k, g in enumerate(total))
@@ -117,7 +116,7 @@ def tile_masks(masks: np.ndarray | None, t: Tile) -> np.ndarray:
             else np.ascontiguousarray(masks[y0:y1, x0:x1]))
 
 
-def _crop(a: np.ndarray, box) -> np.ndarray:
+def crop(a: np.ndarray, box) -> np.ndarray:
     y0, y1, x0, x1 = box
     return a[y0:y1, x0:x1]
 
@@ -142,12 +141,10 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
     x = np.asarray(x0, np.float32)
 
-    def masks_of(t: Tile):
-        return tile_masks(masks, t)
-
     def visit_stats(t: Tile):
-        return stats(tf.constant(_crop(x, t.crop)), tf.constant(_crop(content, t.crop), tf.float32),
-                     tf.constant(wins[t.index]), tf.constant(masks_of(t)), tf.constant(run.s.tv_power, tf.float32))
+        return stats(tf.constant(crop(x, t.crop)), tf.constant(crop(content, t.crop), tf.float32),
+                     tf.constant(wins[t.index]), tf.constant(tile_masks(masks, t)),
+                     tf.constant(run.s.tv_power, tf.float32))
 
     # The whole picture's sums at the start: one stats pass over every tile, each tile's content
     # features dropped at once (kept, they were 10 MB a tile: 650 MB at 4096 px).
@@ -160,7 +157,7 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     best_losses, message = None, ""
     per_visit = [len(r) for r in np.array_split(np.arange(n), sweeps) if len(r)]
     # Each tile's L-BFGS pairs, from one of its visits to the next (see nst_core.kept_lbfgs)
-    pairs = pair_store([3 * (t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2]) for t in tiles], len(per_visit), s)
+    pairs = pair_store([3 * t.pixels for t in tiles], len(per_visit), s)
     try:
         for sweep, k in enumerate(per_visit):
             order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
@@ -170,15 +167,15 @@ def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
                 # Its content targets again (keeping every tile's would grow with the picture); its sums
                 # as its last visit left them (a forward pass less; the neighbours' blending since then
                 # moved only its overlaps, where its window is low).
-                content_t = tiled.content_targets(tf.constant(_crop(content, t.crop), tf.float32))
+                content_t = tiled.content_targets(tf.constant(crop(content, t.crop), tf.float32))
                 rest_g, rest_c, rest_tv = sums.rest(t.index)
                 rest_g = tuple(tf.constant(g) for g in rest_g)
-                win, m = tf.constant(wins[t.index]), tf.constant(masks_of(t))
+                win, m = tf.constant(wins[t.index]), tf.constant(tile_masks(masks, t))
                 sy0, sy1, sx0, sx1 = t.support
                 cy0, _, cx0, _ = t.crop
-                movable = np.zeros((*_crop(x, t.crop).shape[:2], 1), np.float32)
+                movable = np.zeros((*crop(x, t.crop).shape[:2], 1), np.float32)
                 movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
-                start = _crop(x, t.crop).copy()
+                start = crop(x, t.crop).copy()
                 shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
                 best, best_g, best_tile = start, None, None
                 steps = Steps(run, start, k, None if pairs is None else kept_maker(pairs, t.index, s.lbfgs_history))

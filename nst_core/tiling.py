@@ -53,6 +53,11 @@ class Tile:
     support: Box
     crop: Box
 
+    @property
+    def pixels(self) -> int:
+        """The crop's pixels: what a step on this tile works on."""
+        return (self.crop[1] - self.crop[0]) * (self.crop[3] - self.crop[2])
+
 
 def _spans(length: int, size: int, overlap: int) -> list[tuple[int, int]]:
     """Supports along one axis: as few as cover ``length`` with at most ``size`` px each, all of one
@@ -144,8 +149,7 @@ def fitted_tile_size(shape: tuple[int, int], tile_size: int, budget_mb: int, ove
     if budget_mb <= 0:
         return tile_size
     for size in range(tile_size, MIN_TILE_SIZE, -16):
-        largest = max((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])
-                      for t in tile_grid(shape, size, overlap, context))
+        largest = max(t.pixels for t in tile_grid(shape, size, overlap, context))
         if tile_mb(largest) + picture_mb(shape) <= budget_mb:
             return size
     return MIN_TILE_SIZE
