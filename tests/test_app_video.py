@@ -102,7 +102,7 @@ def test_a_clip_waits_for_a_picture_run_left_going_by_a_page_that_has_gone(jobs,
     assert "Waiting" in status and preview is None and video is None
     gate.set()
     next(run)  # the clip's first frame ...
-    assert picture.changes(0)[1]["status"] == "Done"  # ... came after the picture run had ended
+    assert not picture.running  # ... came after the picture run had ended (or, unwatched, given way)
     *_, (preview, status, video) = run
     assert "Done" in status and frames_in(video) == 24
 
@@ -124,14 +124,14 @@ def test_a_picture_run_waits_while_a_clip_is_stylised(jobs, tmp_path, clip):
 
 def test_stop_while_a_clip_waits_for_the_cpu_ends_it_there(jobs, tmp_path, clip):
     h, state = VideoHandlers(Files(str(tmp_path / "cache")), jobs.cpu), {}
-    jobs.cpu.acquire()  # a picture run holds the CPU
+    jobs.cpu.take()  # a picture run holds the CPU
     try:
         run = h.run(clip, STYLE, 96, 1.0, 0.7, 0, state)
         assert "Waiting" in next(run)[1]
         h.stop(state)
         assert [out[1] for out in run] == ["**Stopped** before it started."]
     finally:
-        jobs.cpu.release()
+        jobs.cpu.give_back()
     assert "control" not in state
 
 

@@ -106,3 +106,44 @@ def test_finished_runs_are_kept_a_while_and_bounded_in_number():
         job = jobs.start(key, lambda c: ticking(c, steps=1))
         assert wait_until(lambda: not job.running)
     assert [jobs.get(k) is not None for k in keys] == [False, False, True, True, True]
+
+
+def test_stop_while_waiting_for_the_cpu_ends_the_run_at_once_without_painting():
+    gate, jobs = threading.Event(), Jobs(grace_s=60)
+    ahead = jobs.start(new_key(), lambda c: ticking(c, gate=gate))  # holds the CPU
+    assert wait_until(jobs.cpu.locked)
+    mine = jobs.start(new_key(), ticking)
+    watch = drain(mine.watch())
+    assert "Waiting" in next(watch)["status"]
+    mine.control.stop()
+    rest = list(watch)  # ends while the run ahead still holds the CPU
+    assert rest[-1] == {"status": "**Stopped** before it started: nothing was painted."} and ahead.running
+    assert all("preview" not in out for out in rest)
+    ahead.control.stop()
+    gate.set()
+
+
+def test_a_run_nobody_watches_gives_way_to_a_watched_run_that_waits():
+    """Three runs whose pages left, then a visitor's run: it paints after at most one of them has
+    painted (and given way), not after all three."""
+    order, gate = [], threading.Event()
+
+    def logged(name, steps=10**6):
+        def produce(control):
+            order.append(("start", name))
+            yield from ticking(control, steps=steps, gate=gate)
+            order.append(("end", name))
+        return produce
+
+    jobs = Jobs(grace_s=600)
+    abandoned = [jobs.start(new_key(), logged(f"left{i}")) for i in range(3)]
+    for job in abandoned:
+        job.seen -= 60  # their pages left a minute ago
+    mine = jobs.start(new_key(), logged("mine", steps=3))
+    watch = drain(mine.watch())
+    gate.set()
+    assert list(watch)[-1]["status"] == "Done"
+    before_mine = order[:order.index(("start", "mine"))]
+    assert len([e for e in before_mine if e[0] == "start"]) <= 1 and before_mine[-1][0] == "end"
+    for job in abandoned:
+        job.control.stop()

@@ -5,8 +5,9 @@ A page (the one that pressed Run, or the same browser after a reload) *watches* 
 the job's outputs by name, only those that changed since it last looked, and only the newest of
 each, so a browser that falls behind skips previews instead of queueing them. With nobody
 watching for ``grace_s`` the run is stopped (its best picture kept), as is any run whose Stop was
-pressed. The registry is one object made by build_demo, not a module global, and hands a job out
-only to a caller who names its key.
+pressed, and sooner (``YIELD_S``) when a watched run waits for the CPU: a visitor present never
+waits for runs whose pages have gone. The registry is one object made by build_demo, not a module
+global, and hands a job out only to a caller who names its key.
 """
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ from nst_core import RunControl
 
 log = logging.getLogger("nst_app")
 WATCH_POLL_S = 0.05  # how soon a watcher sees a new output; polling costs nothing noticeable at this rate
+WATCHED_S = 1.0  # a job whose watcher looked within this long is watched (watchers look every WATCH_POLL_S)
+YIELD_S = 2.0  # a run nobody watches for this long gives way to a watched run waiting for the CPU
+TURN_POLL_S = 0.1  # how soon a waiting run sees a Stop, or that its watcher has gone (neither notifies)
+WAITING = "**Waiting** — the run before yours is finishing; yours starts next. **Stop** takes yours out of the line."
+STOPPED_BEFORE = "**Stopped** before it started: nothing was painted."
 
 
 def new_key() -> str:
@@ -37,6 +43,77 @@ def grace_seconds() -> float:
         return 600.0
 
 
+class CpuTurns:
+    """The CPU, one run (or clip) at a time. The waiting go in order of arrival, watched ones first,
+    so a visitor present never waits behind runs whose pages have gone; a waiter that is stopped
+    leaves the line at once."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._holder: object | None = None
+        self._line: list[tuple[Callable[[], bool], Callable[[], bool]]] = []  # (watched, stopped), in arrival order
+
+    def take(self, watched: Callable[[], bool] = lambda: True, stopped: Callable[[], bool] = lambda: False,
+             on_wait: Callable[[], None] | None = None) -> bool:
+        """Wait for the CPU and hold it (True), or leave the line once ``stopped()`` (False).
+        ``on_wait`` is called once, before waiting, if the CPU is not free at once."""
+        me = (watched, stopped)
+        with self._cond:
+            self._line.append(me)
+            try:
+                told = False
+                while not stopped():
+                    if self._holder is None and self._next() is me:
+                        self._holder = me
+                        return True
+                    if not told and on_wait is not None:
+                        told = True
+                        self._cond.release()  # on_wait publishes, under the job's own lock: not under ours
+                        try:
+                            on_wait()
+                        finally:
+                            self._cond.acquire()
+                        continue
+                    self._cond.wait(TURN_POLL_S)
+                return False
+            finally:
+                self._line.remove(me)
+                self._cond.notify_all()
+
+    def take_if_free(self) -> bool:
+        """Hold the CPU if nobody holds it or waits for it."""
+        with self._cond:
+            if self._holder is None and not self._line:
+                self._holder = object()
+                return True
+            return False
+
+    def _next(self):
+        present = [w for w in self._line if w[0]() and not w[1]()]
+        return (present or self._line)[0]
+
+    def give_back(self) -> None:
+        with self._cond:
+            self._holder = None
+            self._cond.notify_all()
+
+    def watched_waiting(self) -> bool:
+        """A run whose visitor is present waits for the CPU."""
+        with self._cond:
+            return any(w() and not s() for w, s in self._line)
+
+    def locked(self) -> bool:
+        with self._cond:
+            return self._holder is not None
+
+    def __enter__(self):
+        self.take()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.give_back()
+
+
 class Job:
     """One run's outputs as they stand, and the thread that makes them.
 
@@ -44,7 +121,7 @@ class Job:
     exception it raises is kept and raised again to the watchers once they have seen the rest.
     """
 
-    def __init__(self, key: str, produce: Callable[[RunControl], Iterator[dict]], cpu: threading.Lock,
+    def __init__(self, key: str, produce: Callable[[RunControl], Iterator[dict]], cpu: CpuTurns,
                  grace_s: float):
         self.key, self.control, self.grace_s = key, RunControl(), grace_s
         self.error: BaseException | None = None
@@ -76,19 +153,24 @@ class Job:
     def unwatched_for(self) -> float:
         return time.monotonic() - self.seen
 
-    def _work(self, produce, cpu: threading.Lock) -> None:
+    def watched(self) -> bool:
+        return self.unwatched_for() < WATCHED_S
+
+    def _given_up(self) -> bool:
+        """Stopped, or nobody has watched it for its grace time: it leaves the line for the CPU."""
+        return self.control.stopped or self.unwatched_for() > self.grace_s
+
+    def _work(self, produce, cpu: CpuTurns) -> None:
         try:
-            if not cpu.acquire(blocking=False):  # a run from a page that has gone is finishing
-                self.publish({"status": "**Waiting** — the run before yours is finishing; yours starts next."})
-                cpu.acquire()
+            if not cpu.take(self.watched, self._given_up, lambda: self.publish({"status": WAITING})):
+                self.publish({"status": STOPPED_BEFORE})
+                return
             try:
                 for outputs in produce(self.control):
                     self.publish(outputs)
-                    if self.running and self.unwatched_for() > self.grace_s and not self.control.stopped:
-                        log.info("run %s: nobody watching for %.0f s, stopping it", self.key[:6], self.grace_s)
-                        self.control.stop()
+                    self._give_way(cpu)
             finally:
-                cpu.release()
+                cpu.give_back()
         except BaseException as exc:  # kept for the watchers: the thread itself has nobody to tell
             self.error = exc
             if not hasattr(exc, "message"):  # gr.Error carries its own; anything else is a bug: log it
@@ -96,6 +178,15 @@ class Job:
         finally:
             self.ended = time.monotonic()
             self.finished.set()
+
+    def _give_way(self, cpu: CpuTurns) -> None:
+        """Stop a run nobody watches: after its grace time, or sooner when a watched run waits."""
+        if self.control.stopped or not self.running:
+            return
+        away = self.unwatched_for()
+        if away > self.grace_s or (away > YIELD_S and cpu.watched_waiting()):
+            log.info("run %s: nobody watching for %.0f s, stopping it", self.key[:6], away)
+            self.control.stop()
 
     async def watch(self, raise_error: bool = True) -> AsyncIterator[dict]:
         """Every output once, then each change, newest only, until the job has ended."""
@@ -122,7 +213,7 @@ class Jobs:
     def __init__(self, grace_s: float | None = None, keep_s: float = 3600, max_jobs: int = 64):
         self.grace_s = grace_seconds() if grace_s is None else grace_s
         self.keep_s, self.max_jobs = keep_s, max_jobs
-        self.cpu = threading.Lock()  # runs take the CPU in turn, watched or not
+        self.cpu = CpuTurns()  # runs and clips take the CPU in turn, watched ones first
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import gradio as gr
 
 from nst_core import ModelLoadError, NSTError, RunControl, Settings
 
 from .files import Files
+from .jobs import CpuTurns
 
 CLIP_TYPES = [".mp4", ".webm", ".mov", ".gif"]
 UI_UPDATE_S = 0.5  # at most this often the preview and status go to the browser
-WAIT_POLL_S = 0.25  # while waiting for the CPU: how soon a Stop pressed meanwhile is seen
 CPU = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # clips take the CPU in turn with the picture runs
 
 
@@ -24,11 +23,11 @@ class VideoHandlers:
     """A clip's run and Stop, and the webcam's frames. The running clip's RunControl and the webcam's
     LiveStylizer live in the visitor's gr.State, never here: visitors share this object.
 
-    ``cpu`` is the lock the picture runs take (ui.jobs.Jobs.cpu): a clip takes it too, so a picture run
+    ``cpu`` is the CPU's turns the picture runs take (ui.jobs.Jobs.cpu): a clip takes it too, so a picture run
     going on for a page that has gone (it holds no place in Gradio's queue) never shares the CPU with a clip."""
 
-    def __init__(self, files: Files, cpu: threading.Lock | None = None):
-        self.files, self.cpu = files, cpu or threading.Lock()
+    def __init__(self, files: Files, cpu: CpuTurns | None = None):
+        self.files, self.cpu = files, cpu or CpuTurns()
 
     def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
         """Stream (preview, status, video): the latest frame every half second, then the MP4."""
@@ -37,16 +36,15 @@ class VideoHandlers:
         state = state if isinstance(state, dict) else {}
         control = state["control"] = RunControl()
         try:
-            if not self.cpu.acquire(blocking=False):
+            if not self.cpu.take_if_free():
                 yield None, "**Waiting** — the picture run before yours is finishing; your clip starts next.", None
-                while not self.cpu.acquire(timeout=WAIT_POLL_S):
-                    if control.stopped:
-                        yield None, "**Stopped** before it started.", None
-                        return
+                if not self.cpu.take(stopped=lambda: control.stopped):
+                    yield None, "**Stopped** before it started.", None
+                    return
             try:
                 yield from self._stylise(clip, style, size, strength, smoothing, refine, control, request)
             finally:
-                self.cpu.release()
+                self.cpu.give_back()
         finally:
             if state.get("control") is control:
                 del state["control"]
@@ -94,10 +92,10 @@ class VideoHandlers:
         return state["live"](frame), state
 
 
-def video_tabs(files: Files, cpu: threading.Lock | None = None) -> VideoHandlers:
+def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
     """The Video and Live tabs, laid out and wired where they are called (inside the page's Blocks);
     ``cpu``: the picture runs' lock, which a clip takes too."""
-    from .components import PathImage
+    from .components import PathImage, Slider
 
     h = VideoHandlers(files, cpu)
     with gr.Tabs():
@@ -108,11 +106,11 @@ def video_tabs(files: Files, cpu: threading.Lock | None = None) -> VideoHandlers
                 with gr.Column():
                     clip = gr.File(label="Clip", file_types=CLIP_TYPES, type="filepath", elem_id="video_in")
                     style = PathImage(label="Style painting", elem_id="video_style", height=220)
-                    size = gr.Slider(128, 1280, 854, step=2, label="Longer side (px)", elem_id="video_size")
-                    strength = gr.Slider(0, 1, 1, step=0.05, label="Strength", elem_id="video_strength")
-                    smoothing = gr.Slider(0, 0.9, _default_smoothing(), step=0.05, elem_id="video_smoothing",
+                    size = Slider(128, 1280, 854, step=2, label="Longer side (px)", elem_id="video_size")
+                    strength = Slider(0, 1, 1, step=0.05, label="Strength", elem_id="video_strength")
+                    smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, elem_id="video_smoothing",
                                           label="Smoothing (0 = each frame alone: flickers)")
-                    refine = gr.Slider(0, 50, Settings().video_refine, step=1, elem_id="video_refine",
+                    refine = Slider(0, 50, Settings().video_refine, step=1, elem_id="video_refine",
                                        label="Refine: Gatys iterations per frame (0 = off; slow: seconds a frame)")
                     with gr.Row():
                         run = gr.Button("Stylise clip", variant="primary", elem_id="video_run")
@@ -135,7 +133,7 @@ def video_tabs(files: Files, cpu: threading.Lock | None = None) -> VideoHandlers
                 live_out = gr.Image(label="Stylised", streaming=True, format="jpeg", elem_id="live_out")
             with gr.Row():
                 live_style = PathImage(label="Style painting", elem_id="live_style", height=160)
-                live_smoothing = gr.Slider(0, 0.9, _default_smoothing(), step=0.05, label="Smoothing",
+                live_smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, label="Smoothing",
                                            elem_id="live_smoothing")
             live_state = gr.State({})
             # Its own queue: a webcam holds its slot while it streams, so it must not hold up the clips and runs.
