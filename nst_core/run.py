@@ -31,16 +31,17 @@ def size_images(content: np.ndarray, styles: Sequence[np.ndarray], size: int, s:
     content's exact shape under keras-io normalisation, as that example does); colour-matched
     to the content when asked."""
     c = resize(content, fit_size(content.shape[:2], size, s.enlarge))
-    check_size(c, "content image")
+    check_size(c, "content image", content.shape[:2])
     sized = []
     for st in styles:
+        original = st.shape[:2]
         if s.normalization == "keras-io":
             st = resize(st, c.shape[:2])
         else:
-            h, w = st.shape[:2]
+            h, w = original
             scale = s.style_scale * max(c.shape[:2]) / max(h, w)
             st = resize(st, (max(1, round(h * scale)), max(1, round(w * scale))))
-        check_size(st, "style image")
+        check_size(st, "style image", original)
         sized.append(match_colours(st, c) if s.preserve_colors == "match" else st)
     return c, sized
 
@@ -239,7 +240,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     run = _Run(s, control, [sc.work for sc in scales])
     best, best_losses, message, c = None, None, "", None
     for run.scale, scale in enumerate(scales):
-        if run.stopped:
+        if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result
             break
         n = scale.iterations
         coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)

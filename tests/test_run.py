@@ -155,3 +155,17 @@ def test_prepare_does_the_style_pass_before_the_click(tiny_extractor):
     run(s, counting)
     assert int(calls.numpy()) == 1 + 3  # one pass per iteration, none for the targets
     assert not prepare(None, synthetic_painting(), s.replace(preserve_colors="match"), extractor=counting)
+
+
+def test_a_run_stopped_before_its_first_step_ends_with_its_start_picture_and_raises_nothing(tiny_extractor):
+    """A Stop that comes before the run has begun (a visitor who stopped it while it waited) still
+    ends in one final, stopped frame: the picture it would have started from, never an exception."""
+    from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo
+    from nst_core import RunControl, Settings, stylize
+
+    control = RunControl()
+    control.stop()
+    s = Settings(iterations=5, max_size=64, **TINY_LAYERS)
+    frames = list(stylize(synthetic_photo(), synthetic_painting(), s, extractor=tiny_extractor, control=control))
+    assert len(frames) == 1 and frames[0].final and frames[0].stopped
+    assert frames[0].image.shape == (48, 64, 3) and frames[0].iteration == 0
