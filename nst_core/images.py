@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 from typing import Union
 
@@ -42,6 +43,42 @@ def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image
     if not path.is_file():
         raise ImageError(f"{what} not found: {path} (check the path)")
     return _from_file(path, path.stat().st_size, limits, f"{what} {path.name}", background)
+
+
+def image_shape(src: ImageInput, limits: Limits | None = None, what: str = "image") -> tuple[int, int]:
+    """(height, width) of the picture as load_image would give it (EXIF rotation included), read from
+    the file's header: no pixels are decoded. The same file-size and pixel limits apply."""
+    limits = limits or Limits()
+    if isinstance(src, (np.ndarray, Image.Image)):
+        return load_image(src, limits, what).shape[:2] if isinstance(src, np.ndarray) else src.size[::-1]
+    if isinstance(src, bytes):
+        file, size = io.BytesIO(src), len(src)
+    else:
+        path = Path(src)
+        if not path.is_file():
+            raise ImageError(f"{what} not found: {path} (check the path)")
+        file, size, what = path, path.stat().st_size, f"{what} {path.name}"
+    if size == 0 or size > limits.max_upload_bytes:
+        return load_image(src, limits, what).shape[:2]  # says which, in its words
+    try:
+        with warnings.catch_warnings():  # our limit speaks, not PIL's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as im:
+                w, h = im.size
+                turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation: a quarter turn
+        if w * h > limits.max_input_pixels:
+            raise ImageError(f"{what} is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is "
+                             f"{limits.max_input_pixels / 1e6:.0f}: use a smaller picture")
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{what} is not an image this app can open: use a JPEG, PNG or WebP file") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{what} has too many pixels to open safely; the limit is "
+                         f"{limits.max_input_pixels / 1e6:.0f} megapixels: use a smaller picture") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageError(_damaged(what)) from None
+    return (w, h) if turned else (h, w)
 
 
 def _from_file(file, size: int, limits: Limits, what: str, background: int = 255) -> np.ndarray:
@@ -121,11 +158,18 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.LANCZOS))
 
 
-def check_size(image: np.ndarray, what: str) -> None:
+def check_size(image: np.ndarray, what: str, original: tuple[int, int] | None = None) -> None:
+    """Refuse a picture with a side under MIN_SIDE, with advice that fits: a larger picture where the
+    file itself is that small (``original``: its (h, w) before sizing), else a larger size or a less
+    extreme aspect ratio."""
     h, w = image.shape[:2]
-    if min(h, w) < MIN_SIDE:
-        raise ImageError(f"{what} is {w}x{h} at this size, too small: each side needs at least {MIN_SIDE} px "
-                         f"(use a less extreme aspect ratio or a larger size)")
+    if min(h, w) >= MIN_SIDE:
+        return
+    if original is not None and min(original) < MIN_SIDE:
+        raise ImageError(f"{what} is only {original[1]}x{original[0]} px: use a picture at least {MIN_SIDE} px "
+                         f"on each side")
+    raise ImageError(f"{what} is {w}x{h} at this size, too small: each side needs at least {MIN_SIDE} px "
+                     f"(use a less extreme aspect ratio or a larger size)")
 
 
 BAND_PIXELS = 1 << 20  # pixels a per-pixel step works on at once: float temporaries of ~12 MB, not 150
