@@ -13,13 +13,13 @@ import gradio as gr
 
 from nst_core import warm_up
 from nst_core.presets import load_presets
-from ui.admission import turn_away_only_runs
-from ui.components import PathImage, example_rows
+from ui.admission import Line, turn_away_only_runs
+from ui.components import Dropdown, PathImage, Slider, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, print_size_controls, weight_info
-from ui.masks import BRUSH, MaskHandlers
-from ui.page import CSS, RUN_ENDED, SCROLL_TO_PREVIEW
+from ui.masks import MaskHandlers, mask_inputs
+from ui.page import CSS, FOLLOW_STATUS, SCROLL_TO_PREVIEW
 from ui.video import video_tabs
 
 PRESETS = load_presets()
@@ -42,8 +42,8 @@ def _inputs(c: dict) -> None:
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
-    _mask_inputs(c)
-    c["preset"] = gr.Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
+    mask_inputs(c)
+    c["preset"] = Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
     gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
                 "examples/CREDITS.md)", examples_per_page=4)
     c["preset"].render()
@@ -59,29 +59,13 @@ def _inputs(c: dict) -> None:
         with gr.Row():
             c["style2"] = PathImage(label="Second style (optional)", elem_id="style2")
             c["init_image"] = PathImage(label="Initial image (for start: image)", elem_id="init_image")
-        c["blend"] = gr.Slider(0, 1, 0.5, step=0.05, label="Second style's share of the blend", elem_id="blend")
+        c["blend"] = Slider(0, 1, 0.5, step=0.05, label="Second style's share of the blend", elem_id="blend")
         for knob in ADVANCED:
             c[knob.name] = knob.make()
         c["recipe_file"] = gr.File(label="Load a recipe (.json, or a PNG made here)", file_types=[".json", ".png"],
                                    elem_id="recipe_file")
         gr.Markdown(f"Limits on this server: output up to {LIMITS.max_size} px, {LIMITS.max_iterations} iterations, "
                     f"uploads up to {LIMITS.max_upload_bytes // 1_000_000} MB and {LIMITS.max_input_pixels // 1_000_000} MP.")
-
-
-def _mask_inputs(c: dict) -> None:
-    """Where the style goes: a brush over the photo, Invert and Clear, and the mask it makes."""
-    with gr.Accordion("Where the style goes (optional): paint over the photo", open=False, elem_id="mask_box"):
-        gr.Markdown("Painted parts get the style; the rest stays the photo, or takes the **second style** "
-                    "(Advanced) if you give one. The seam is blended (Advanced: mask feather).")
-        c["mask_editor"] = gr.ImageEditor(
-            label="Brush", type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
-            brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=40),
-            eraser=gr.Eraser(default_size=40), format="png", height=420, elem_id="mask_editor")
-        with gr.Row():
-            c["invert_btn"] = gr.Button("Invert", size="sm", elem_id="mask_invert")
-            c["clear_btn"] = gr.Button("Clear", size="sm", elem_id="mask_clear")
-        c["mask"] = PathImage(label="Mask (white = style; a greyscale file of the photo's shape works too)",
-                              height=160, elem_id="mask")
 
 
 def _outputs(c: dict) -> None:
@@ -128,20 +112,28 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     c["mask"].upload(**wire(m.shown, pick("mask_editor", "mask", "uploads"), pick("mask_editor")), **in_order,
                      **private)
     gr.on([c["content"].change, c["style"].change, c["style2"].change],
-          **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2")), show_progress="hidden", **cpu,
+          **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2", "status")), show_progress="hidden",
+          **cpu,
           **private)
+    # The status line is the run's one voice (queued, waiting, painting, stopping, done, stopped, not
+    # run): Gradio's own progress timer and error badge stay hidden, and Stop's colour follows the line.
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
+        c[button].click(**wire(h.queued, pick("content", "style", "run_state"), pick("status")), queue=False,
+                        show_progress="hidden", **private)
         c[button].click(**wire(handler, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name=name, js=SCROLL_TO_PREVIEW,
-                        show_progress_on=c["status"], **cpu).then(None, js=RUN_ENDED, queue=False, **private)
+                        show_progress="hidden", **cpu)
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
-                           **cpu).then(None, js=RUN_ENDED, queue=False, **private)
+                           show_progress="hidden", **cpu)
     gr.on([c["print_size"].change, c["content"].change, c["iterations"].release],  # a print size's time, before Run
-          **wire(h.print_note, pick(*RUN_INPUTS), pick("print_note")), queue=False, show_progress="hidden", **private)
+          **wire(h.print_note, pick(*RUN_INPUTS), pick("print_note")), show_progress="hidden", concurrency_limit=2,
+          concurrency_id="note", **private)  # queued and bounded: any caller can post to it
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)
     c["stop_btn"].click(**wire(h.stop, pick("run_state")), queue=False, api_name="stop")
+    c["stop_btn"].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
+                        **private)
     # A released weight slider steers the running run from its current picture (a no-op between runs).
     gr.on([c[k.name].release for k in WEIGHTS], **wire(h.steer, pick("run_state", *(k.name for k in WEIGHTS))),
           queue=False, show_progress="hidden", api_name="steer")
@@ -162,7 +154,8 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=1):
                 _outputs(c)
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
-        handlers = Handlers(files, PRESETS)
+        line = Line()  # when each visitor's run joined the queue: a Stop pressed while it waits is honoured
+        handlers = Handlers(files, PRESETS, line=line)
         _wire(c, handlers, MaskHandlers(files))
         demo.nst_video = video_tabs(files, handlers.jobs.cpu)  # Video and Live tabs; clips take the runs' CPU lock
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
@@ -171,9 +164,10 @@ def build_demo() -> gr.Blocks:
         demo.load(**wire(handlers.attach, {k: c[k] for k in ("browser", "run_state")},
                          {k: c[k] for k in ("browser", *OUTPUTS)}),
                   concurrency_limit=None, show_progress="hidden", api_visibility="private")
+        demo.load(None, js=FOLLOW_STATUS)  # Stop's and Run's look follow the status line, whatever set it
         demo.unload(handlers.forget_session)
     demo.queue()
-    turn_away_only_runs(demo, int(os.environ.get("NST_QUEUE_SIZE", "16")))
+    turn_away_only_runs(demo, int(os.environ.get("NST_QUEUE_SIZE", "16")), line)
     demo.nst_handlers = handlers  # for tests and tools that call the handlers directly
     return demo
 

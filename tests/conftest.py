@@ -128,8 +128,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_app(extra_env: dict, *args: str):
-    """Start `python app.py` on a free port; return (process, url) once it answers."""
+def start_app(extra_env: dict, *args: str, log: Path | None = None):
+    """Start `python app.py` on a free port; return (process, url) once it answers. ``log``: a file
+    for the server's output (its log), to be read by the test."""
     import subprocess
     import sys
     import time
@@ -137,13 +138,14 @@ def start_app(extra_env: dict, *args: str):
 
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **extra_env}
+    out = subprocess.PIPE if log is None else open(log, "w")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:  # poll until the server answers (or died), not a fixed sleep
         if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{proc.stdout.read()}")
+            raise RuntimeError(f"app.py exited early:\n{proc.stdout.read() if log is None else log.read_text()}")
         try:
             with urllib.request.urlopen(url + "config", timeout=2) as r:
                 if r.status == 200:

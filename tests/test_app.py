@@ -11,6 +11,7 @@ from PIL import Image
 
 import app
 import ui.handlers
+import ui.jobs
 from conftest import drain, synthetic_painting, synthetic_photo
 from nst_core import NSTError
 from ui import knobs
@@ -230,16 +231,46 @@ def test_two_styles_colours_and_animation_reach_the_result(h):
     assert gif.format == "GIF" and gif.n_frames >= 2
 
 
-def test_dropping_a_damaged_painting_warns_at_once(h, tmp_path):
+def test_dropping_a_damaged_painting_says_so_once_on_the_status_line(h, tmp_path):
     bad = tmp_path / "painting.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     state = {}
-    with pytest.warns(UserWarning, match="painting.jpg is damaged") as warned:
-        out = h.prepare(values(style=str(bad), iterations=3, run_state=state))
-        h.prepare(values(style=str(bad), iterations=4, run_state=state))  # another drop zone changed
-    assert len(warned) == 1  # one toast per problem
-    assert out == {"style": None}  # the drop zone is emptied: it could only show a broken picture
-    assert h.prepare(values(style=None)) is None  # nothing to do
+    out = h.prepare(values(style=str(bad), iterations=3, run_state=state))
+    again = h.prepare(values(style=str(bad), iterations=4, run_state=state))  # another drop zone changed
+    assert out["style"] is None  # the drop zone is emptied: it could only show a broken picture
+    assert "painting.jpg is damaged" in out["status"] and "status" not in again  # said once
+    assert h.prepare(values(run_state=state)) == {"status": "Ready."}  # a good drop mends it
+    assert h.prepare(values(style=None)) == {}  # nothing to do
+
+
+def test_a_one_pixel_photo_is_refused_once_with_advice_that_fits_it(h, tmp_path):
+    tiny = tmp_path / "dot.png"
+    Image.new("RGB", (1, 1), (200, 10, 10)).save(tiny)
+    state = {}
+    out = h.prepare(values(content=str(tiny), run_state=state))
+    assert out["content"] is None  # not left as a one-pixel strip in its drop zone
+    assert "only 1x1 px" in out["status"] and "aspect ratio" not in out["status"]
+
+
+def test_run_without_pictures_says_so_on_the_status_line_not_in_a_toast(h):
+    shown = []
+    with pytest.raises(gr.Error) as refused:
+        for out in drain(h.run(values(content=None), None)):
+            shown.append(out)
+    assert shown == [{"status": "**Not run** — Drop a content photo and a style painting first."}]
+    assert refused.value.visible is False and "Drop a content photo" in refused.value.message  # the API's error
+
+
+def test_stop_pressed_while_the_run_waits_in_the_queue_means_it_never_paints(h):
+    request = SimpleNamespace(session_hash="s1")
+    state = {}
+    h.line.joined("s1")  # Run pressed: the run waits in Gradio's queue behind another visitor's
+    assert h.stopping({"run_state": state}, request) == {"status": ui.jobs.STOPPED_BEFORE}
+    h.stop({"run_state": state}, request)
+    shown = list(drain(h.run(values(run_state=state), request)))
+    assert shown == [{"status": ui.jobs.STOPPED_BEFORE}] and h.jobs.get(state.get("key")) is None
+    h.line.joined("s1")  # a later Run is not stopped by that earlier Stop
+    assert "Done" in outputs(h, values(run_state=state, iterations=2), request)[-1]["status"]
 
 
 def test_a_dropped_upload_stays_on_disk_until_a_run_uses_it(tmp_path):

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 from typing import Callable
 
 import gradio as gr
 import pandas as pd
 
-from nst_core import (ModelLoadError, NSTError, Settings, conv_choice, expected_seconds, fast_model_problem,
-                      fast_stylize, load_image, png_bytes, prepare, stylize)
+from nst_core import (ModelLoadError, NSTError, Settings, SettingsError, conv_choice, expected_seconds,
+                      fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
 from nst_core.animation import frame_for_gif, gif_bytes
-from nst_core.images import fit_size, resize
+from nst_core.images import check_size, fit_size, image_shape, resize
 from nst_core.mask import load_mask
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
 from nst_core.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
-from .jobs import Jobs, new_key
+from .admission import Line
+from .jobs import STOPPED_BEFORE, Jobs, new_key
 from .knobs import DEFAULTS, PRINT_OFF, WEIGHTS, from_log, settings_from, widget_values, with_print_size
 from .masks import save_mask
-from .report import chart_rows, status_text, steer_change, steer_mark
+from .report import STOPPING, chart_rows, status_text, steer_change, steer_mark
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
 CHART_EVERY_S = 6.0  # and the loss chart, which the browser redraws whole each time (Vega: the most costly part)
 IMAGES = ("content", "style", "style2", "init_image", "mask")
 
 
+SERVER_ONLY = ("xla", "memory_budget_mb")  # a loaded recipe does not set these on this server
 REQUIRED = ("content", "style")  # what an API caller must pass; the rest defaults to the page's initial values
 
 
@@ -39,7 +42,9 @@ def wire(handler: Callable, inputs: dict, outputs: dict | None = None) -> dict:
     names, outs = list(inputs), outputs or {}
 
     def convert(out):
-        return None if out is None else {outs[k]: v for k, v in out.items()}
+        if not out:  # nothing to change: every output skipped (Gradio wants a value per output)
+            return {c: gr.skip() for c in outs.values()} if outs else None
+        return {outs[k]: v for k, v in out.items()}
 
     def split(args):
         request = args[-1] if len(args) > len(names) else None
@@ -75,9 +80,23 @@ def _state(v: dict) -> dict:
     return v.get("run_state") if isinstance(v.get("run_state"), dict) else {}
 
 
-def _need_images(v: dict) -> None:
-    if v.get("content") is None or v.get("style") is None:
-        raise gr.Error("Drop a content photo and a style painting first.")
+NEED_IMAGES = "Drop a content photo and a style painting first."
+
+
+def refusal(message: str) -> gr.Error:
+    """A problem already shown on the page's status line: no toast, no traceback; an API caller
+    gets the same line as its error."""
+    return gr.Error(message, visible=False, print_exception=False)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _missing_images(v: dict) -> bool:
+    return v.get("content") is None or v.get("style") is None
 
 
 def _styles(images: dict) -> list:
@@ -89,8 +108,8 @@ class Handlers:
     a Job in ``jobs`` under the visitor's key, which sits in their session state (``run_state``) and
     their browser's storage, so Stop, Steer and a reloaded page reach it, and nobody else."""
 
-    def __init__(self, files: Files, presets: dict, jobs: Jobs | None = None):
-        self.files, self.presets, self.jobs = files, presets, jobs or Jobs()
+    def __init__(self, files: Files, presets: dict, jobs: Jobs | None = None, line: Line | None = None):
+        self.files, self.presets, self.jobs, self.line = files, presets, jobs or Jobs(), line or Line()
 
     # ---- settings ------------------------------------------------------------------------------
     def run_settings(self, v: dict) -> Settings:
@@ -107,18 +126,20 @@ class Handlers:
         try:
             s = self.run_settings(v)
             images = self._images(v, remove=False)
-            shape = (3, 4) if images["content"] is None else load_image(images["content"], s.limits).shape[:2]
+            shape = (3, 4) if images["content"] is None else image_shape(images["content"], s.limits)  # no decode
             scales = plan(shape, s)
         except NSTError as exc:
             return {"print_note": gr.Markdown(f"⚠️ {exc}", visible=True)}
         h, w = scales[-1].shape
         tiles = ", ".join(f"{sc.tiles} tiles at {max(sc.shape)} px{' together' if sc.joint else ''}"
                           for sc in scales if sc.tiles)
-        minutes = expected_seconds(shape, s) / 60
+        expected, limit = expected_seconds(shape, s), s.limits.max_print_s
         photo = "" if images["content"] is not None else " (for a 4:3 photo; drop yours for its figure)"
+        over = (f" · ⚠️ over this server's limit of {_duration(limit)} a print: lower the iterations"
+                if expected > limit else " · **Stop** keeps the picture painted so far.")
         return {"print_note": gr.Markdown(
             f"**Print {max(h, w)} px**: {w}×{h}{photo}, painted tile by tile ({tiles}) · about "
-            f"**{minutes:.0f} min** on this server · **Stop** keeps the picture painted so far.", visible=True)}
+            f"**{_duration(expected)}** on this server{over}", visible=True)}
 
     def apply_preset(self, v: dict, request=None) -> dict:
         """Picking a preset moves the sliders to its values; its hidden values (normalisation, TV power,
@@ -134,9 +155,11 @@ class Handlers:
         if v.get("recipe_file") is None:
             raise gr.Error("Choose a recipe file (.json, or a PNG made by this app).")
         try:
-            s, mask = read_recipe(v["recipe_file"]), read_mask(v["recipe_file"])
+            s, mask = read_recipe(v["recipe_file"]), read_mask(v["recipe_file"], DEFAULTS.limits)
         except NSTError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None
+        # what no slider of the page sets stays the server's (a recipe is a visitor's data)
+        s = s.replace(**{name: getattr(DEFAULTS, name) for name in SERVER_ONLY})
         if mask is not None:
             mask = save_mask(self.files, mask, request)
         return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s,
@@ -150,38 +173,46 @@ class Handlers:
 
     def prepare(self, v: dict, request=None) -> dict | None:
         """When an image is dropped: the painting's style targets for the coming run, computed now, so
-        a click on Run goes straight to the first iteration; and a bad file is named now, not after,
-        and taken out of its drop zone (which could only show a broken picture)."""
+        a click on Run goes straight to the first iteration; and a bad file is named now, once, on the
+        status line, and taken out of its drop zone (which could only show a broken picture)."""
         images = self._images(v, remove=False)
-        bad = {}
+        out, problem = {}, None
         for name, what in (("content", "content image"), ("style", "style image"), ("style2", "second style image")):
             try:
                 if images[name] is not None:
-                    load_image(images[name], DEFAULTS.limits, what)
+                    image = load_image(images[name], DEFAULTS.limits, what)
+                    check_size(image, what, image.shape[:2])  # a picture itself too small to paint
             except NSTError as exc:
-                bad[name] = None
-                self._warn_once(v, exc)
-        if bad or v.get("style") is None:
-            return bad or None
-        try:
-            prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
-        except NSTError as exc:
-            self._warn_once(v, exc)
-        else:
-            (v.get("run_state") or {}).pop("warned", None)
-        return None
+                out[name], problem = None, problem or exc
+        if problem is None and v.get("style") is not None:
+            try:
+                prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
+            except NSTError as exc:
+                problem = exc
+        return {**out, **self._said(v, problem)}
 
     @staticmethod
-    def _warn_once(v: dict, exc: NSTError) -> None:
-        # One toast per problem: each drop zone's change runs prepare, and would name the same bad file again.
+    def _said(v: dict, problem: NSTError | None) -> dict:
+        """The status line for a drop: the problem once (each drop zone's change runs prepare, and would
+        name the same file again), or back to "Ready." once a drop has mended the last one."""
         state = _state(v)
-        if state.get("warned") != str(exc):
-            state["warned"] = str(exc)
-            gr.Warning(str(exc))
+        if problem is None:  # an emptied drop zone (the bad file taken out) mends nothing
+            dropped = any(v.get(k) is not None for k in ("content", "style", "style2"))
+            return {"status": "Ready."} if dropped and state.pop("warned", None) else {}
+        if state.get("warned") == str(problem):
+            return {}
+        state["warned"] = str(problem)
+        return {"status": f"⚠️ {problem}"}
 
     async def run(self, v: dict, request=None):
-        """Start a run in a job of its own (it goes on if this page goes) and show it as it paints."""
-        _need_images(v)
+        """Start a run in a job of its own (it goes on if this page goes) and show it as it paints;
+        or, if Stop was pressed while it waited in the queue, not at all."""
+        if self.line.left(_session(request), _state(v).get("stop_at")):
+            yield {"status": STOPPED_BEFORE}
+            return
+        if _missing_images(v):
+            yield {"status": f"**Not run** — {NEED_IMAGES}"}
+            raise refusal(NEED_IMAGES)
         images = self._images(v)
         key = self._key(v)
         job = self.jobs.start(key, lambda control: self._produce(v, images, key, control, request))
@@ -196,6 +227,7 @@ class Handlers:
         rows, shown, steers, last, pushed, charted = [], [], [], None, -1.0, -1.0
         try:
             settings = self.run_settings({**v, **images})
+            limit = self._time_limit(v, images["content"], settings)
             # read once, now: the brush writes a new mask file per stroke and the older ones go
             mask = None if images["mask"] is None else load_mask(self._mask_path(images["mask"], request),
                                                                 settings.limits)
@@ -209,17 +241,22 @@ class Handlers:
                     rows += steer_mark(rows, frame.iteration - 1)
                     charted = -CHART_EVERY_S
                 in_force, last = frame.settings, frame
+                if frame.elapsed_s > limit and not control.stopped:  # ends with its picture, and says why
+                    control.stop()
+                    steers.append(f"⏱ stopped at this server's limit of {_duration(limit)} a run; the picture "
+                                  f"painted so far is kept")
                 if not frame.final and frame.elapsed_s - pushed >= UI_UPDATE_S:
                     pushed = frame.elapsed_s
                     shown.append(frame_for_gif(frame.image))
-                    out = {"preview": previews.write(frame.image, frame.tile[4:]), "status": status_text(frame, steers)}
+                    out = {"preview": previews.write(frame.image, frame.tile[4:]),
+                           "status": status_text(frame, steers, stopping=control.stopped)}
                     if frame.elapsed_s - charted >= CHART_EVERY_S:  # Vega redraws the whole chart each time
                         charted, out["chart"] = frame.elapsed_s, pd.DataFrame(rows)
                     yield out
-        except NSTError as exc:  # the status says it too, so no earlier run's "Done" stays above it
+        except NSTError as exc:  # said on the status line, where no earlier run's "Done" stays above it
             message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
             yield {"status": f"**Not run** — {message}"}
-            raise gr.Error(message) from None
+            raise refusal(message) from None
         finally:
             if last is None:
                 previews.clear()
@@ -241,6 +278,20 @@ class Handlers:
                "used": {**last.settings.to_dict(), **conv_choice(settings)},
                "extras": [paths["recipe.json"], paths["progress.gif"]]}
         self.files.results.keep_newest(key)  # this browser's earlier results are off its screen now
+
+    @staticmethod
+    def _time_limit(v: dict, content, settings: Settings) -> float:
+        """This server's time limit for the run, in seconds (its operator's NST_MAX_RUN_S, or
+        NST_MAX_PRINT_S at a print size); a run expected to take longer, on this server's timed speed,
+        is refused before it starts."""
+        printing = v.get("print_size") not in (None, PRINT_OFF)
+        limit = settings.limits.max_print_s if printing else settings.limits.max_run_s
+        expected = expected_seconds(image_shape(content, settings.limits, "content image"), settings)
+        if expected > limit:
+            raise SettingsError(f"this run would take about {_duration(expected)} on this server, which allows "
+                                f"{_duration(limit)} a run{' at a print size' if printing else ''}: lower the "
+                                f"iterations or the size")
+        return limit
 
     def _mask_path(self, path, request):
         """The Mask drop zone's file; if the page named one of the session's masks that a newer one
@@ -278,9 +329,33 @@ class Handlers:
                 yield out
 
     def stop(self, v: dict, request=None) -> None:
+        """Stop this visitor's run: the running one within an iteration, one waiting for the CPU at
+        once, and one still in Gradio's queue when it leaves it (the Stop's time is kept for it)."""
         job = self._running(v)
         if job is not None:
             job.control.stop()
+        elif isinstance(v.get("run_state"), dict):
+            v["run_state"]["stop_at"] = time.monotonic()
+
+    def queued(self, v: dict, request=None) -> dict | None:
+        """Run pressed: where the run stands in the line, at once (it starts when the CPU is free)."""
+        if _missing_images(v):  # the run itself says so in a moment
+            return None
+        ahead = self.line.ahead_of(_session(request)) + (1 if self.jobs.cpu.locked() else 0)
+        if not ahead:
+            return {"status": "**Starting** — reading the pictures; the first preview comes in a moment."}
+        runs = "1 run" if ahead == 1 else f"{ahead} runs"
+        return {"status": f"**Queued** — {runs} before yours; it starts when the CPU is free. "
+                          f"**Stop** takes it out of the line."}
+
+    def stopping(self, v: dict, request=None) -> dict | None:
+        """What Stop does, on the status line at once: stopping a run, or taking one out of the line."""
+        job = self._running(v)
+        if job is not None:
+            return {"status": STOPPING}
+        if self.line.waiting(_session(request)):
+            return {"status": STOPPED_BEFORE}
+        return None
 
     def steer(self, v: dict, request=None) -> None:
         """The weight sliders moved: the running run (if any) goes on from its picture with them."""
@@ -294,15 +369,17 @@ class Handlers:
 
     def instant(self, v: dict, request=None):
         """The fast path: one pass of the Magenta model, shown at once."""
-        _need_images(v)
+        if _missing_images(v):
+            yield {"status": f"**Not run** — {NEED_IMAGES}"}
+            raise refusal(NEED_IMAGES)
         content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
         try:
             s = DEFAULTS.replace(max_size=int(v["max_size"]), fast_strength=float(v["fast_strength"]))
             image = fast_stylize(content, style, s)
-        except ModelLoadError:  # the operator's fix is in the log
-            raise gr.Error(ModelLoadError.VISITOR) from None
-        except NSTError as exc:
-            raise gr.Error(str(exc)) from None
+        except NSTError as exc:  # a model that will not load: the operator's fix is in the log
+            message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)
+            yield {"status": f"**Not run** — {message}"}
+            raise refusal(message) from None
         session = _session(request)
         path = write_files(self.files.results.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
         yield {"preview": path, "result": path,

@@ -6,6 +6,7 @@ MASK_CANVAS px (the mask is resized to each scale anyway); strokes are see-throu
 """
 from __future__ import annotations
 
+import gradio as gr
 import numpy as np
 from PIL import Image
 
@@ -13,6 +14,7 @@ from nst_core import NSTError, load_image, png_bytes
 from nst_core.images import fit_size, resize
 from nst_core.mask import check_mask, load_mask
 
+from .components import PathImage
 from .files import Files, write_files
 
 MASK_CANVAS = 1024
@@ -124,3 +126,19 @@ class MaskHandlers:
         if bg is None:
             return {}
         return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2]))}
+
+
+def mask_inputs(c: dict) -> None:
+    """Where the style goes: a brush over the photo, Invert and Clear, and the mask it makes."""
+    with gr.Accordion("Where the style goes (optional): paint over the photo", open=False, elem_id="mask_box"):
+        gr.Markdown("Painted parts get the style; the rest stays the photo, or takes the **second style** "
+                    "(Advanced) if you give one. The seam is blended (Advanced: mask feather).")
+        c["mask_editor"] = gr.ImageEditor(
+            label="Brush", type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
+            brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=40),
+            eraser=gr.Eraser(default_size=40), format="png", height=420, elem_id="mask_editor")
+        with gr.Row():
+            c["invert_btn"] = gr.Button("Invert", size="sm", elem_id="mask_invert")
+            c["clear_btn"] = gr.Button("Clear", size="sm", elem_id="mask_clear")
+        c["mask"] = PathImage(label="Mask (white = style; a greyscale file of the photo's shape works too)",
+                              height=260, elem_id="mask")

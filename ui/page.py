@@ -11,7 +11,21 @@ CSS = """#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }
 #compare .slider-wrap > .wrap { width: fit-content; max-width: 100%; }
 #compare .slider-wrap img { width: auto; max-width: 100%; }
 body[data-running] #stop { background: var(--button-cancel-background-fill);
-  color: var(--button-cancel-text-color); border-color: var(--button-cancel-border-color); }"""
-RUN_ENDED = "() => { delete document.body.dataset.running; }"
-SCROLL_TO_PREVIEW = ("(...args) => { document.body.dataset.running = '1'; if (window.innerWidth < 768) "
+  color: var(--button-cancel-text-color); border-color: var(--button-cancel-border-color); }
+body[data-running] #run, body[data-running] #refine { opacity: 0.6; }
+#mask img { background: #2b2b2b; object-fit: contain; }"""
+SCROLL_TO_PREVIEW = ("(...args) => { if (window.innerWidth < 768) "
                      "document.querySelector('#preview')?.scrollIntoView({block: 'start'}); return args; }")
+# The status line is the one truth about the run: its first bold word says the state, and Stop's colour
+# (body[data-running]) follows it, whatever set it: a run, Stop, a failure, a reloaded page re-attaching.
+LIVE_STATES = ("Starting", "Queued", "Waiting", "Painting", "Stopping")
+FOLLOW_STATUS = """() => {
+  const live = %s;
+  const follow = () => {
+    const head = (document.querySelector('#status strong')?.textContent || '').trim();
+    if (live.includes(head)) document.body.dataset.running = '1'; else delete document.body.dataset.running;
+  };
+  const box = document.querySelector('#status');
+  if (box) new MutationObserver(follow).observe(box, {subtree: true, childList: true, characterData: true});
+  follow();
+}""" % list(LIVE_STATES)

@@ -6,12 +6,15 @@ import math
 STEER_NAMES = {"content_weight": "content", "style_weight": "style", "tv_weight": "TV"}
 
 
-def status_text(frame, steers: list[str] = ()) -> str:
+STOPPING = "**Stopping** — keeping the picture painted so far (within one iteration)."
+
+
+def status_text(frame, steers: list[str] = (), stopping: bool = False) -> str:
     if frame.final:
         head = "Stopped" if frame.stopped else "Done"
         timing = f"took {frame.elapsed_s:.1f} s"
     else:
-        head, timing = "Painting", f"ETA {frame.eta_s:.0f} s"
+        head, timing = "Stopping" if stopping else "Painting", f"ETA {frame.eta_s:.0f} s"
     scale, scales, size = frame.scale
     where = f" · scale {scale} of {scales}, {size} px" if scales > 1 and not frame.final else ""
     if frame.tile and not frame.final:  # a print size: which tile (outlined in the preview) and which pass

@@ -1,0 +1,133 @@
+"""The page tells the truth about its run in every state, and a visit leaves no traceback in the
+server's log: Stop while the run waits in the queue, runs whose pages left giving way to a visitor
+present, and a whole visit in Chromium (drops, a bad file, Run, Stop, a reload, Instant)."""
+import re
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.utils import Status
+from PIL import Image
+
+from conftest import ROOT, start_app
+from test_browser import CHROMIUM, FLAGS
+from test_queue import args, poll
+
+EXAMPLES = ROOT / "examples"
+STOPPED_BEFORE = "Stopped** before it started"
+
+
+@pytest.fixture(scope="module")
+def server(hub_model, tmp_path_factory):
+    """The app with its log in a file, and runs whose pages left kept for 10 minutes (the default)."""
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    proc, url = start_app({"NST_HUB_MODEL": hub_model, "NST_DETACHED_GRACE_S": "600"}, log=log)
+    url.log = log
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def long_run(client):
+    return client.submit(*args(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg", iterations=1000, size=256,
+                               style_weight=1.3), api_name="/stylize")
+
+
+def test_stop_while_waiting_in_the_queue_takes_the_run_out_and_it_never_paints(server, tmp_path):
+    holder, visitor = Client(server, verbose=False), Client(server, verbose=False)
+    ahead = long_run(holder)
+    poll(lambda: ahead.status().code in (Status.PROCESSING, Status.ITERATING))
+    mine = visitor.submit(*args(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg"), api_name="/stylize")
+    poll(lambda: mine.status().code == Status.IN_QUEUE)
+    visitor.predict(api_name="/stop")  # the visitor's Stop, while their run waits behind the other's
+    holder.predict(api_name="/stop")
+    final = mine.result(timeout=120)
+    painted = [o for o in (final[0], final[3]) if isinstance(o, str)]  # a preview's or a result's file
+    assert STOPPED_BEFORE in final[1] and not painted
+    assert "Stopped" in ahead.result(timeout=120)[1]
+
+
+def test_three_runs_whose_pages_left_do_not_hold_up_a_visitor(server):
+    """Each abandoned run would take many minutes; the visitor's short run finishes long before."""
+    left = [Client(server, verbose=False) for _ in range(3)]
+    for client in left:
+        job = long_run(client)
+        poll(lambda: job.status().code in (Status.PROCESSING, Status.ITERATING))
+        job.cancel()  # the page closed right after its run started
+    visitor = Client(server, verbose=False)
+    final = visitor.predict(*args(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg"), api_name="/stylize")
+    assert "Done" in final[1]
+    for client in left:
+        client.predict(api_name="/stop")
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 900})
+        pg.goto(server)
+        loaded(pg)
+        yield pg
+        browser.close()
+
+
+def loaded(page) -> None:
+    """The page's load events have run (the last one stores the browser's key): a click now is heard."""
+    page.wait_for_function("() => localStorage.getItem('nst-run')", timeout=60_000)
+
+
+def status(page) -> str:
+    return page.inner_text("#status")
+
+
+def stop_is_live(page) -> bool:
+    return page.evaluate("() => document.body.dataset.running === '1'")
+
+
+def wait_status(page, text: str) -> None:
+    try:
+        page.wait_for_function("t => document.querySelector('#status').innerText.includes(t)", arg=text,
+                               timeout=120_000)
+    except Exception:
+        page.screenshot(path="/tmp/fail.png")
+        print("STATUS", status(page))
+        raise
+
+
+def test_a_visit_keeps_the_status_and_stop_true_and_the_log_clean(server, page, image_pair, tmp_path):
+    bad = tmp_path / "painting.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    page.click("#run")  # nothing dropped yet: said on the status line, Stop not live
+    wait_status(page, "Drop a content photo and a style painting first")
+    assert not stop_is_live(page) and not page.query_selector(".toast-body")
+    page.set_input_files("#style input[type=file]", str(bad))
+    wait_status(page, "style image is damaged")
+    page.set_input_files("#content input[type=file]", str(image_pair[0]))
+    page.set_input_files("#style input[type=file]", str(image_pair[1]))
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+    wait_status(page, "Ready.")  # the good drop mends the warning
+    for knob, value in (("max_size", 128), ("iterations", 400)):
+        box = page.locator(f"#{knob} input[type=number]")
+        box.fill(str(value))
+        box.press("Enter")
+    page.click("#run")
+    wait_status(page, "Painting")
+    assert stop_is_live(page)
+    page.reload()  # the page comes back to its run: painting, and Stop live
+    loaded(page)
+    wait_status(page, "Painting")
+    assert stop_is_live(page)
+    page.click("#stop")
+    wait_status(page, "took")
+    assert "Stopped" in status(page) and not stop_is_live(page)
+    page.set_input_files("#content input[type=file]", str(image_pair[0]))  # a reload empties the drop zones
+    page.set_input_files("#style input[type=file]", str(image_pair[1]))
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+    page.click("#instant")
+    wait_status(page, "Instant")
+    assert not stop_is_live(page)
+    log = server.log.read_text()
+    assert not re.search(r"Traceback|didn't return enough output values|UnboundLocalError", log), log[-3000:]
