@@ -18,6 +18,10 @@ from .settings import Settings
 KEY = "nst-recipe"
 FORMAT = "nst-recipe/1"
 OPERATOR_ONLY = ("weights", "hub_model")
+# A recipe is data from anywhere: bounded before it is parsed (a run's recipe is a few kB; steering
+# is one entry per slider move).
+MAX_RECIPE_BYTES = 1_000_000
+MAX_STEERING = 10_000
 
 
 def _versions() -> dict[str, str]:
@@ -79,11 +83,14 @@ def _upgrade(settings: dict) -> dict:
 def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Settings:
     """Settings from a recipe dict, a .json file or a PNG that carries one."""
     data = recipe_data(source)
+    steering = data["settings"].get("steering")
+    if isinstance(steering, list) and len(steering) > MAX_STEERING:
+        raise SettingsError(f"recipe: {len(steering)} steering entries; at most {MAX_STEERING} are read")
     known = {f.name for f in dataclasses.fields(Settings)} - {"limits", *OPERATOR_ONLY}
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in _upgrade(data["settings"]).items() if k in known}
     try:
         return _pin_layer_weights(dataclasses.replace(base or Settings(), **values), data)
-    except (TypeError, SettingsError) as exc:
+    except (TypeError, ValueError, SettingsError) as exc:
         raise SettingsError(f"recipe: {exc}") from None
 
 
@@ -116,18 +123,69 @@ def recipe_data(source: str | Path | dict) -> dict:
     else:
         path = Path(source)
         try:
-            if path.suffix.lower() == ".png":
-                from PIL import Image
-
-                with Image.open(path) as im:
-                    text = im.text.get(KEY)
-                if text is None:
-                    raise SettingsError(f"{path.name} carries no run recipe (was it made by this app?)")
-            else:
-                text = path.read_text(encoding="utf-8")
-            data = json.loads(text)
+            data = json.loads(_recipe_text(path))
         except (OSError, ValueError) as exc:
-            raise SettingsError(f"cannot read a recipe from {path.name}: {exc}") from None
+            raise SettingsError(f"cannot read a recipe from {path.name}: {str(exc)[:200]}") from None
+        except RecursionError:
+            raise SettingsError(f"cannot read a recipe from {path.name}: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("settings"), dict):
         raise SettingsError(f"not a run recipe (expected format {FORMAT!r})")
     return data
+
+
+def _recipe_text(path: Path) -> str:
+    """A recipe's JSON text from a .json file or a PNG's text chunk, read without decoding the PNG's
+    pixels (its header's size is not even looked at) and at most MAX_RECIPE_BYTES long."""
+    if path.stat().st_size > MAX_RECIPE_BYTES and path.suffix.lower() != ".png":
+        raise SettingsError(f"{path.name} is {path.stat().st_size / 1e6:.1f} MB; a recipe is at most "
+                            f"{MAX_RECIPE_BYTES / 1e6:.0f} MB")
+    if path.suffix.lower() != ".png":
+        return path.read_text(encoding="utf-8")
+    text = _png_text(path)
+    if text is None:
+        raise SettingsError(f"{path.name} carries no run recipe (was it made by this app?)")
+    return text
+
+
+def _png_text(path: Path) -> str | None:
+    """The ``nst-recipe`` tEXt/iTXt chunk of a PNG, walking its chunks up to the first IDAT (this app
+    writes its text there), without decompressing anything."""
+    import struct
+
+    with open(path, "rb") as f:
+        if f.read(8) != b"\x89PNG\r\n\x1a\n":
+            raise SettingsError(f"{path.name} is not a PNG")
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            if kind == b"IDAT" or kind == b"IEND":
+                return None
+            if kind not in (b"tEXt", b"iTXt", b"zTXt") or length > MAX_RECIPE_BYTES:
+                f.seek(length + 4, 1)
+                continue
+            body = f.read(length)
+            f.seek(4, 1)
+            name, _, rest = body.partition(b"\0")
+            if name != KEY.encode():
+                continue
+            if kind == b"tEXt":
+                return rest.decode("latin-1")
+            if kind == b"zTXt":
+                return _inflate(rest[1:]).decode("latin-1")
+            compressed, _method, rest = rest[0], rest[1], rest[2:]
+            _lang, _, rest = rest.partition(b"\0")
+            _key, _, text = rest.partition(b"\0")
+            return (_inflate(text) if compressed else text).decode("utf-8")
+
+
+def _inflate(data: bytes) -> bytes:
+    """zlib data, refused past MAX_RECIPE_BYTES (a compressed bomb in a text chunk)."""
+    import zlib
+
+    d = zlib.decompressobj()
+    out = d.decompress(data, MAX_RECIPE_BYTES + 1)
+    if len(out) > MAX_RECIPE_BYTES or d.unconsumed_tail:
+        raise SettingsError(f"a recipe is at most {MAX_RECIPE_BYTES / 1e6:.0f} MB")
+    return out

@@ -65,6 +65,10 @@ class Limits:
     max_video_frames: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_FRAMES", 1800))
     max_video_side: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_SIDE", 1920))
     max_video_bytes: int = field(default_factory=lambda: _env_int("NST_MAX_VIDEO_MB", 200) * 1_000_000)
+    # A run's expected time on a shared server (the app checks it before a run starts and stops a run
+    # that overruns it, keeping its picture); print sizes have their own. The library and CLI ignore them.
+    max_run_s: int = field(default_factory=lambda: _env_int("NST_MAX_RUN_S", 900))
+    max_print_s: int = field(default_factory=lambda: _env_int("NST_MAX_PRINT_S", 2700))
 
 
 def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True, range: tuple = (),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import gradio as gr
@@ -27,6 +28,37 @@ class PathImage(gr.Image):
             return payload.path
         return super().preprocess(payload)
 
+
+def _refusing_in_one_line(base: type) -> type:
+    """``base`` whose bad values (NaN, a string for a number, a choice not offered, out of range) are
+    refused with one line naming the control, to the page and to an API caller alike, and no
+    traceback in the server's log (Gradio's own check raises with one)."""
+
+    class Control(base):
+        is_template = True  # rendered by the browser as ``base`` itself (same parameters: no get_config)
+
+        def preprocess(self, payload):
+            numeric = issubclass(base, (gr.Slider, gr.Number))
+            if numeric and not (payload is None and base is gr.Number) and (
+                    isinstance(payload, bool) or not isinstance(payload, (int, float))):
+                raise gr.Error(f"{self.label or self.elem_id}: expected a number, got {str(payload)[:40]!r}",
+                               print_exception=False)
+            try:
+                value = super().preprocess(payload)
+            except Exception as exc:  # noqa: BLE001 - whatever Gradio's check raised: said in one line
+                raise gr.Error(f"{self.label or self.elem_id}: {getattr(exc, 'message', None) or exc}"[:300],
+                               print_exception=False) from None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise gr.Error(f"{self.label or self.elem_id}: {value} is not a number this control takes",
+                               print_exception=False)
+            return value
+
+    Control.__name__ = Control.__qualname__ = base.__name__
+    return Control
+
+
+Slider, Number, Dropdown, Radio, Checkbox = map(_refusing_in_one_line,
+                                               (gr.Slider, gr.Number, gr.Dropdown, gr.Radio, gr.Checkbox))
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

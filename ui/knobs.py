@@ -14,6 +14,8 @@ import gradio as gr
 
 from nst_core import Limits, Settings
 
+from .components import Checkbox, Dropdown, Number, Radio, Slider
+
 DEFAULTS, LIMITS = Settings(), Limits()
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 UI_INITS = ("content", "noise", "style", "image")  # "fast" is what Refine starts from
@@ -59,7 +61,7 @@ def _range(name: str) -> tuple:
 def _weight(name: str, label: str) -> Knob:
     lo, hi, step = _range(name)
     value = to_log(getattr(DEFAULTS, name))
-    return Knob(name, lambda: gr.Slider(lo, hi, value, step=step, label=f"{label} (log10)", elem_id=name,
+    return Knob(name, lambda: Slider(lo, hi, value, step=step, label=f"{label} (log10)", elem_id=name,
                                         info=weight_info(value)),
                 lambda w: gr.Slider(value=to_log(w), info=weight_info(to_log(w))),
                 lambda v, base: base if abs(v - to_log(base)) < 1e-6 else from_log(v))
@@ -67,13 +69,13 @@ def _weight(name: str, label: str) -> Knob:
 
 def _slider(name: str, label: str, cast=float) -> Knob:
     lo, hi, step = _range(name)
-    return Knob(name, lambda: gr.Slider(lo, hi, getattr(DEFAULTS, name), step=step, label=label, elem_id=name),
+    return Knob(name, lambda: Slider(lo, hi, getattr(DEFAULTS, name), step=step, label=label, elem_id=name),
                 from_ui=lambda v, base: cast(v))
 
 
 def _choice(name: str, label: str, choices=None, radio: bool = False) -> Knob:
     options = list(choices or FIELDS[name].metadata["choices"])
-    kind = gr.Radio if radio else gr.Dropdown
+    kind = Radio if radio else Dropdown
     return Knob(name, lambda: kind(options, value=getattr(DEFAULTS, name), label=label, elem_id=name),
                 to_ui=lambda v: v if v in options else options[0])
 
@@ -86,11 +88,11 @@ ADVANCED = (
     _choice("preserve_colors", "Keep the photo's colours", radio=True),
     _choice("init", "Start from", UI_INITS),
     _slider("style_scale", "Style scale (>1 finer strokes, <1 bigger strokes)"),
-    Knob("multiscale", lambda: gr.Checkbox(DEFAULTS.multiscale, label=(
+    Knob("multiscale", lambda: Checkbox(DEFAULTS.multiscale, label=(
         f"Coarse-to-fine (multi-scale): first {DEFAULTS.coarse_iterations} iterations at each half size from "
         f"about 128 px up: larger structures, sooner at large sizes"), elem_id="multiscale"),
          from_ui=lambda v, base: bool(v)),
-    Knob("seed", lambda: gr.Number(DEFAULTS.seed, precision=0, minimum=0, label="Seed", elem_id="seed"),
+    Knob("seed", lambda: Number(DEFAULTS.seed, precision=0, minimum=0, label="Seed", elem_id="seed"),
          from_ui=lambda v, base: int(v or 0)),
     _slider("fast_strength", "Instant: style strength (blends the model's picture with the photo)"),
     _slider("mask_feather", "Mask feather (the seam's softness, a fraction of the longer side)"),
@@ -104,7 +106,7 @@ PRINT_OFF = "screen (the slider)"
 
 def print_size_controls() -> tuple[gr.Radio, gr.Markdown]:
     """The print-size choice and the note under it (size, tiles, expected time), hidden where none is offered."""
-    return (gr.Radio([PRINT_OFF, *(f"{n} px" for n in PRINT_SIZES)], value=PRINT_OFF, label="Print size",
+    return (Radio([PRINT_OFF, *(f"{n} px" for n in PRINT_SIZES)], value=PRINT_OFF, label="Print size",
                      info="paints at this size, enlarging a smaller photo; takes minutes: the time is shown below",
                      visible=bool(PRINT_SIZES), elem_id="print_size"),
             gr.Markdown("", visible=False, elem_id="print_note"))
@@ -126,10 +128,23 @@ def settings_from(values: dict, base: Settings) -> Settings:
     """``base`` (a preset or a loaded recipe) with the knobs' values (by name) on top, validated.
 
     The second style's share (``blend``) becomes ``style_blend`` only when a second style is given."""
-    changes = {n: KNOBS[n].from_ui(values[n], getattr(base, n)) for n in KNOBS if n in values}
-    blend = float(values.get("blend", 0.5))
+    changes = {n: _read(n, KNOBS[n].from_ui, values[n], getattr(base, n)) for n in KNOBS if n in values}
+    blend = _read("blend", lambda v, _: float(v), values.get("blend", 0.5), None)
     changes["style_blend"] = (1.0 - blend, blend) if values.get("style2") is not None else ()
     return base.replace(**changes, preview_every=1)
+
+
+def _read(name: str, from_ui: Callable, value: Any, base: Any) -> Any:
+    """A control's value for Settings, or one line saying it is not one (NaN, a string, a list)."""
+    try:
+        out = from_ui(value, base)
+    except (TypeError, ValueError, OverflowError):
+        out = math.nan
+    if isinstance(out, float) and not math.isfinite(out):
+        from nst_core import SettingsError
+
+        raise SettingsError(f"{name} must be a number, got {str(value)[:40]!r}")
+    return out
 
 
 def widget_values(s: Settings) -> dict[str, Any]:
