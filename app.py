@@ -17,7 +17,7 @@ from ui.admission import Line, turn_away_only_runs
 from ui.components import Dropdown, PathImage, Slider, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
-from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, print_size_controls, weight_info
+from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, iterations_info, print_size_controls, weight_info
 from ui.masks import MaskHandlers, mask_inputs
 from ui.page import CSS, FOLLOW_STATUS, SCROLL_TO_PREVIEW
 from ui.video import video_tabs
@@ -48,8 +48,6 @@ def _inputs(c: dict) -> None:
                 "examples/CREDITS.md)", examples_per_page=4)
     c["preset"].render()
     c["preset_info"] = gr.Markdown(PRESETS["default"].description)
-    for knob in WEIGHTS:
-        c[knob.name] = knob.make()
     for row in (MAIN[3:5], MAIN[5:7]):
         with gr.Row():
             for knob in row:
@@ -73,6 +71,10 @@ def _outputs(c: dict) -> None:
     c["preview"] = gr.Image(label="Live preview", type="numpy", interactive=False, format="png", height=380,
                             elem_id="preview")
     c["status"] = gr.Markdown("Ready.", label="Progress", elem_id="status")
+    c["stop_near"] = gr.Button("Stop", variant="secondary", elem_id="stop_near")  # phones: Stop beside the preview
+    with gr.Group(elem_id="steer_box"):  # beside the picture they steer: moved while it paints, it follows them
+        for knob in WEIGHTS:
+            c[knob.name] = knob.make()
     c["chart"] = gr.LinePlot(x="iteration", y="log10 loss", color="term", label="Losses", height=300, elem_id="chart",
                              colors_in_legend=["content", "style", "tv", "total"])
     # the downloads appear once there is something to download
@@ -94,6 +96,10 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
         slider = c[knob.name]
         slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False,
                       show_progress="hidden", **private)
+    gr.on([c["iterations"].release, c["max_size"].release, c["multiscale"].change],  # what the run will count
+          lambda n, size, multi: gr.Slider(info=iterations_info(n, size, multi)),
+          [c["iterations"], c["max_size"], c["multiscale"]], c["iterations"], queue=False, show_progress="hidden",
+          **private)
     widgets = pick(*KNOBS, "blend", "preset_info", "recipe_state")
     c["preset"].change(**wire(h.apply_preset, pick("preset"), widgets), queue=False, **private)
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), {**widgets, **pick("mask")}),
@@ -115,8 +121,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
           **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2", "status")), show_progress="hidden",
           **cpu,
           **private)
-    # The status line is the run's one voice (queued, waiting, painting, stopping, done, stopped, not
-    # run): Gradio's own progress timer and error badge stay hidden, and Stop's colour follows the line.
+    # The status line is the run's one voice: Gradio's own timer and error badge stay hidden (ui/page.py)
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
         c[button].click(**wire(h.queued, pick("content", "style", "run_state"), pick("status")), queue=False,
                         show_progress="hidden", **private)
@@ -131,8 +136,9 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)
-    c["stop_btn"].click(**wire(h.stop, pick("run_state")), queue=False, api_name="stop")
-    c["stop_btn"].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
+    for button, api in (("stop_btn", {"api_name": "stop"}), ("stop_near", private)):
+        c[button].click(**wire(h.stop, pick("run_state")), queue=False, **api)
+        c[button].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
                         **private)
     # A released weight slider steers the running run from its current picture (a no-op between runs).
     gr.on([c[k.name].release for k in WEIGHTS], **wire(h.steer, pick("run_state", *(k.name for k in WEIGHTS))),
@@ -148,16 +154,17 @@ def build_demo() -> gr.Blocks:
         c["browser"] = gr.BrowserState(None, storage_key="nst-run")  # the same key, kept by the browser
         c["uploads"] = gr.State({})  # this visitor's uploaded files' bytes (the files are removed at first use)
         c["recipe_state"] = gr.State(None)
-        with gr.Row():
-            with gr.Column(scale=1):
-                _inputs(c)
-            with gr.Column(scale=1):
-                _outputs(c)
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
         line = Line()  # when each visitor's run joined the queue: a Stop pressed while it waits is honoured
         handlers = Handlers(files, PRESETS, line=line)
+        with gr.Tabs(elem_id="modes"):  # what it can do, a tab each: a picture (print sizes inside), a clip, the webcam
+            with gr.Tab("Picture", elem_id="picture_tab"), gr.Row():
+                with gr.Column(scale=1):
+                    _inputs(c)
+                with gr.Column(scale=1):
+                    _outputs(c)
+            demo.nst_video = video_tabs(files, handlers.jobs.cpu)  # clips take the CPU in turn with the pictures
         _wire(c, handlers, MaskHandlers(files))
-        demo.nst_video = video_tabs(files, handlers.jobs.cpu)  # Video and Live tabs; clips take the runs' CPU lock
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.

@@ -11,6 +11,8 @@ import time
 import typing
 from pathlib import Path
 
+from .presets import PRINT_FROM, at_print_size
+
 from .errors import NSTError
 from .settings import Settings
 
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
 
             base = read_recipe(recipe, base)
         settings = base.replace(**args)
+        if not preset and not recipe and settings.max_size >= PRINT_FROM:  # a print: the print schedule
+            settings = at_print_size(settings, settings.max_size, given=tuple(args), enlarge=settings.enlarge)
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         from .images import load_image
 

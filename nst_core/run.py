@@ -22,6 +22,11 @@ from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here
 from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
 
 
+# An iteration's fixed cost in pixels' worth: a step's time is about f + r * pixels, with f/r near
+# 8000 px (docs/benchmarks.md: 11.0 us/px at 128x96 against 6.96 at 512x384).
+STEP_OVERHEAD_PX = 8000
+
+
 def _as_list(style) -> list:
     return list(style) if isinstance(style, (list, tuple)) else [style]
 
@@ -81,7 +86,7 @@ def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray, init_ima
     return content.astype(np.float32)
 
 
-class _Run:
+class RunState:
     """The state one run carries across its scales: the settings in force, steering, timing. Local
     to one stylize() call (never shared between runs)."""
 
@@ -94,6 +99,7 @@ class _Run:
         self.work = work
         self.total = sum(n for _, n in work)
         self.scale, self.scales, self.done = 0, len(work), 0
+        self._origin: tuple[float, float] | None = None  # (elapsed, work done) at the first ETA
 
     def steered(self, it: int) -> dict[str, float]:
         """Weights to change before iteration ``it + 1``: the recipe's, then any live ones."""
@@ -116,13 +122,20 @@ class _Run:
         return time.perf_counter() - self.t0
 
     def eta(self, it: int, elapsed: float) -> float:
-        """Seconds left, from the time so far per pixel-iteration."""
+        """Seconds left, from the rate of the work done since the first preview: the time before it
+        (decoding, the painting's Grams, tracing the step) is not paid again. An iteration's work is
+        its pixels plus a fixed part (STEP_OVERHEAD_PX): small coarse scales cost more a pixel."""
         done = left = 0.0
         count = it
         for pixels, n in self.work:
             here = min(n, max(0, count))
-            done, left, count = done + pixels * here, left + pixels * (n - here), count - n
-        return elapsed * left / done if done else 0.0
+            cost = pixels + STEP_OVERHEAD_PX
+            done, left, count = done + cost * here, left + cost * (n - here), count - n
+        if self._origin is None or done <= self._origin[1]:
+            if done:
+                self._origin = (elapsed, done)
+            return elapsed * left / done if done else 0.0
+        return (elapsed - self._origin[0]) * left / (done - self._origin[1])
 
     def frame(self, it: int, losses, image, **kw) -> Frame:
         elapsed = self.elapsed()
@@ -131,7 +144,7 @@ class _Run:
                      eta_s=0.0 if kw.get("final") else self.eta(it, elapsed), **kw)
 
 
-def _optimise(objective, targets: Targets, x0: np.ndarray, run: _Run, n: int, show):
+def _optimise(objective, targets: Targets, x0: np.ndarray, run: RunState, n: int, show):
     """Run the optimiser from ``x0`` for ``n`` iterations numbered from ``run.done + 1``, taking the
     run's commands between iterations. Yields preview Frames; returns (best pixels, best losses, message)."""
     s = run.s
@@ -237,7 +250,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         mask = _checked_mask(mask, content_full, len(styles_full), s)
     objective = _objective(s, extractor)
     scales = plan(content_full.shape[:2], s)
-    run = _Run(s, control, [sc.work for sc in scales])
+    run = RunState(s, control, [sc.work for sc in scales])
     best, best_losses, message, c = None, None, "", None
     for run.scale, scale in enumerate(scales):
         if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result

@@ -6,7 +6,7 @@ import numpy as np
 from .control import RunControl
 from .images import ImageInput, load_image
 from .objective import Targets
-from .run import _objective, _optimise, _Run, blend_grams, size_images
+from .run import _objective, _optimise, RunState, blend_grams, size_images
 from .settings import Settings
 from .temporal import WithTemporal
 
@@ -34,7 +34,7 @@ class FrameRefiner:
             self.grams = blend_grams(self.objective, styles, s.style_blend)
         targets = Targets(self.objective.content_targets(frame), self.grams)
         loss = WithTemporal(self.objective, warped_prev, mask, s.temporal_weight)
-        run = _Run(s, self.control, [(frame.shape[0] * frame.shape[1], s.iterations)])
+        run = RunState(s, self.control, [(frame.shape[0] * frame.shape[1], s.iterations)])
         steps = _optimise(loss, targets, np.asarray(start, np.float32), run, s.iterations, show=lambda image: image)
         while True:  # no previews are asked for; the loop's return value is the best picture
             try:

@@ -430,3 +430,27 @@ def test_the_preview_outlines_the_tile_being_painted(tmp_path):
         px = np.asarray(im.convert("L"))
     assert px.shape == (576, 768)
     assert px[100, 384:386].max() > 200 and px[100, 300] < 30  # the tile's left edge is drawn, the inside not
+
+
+def test_a_run_stopped_before_its_final_scale_says_which_size_it_kept():
+    from nst_core.frame import Frame
+    from ui.report import status_text
+
+    frame = Frame(12, 50, {"total": 3.0}, 6.0, np.zeros((8, 8, 3), np.uint8), scale=(2, 3, 256), final=True,
+                  stopped=True)
+    assert "The picture is 256 px" in status_text(frame) and "scale 2 of 3" in status_text(frame)
+
+
+def test_the_iterations_control_says_what_the_run_will_count():
+    assert knobs.iterations_info(30, 512, True) == "30 at 512 px, after 10 at each of 128 and 256 px"
+    assert knobs.iterations_info(30, 512, False) == "30 at 512 px"
+
+
+def test_a_print_size_on_the_page_takes_the_print_schedule(h):
+    from nst_core.presets import load_presets
+
+    printing = load_presets()["print"].settings
+    s = h.run_settings(values(print_size="2048 px", iterations=30))
+    assert (s.iterations, s.tile_sweeps, s.tile_mode, s.tile_size) == (
+        printing.iterations, printing.tile_sweeps, printing.tile_mode, printing.tile_size)
+    assert h.run_settings(values(print_size="2048 px", iterations=5)).iterations == 5  # fewer, if asked

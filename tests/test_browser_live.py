@@ -51,7 +51,7 @@ def test_the_webcam_comes_back_stylised_at_five_frames_a_second(live_server, tmp
         browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(live_server)
-        page.get_by_role("tab", name="Live").click()
+        page.get_by_role("tab", name="Webcam").click()
         page.set_input_files("#live_style input[type=file]", str(ROOT / "examples" / "starry_night.jpg"))
         page.wait_for_selector("#live_style img")
         page.click("#live_cam div[title='grant webcam access'] button")

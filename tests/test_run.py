@@ -169,3 +169,14 @@ def test_a_run_stopped_before_its_first_step_ends_with_its_start_picture_and_rai
     frames = list(stylize(synthetic_photo(), synthetic_painting(), s, extractor=tiny_extractor, control=control))
     assert len(frames) == 1 and frames[0].final and frames[0].stopped
     assert frames[0].image.shape == (48, 64, 3) and frames[0].iteration == 0
+
+
+def test_the_eta_does_not_count_the_time_before_the_first_iteration_again():
+    """Seconds spent before the first preview (decoding, the painting's Grams, tracing) are not a
+    rate: a run that then paints at a steady pace is told the time its remaining work takes."""
+    from nst_core.run import STEP_OVERHEAD_PX, RunState
+    from nst_core import Settings
+
+    run = RunState(Settings(), None, [(1000 - STEP_OVERHEAD_PX, 10)])  # an iteration's work: 1000 units
+    assert run.eta(1, 20.0) == pytest.approx(20.0 * 9)  # one point: the whole time so far is all we know
+    assert run.eta(3, 22.0) == pytest.approx(1.0 * 7)  # then 1 s an iteration: 7 left

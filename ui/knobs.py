@@ -50,6 +50,21 @@ class Knob:
     from_ui: Callable[[Any, Any], Any] = lambda v, base: v
 
 
+def iterations_info(iterations, max_size, multiscale) -> str:
+    """What the run will count: the iterations at the final size, and the coarse scales' before them."""
+    from nst_core.schedule import scale_sizes
+
+    try:
+        sizes = scale_sizes(int(max_size), bool(multiscale))
+        n = int(iterations)
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    if len(sizes) == 1:
+        return f"{n} at {sizes[0]} px"
+    coarse = " and ".join(map(str, sizes[:-1]))
+    return f"{n} at {sizes[-1]} px, after {min(DEFAULTS.coarse_iterations, n)} at each of {coarse} px"
+
+
 def _range(name: str) -> tuple:
     meta = FIELDS[name].metadata
     lo, hi, *step = meta["ui"] or (*meta["range"], None)
@@ -61,7 +76,7 @@ def _range(name: str) -> tuple:
 def _weight(name: str, label: str) -> Knob:
     lo, hi, step = _range(name)
     value = to_log(getattr(DEFAULTS, name))
-    return Knob(name, lambda: Slider(lo, hi, value, step=step, label=f"{label} (log10)", elem_id=name,
+    return Knob(name, lambda: Slider(lo, hi, value, step=step, label=f"{label} (log scale; far left = off)", elem_id=name,
                                         info=weight_info(value)),
                 lambda w: gr.Slider(value=to_log(w), info=weight_info(to_log(w))),
                 lambda v, base: base if abs(v - to_log(base)) < 1e-6 else from_log(v))
@@ -82,7 +97,14 @@ def _choice(name: str, label: str, choices=None, radio: bool = False) -> Knob:
 
 WEIGHTS = (_weight("content_weight", "Content weight"), _weight("style_weight", "Style weight"),
            _weight("tv_weight", "Smoothness (TV) weight"))
-MAIN = (*WEIGHTS, _slider("iterations", "Iterations", int), _slider("max_size", "Output size (longer side, px)", int),
+def _iterations() -> Knob:
+    lo, hi, step = _range("iterations")
+    info = iterations_info(DEFAULTS.iterations, DEFAULTS.max_size, DEFAULTS.multiscale)
+    return Knob("iterations", lambda: Slider(lo, hi, DEFAULTS.iterations, step=step, label="Iterations", info=info,
+                                             elem_id="iterations"), from_ui=lambda v, base: int(v))
+
+
+MAIN = (*WEIGHTS, _iterations(), _slider("max_size", "Output size (longer side, px)", int),
         _choice("optimizer", "Optimiser"), _choice("layers", "Layers"))
 ADVANCED = (
     _choice("preserve_colors", "Keep the photo's colours", radio=True),
@@ -113,7 +135,8 @@ def print_size_controls() -> tuple[gr.Radio, gr.Markdown]:
 
 
 def with_print_size(s: Settings, choice: str | None) -> Settings:
-    """``s`` at the chosen print size (enlarging the photo), or as it is for the slider's size."""
+    """``s`` at the chosen print size (enlarging the photo) on the print preset's schedule, or as it
+    is for the slider's size."""
     if not choice or choice == PRINT_OFF:
         return s
     size = int(str(choice).split()[0])
@@ -121,7 +144,9 @@ def with_print_size(s: Settings, choice: str | None) -> Settings:
         from nst_core import SettingsError
 
         raise SettingsError(f"print size must be one of {', '.join(map(str, PRINT_SIZES)) or 'none here'}, got {choice!r}")
-    return s.replace(max_size=size, enlarge=True)
+    from nst_core.presets import at_print_size
+
+    return at_print_size(s, size)  # the print schedule: the size asked, in the print preset's time
 
 
 def settings_from(values: dict, base: Settings) -> Settings:

@@ -10,7 +10,9 @@ CSS = """#chart svg { overflow: visible; } #chart { padding-bottom: 4.5em; }
 #compare .slider-wrap { display: flex; justify-content: center; }
 #compare .slider-wrap > .wrap { width: fit-content; max-width: 100%; }
 #compare .slider-wrap img { width: auto; max-width: 100%; }
-body[data-running] #stop { background: var(--button-cancel-background-fill);
+#stop_near { display: none; }
+@media (max-width: 767px) { #stop_near { display: flex; } }
+body[data-running] :is(#stop, #stop_near) { background: var(--button-cancel-background-fill);
   color: var(--button-cancel-text-color); border-color: var(--button-cancel-border-color); }
 body[data-running] #run, body[data-running] #refine { opacity: 0.6; }
 #mask img { background: #2b2b2b; object-fit: contain; }"""

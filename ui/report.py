@@ -22,6 +22,9 @@ def status_text(frame, steers: list[str] = (), stopping: bool = False) -> str:
     losses = " · ".join(f"{k} {v:.4g}" for k, v in frame.losses.items())
     text = (f"**{head}** — iteration {frame.iteration} / {frame.total}{where} · "
             f"{frame.iterations_per_s:.2f} it/s · {timing}  \n{losses}")
+    if frame.final and frame.stopped and scale < scales:  # the size it kept, said plainly
+        text += (f"  \nThe picture is {size} px on its longer side: the run stopped at scale {scale} of "
+                 f"{scales}, before the final size.")
     text += "".join(f"  \n↪ {s}" for s in steers)
     return text + (f"  \n⚠️ {frame.message}" if frame.message else "")
 

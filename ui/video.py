@@ -93,53 +93,52 @@ class VideoHandlers:
 
 
 def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
-    """The Video and Live tabs, laid out and wired where they are called (inside the page's Blocks);
+    """The Video and Webcam tabs, laid out and wired where they are called (inside the page's Tabs);
     ``cpu``: the picture runs' lock, which a clip takes too."""
     from .components import PathImage, Slider
 
     h = VideoHandlers(files, cpu)
-    with gr.Tabs():
-        with gr.Tab("Video", elem_id="video_tab"):
-            gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
-                        "blended with the previous one moved along the optical flow, so the strokes do not flicker.")
-            with gr.Row():
-                with gr.Column():
-                    clip = gr.File(label="Clip", file_types=CLIP_TYPES, type="filepath", elem_id="video_in")
-                    style = PathImage(label="Style painting", elem_id="video_style", height=220)
-                    size = Slider(128, 1280, 854, step=2, label="Longer side (px)", elem_id="video_size")
-                    strength = Slider(0, 1, 1, step=0.05, label="Strength", elem_id="video_strength")
-                    smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, elem_id="video_smoothing",
-                                          label="Smoothing (0 = each frame alone: flickers)")
-                    refine = Slider(0, 50, Settings().video_refine, step=1, elem_id="video_refine",
-                                       label="Refine: Gatys iterations per frame (0 = off; slow: seconds a frame)")
-                    with gr.Row():
-                        run = gr.Button("Stylise clip", variant="primary", elem_id="video_run")
-                        stop = gr.Button("Stop", elem_id="video_stop")
-                with gr.Column():
-                    preview = gr.Image(label="Latest frame", interactive=False, format="jpeg", elem_id="video_preview")
-                    status = gr.Markdown("Ready.", elem_id="video_status")
-                    out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
-            state = gr.State({})
-            run.click(h.run, [clip, style, size, strength, smoothing, refine, state], [preview, status, out],
-                      api_name="stylize_video", **CPU)
-            stop.click(h.stop, [state], None, queue=False, api_name="stop_video")
-        with gr.Tab("Live", elem_id="live_tab"):
-            gr.Markdown("Your webcam, stylised as it streams (256 px, smoothed along the optical flow).")
-            with gr.Row():
-                # a small capture: the frame is stylised at 256 px anyway, and a smaller one travels faster
-                cam = gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", elem_id="live_cam",
-                               webcam_options=gr.WebcamOptions(constraints={"video": {"width": {"ideal": 320},
-                                                                                      "height": {"ideal": 240}}}))
-                live_out = gr.Image(label="Stylised", streaming=True, format="jpeg", elem_id="live_out")
-            with gr.Row():
-                live_style = PathImage(label="Style painting", elem_id="live_style", height=160)
-                live_smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, label="Smoothing",
-                                           elem_id="live_smoothing")
-            live_state = gr.State({})
-            # Its own queue: a webcam holds its slot while it streams, so it must not hold up the clips and runs.
-            cam.stream(h.live, [cam, live_style, live_smoothing, live_state], [live_out, live_state],
-                       api_name="live", stream_every=0.1, time_limit=300, concurrency_limit=2,
-                       concurrency_id="live")
+    with gr.Tab("Video", elem_id="video_tab"):
+        gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
+                    "blended with the previous one moved along the optical flow, so the strokes do not flicker.")
+        with gr.Row():
+            with gr.Column():
+                clip = gr.File(label="Clip", file_types=CLIP_TYPES, type="filepath", elem_id="video_in")
+                style = PathImage(label="Style painting", elem_id="video_style", height=220)
+                size = Slider(128, 1280, 854, step=2, label="Longer side (px)", elem_id="video_size")
+                strength = Slider(0, 1, 1, step=0.05, label="Strength", elem_id="video_strength")
+                smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, elem_id="video_smoothing",
+                                      label="Smoothing (0 = each frame alone: flickers)")
+                refine = Slider(0, 50, Settings().video_refine, step=1, elem_id="video_refine",
+                                   label="Refine: Gatys iterations per frame (0 = off; slow: seconds a frame)")
+                with gr.Row():
+                    run = gr.Button("Stylise clip", variant="primary", elem_id="video_run")
+                    stop = gr.Button("Stop", elem_id="video_stop")
+            with gr.Column():
+                preview = gr.Image(label="Latest frame", interactive=False, format="jpeg", elem_id="video_preview")
+                status = gr.Markdown("Ready.", elem_id="video_status")
+                out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
+        state = gr.State({})
+        run.click(h.run, [clip, style, size, strength, smoothing, refine, state], [preview, status, out],
+                  api_name="stylize_video", **CPU)
+        stop.click(h.stop, [state], None, queue=False, api_name="stop_video")
+    with gr.Tab("Webcam", elem_id="live_tab"):
+        gr.Markdown("Your webcam, stylised as it streams (256 px, smoothed along the optical flow).")
+        with gr.Row():
+            # a small capture: the frame is stylised at 256 px anyway, and a smaller one travels faster
+            cam = gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", elem_id="live_cam",
+                           webcam_options=gr.WebcamOptions(constraints={"video": {"width": {"ideal": 320},
+                                                                                  "height": {"ideal": 240}}}))
+            live_out = gr.Image(label="Stylised", streaming=True, format="jpeg", elem_id="live_out")
+        with gr.Row():
+            live_style = PathImage(label="Style painting", elem_id="live_style", height=160)
+            live_smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, label="Smoothing",
+                                       elem_id="live_smoothing")
+        live_state = gr.State({})
+        # Its own queue: a webcam holds its slot while it streams, so it must not hold up the clips and runs.
+        cam.stream(h.live, [cam, live_style, live_smoothing, live_state], [live_out, live_state],
+                   api_name="live", stream_every=0.1, time_limit=300, concurrency_limit=2,
+                   concurrency_id="live")
     return h
 
 
