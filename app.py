@@ -92,10 +92,9 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
 
     cpu = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # runs and instant passes take the CPU in turn
     private = {"api_visibility": "private"}
-    for knob in WEIGHTS:
-        slider = c[knob.name]
-        slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False,
-                      show_progress="hidden", **private)
+    for slider in (c[knob.name] for knob in WEIGHTS):
+        slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False, show_progress="hidden",
+                      **private)
     gr.on([c["iterations"].release, c["max_size"].release, c["multiscale"].change],  # what the run will count
           lambda n, size, multi: gr.Slider(info=iterations_info(n, size, multi)),
           [c["iterations"], c["max_size"], c["multiscale"]], c["iterations"], queue=False, show_progress="hidden",
@@ -154,7 +153,7 @@ def build_demo() -> gr.Blocks:
         c["browser"] = gr.BrowserState(None, storage_key="nst-run")  # the same key, kept by the browser
         c["uploads"] = gr.State({})  # this visitor's uploaded files' bytes (the files are removed at first use)
         c["recipe_state"] = gr.State(None)
-        files = Files(demo.GRADIO_CACHE, demo.upload_file_set)
+        files = Files(demo.GRADIO_CACHE, demo.upload_file_set, [p for row in example_rows() for p in row[:2]])
         line = Line()  # when each visitor's run joined the queue: a Stop pressed while it waits is honoured
         handlers = Handlers(files, PRESETS, line=line)
         with gr.Tabs(elem_id="modes"):  # what it can do, a tab each: a picture (print sizes inside), a clip, the webcam

@@ -118,9 +118,12 @@ def _from_pil(im: Image.Image, limits: Limits, what: str, background: int = 255)
         raise ImageError(_damaged(what)) from None
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16/32-bit greyscale: scale to 8 bits rather than clip everything above 255 to white
-        a = np.asarray(im, dtype=np.float64)
+        # a band of rows at a time: a 49 MP picture's float64 copy alone would be 400 MB
+        a = np.asarray(im)
         top = 65535.0 if a.max() > 255 else 255.0
-        im = Image.fromarray(np.clip(a / top * 255 + 0.5, 0, 255).astype(np.uint8))
+        eight = by_bands(lambda b: np.clip(b.astype(np.float64) / top * 255 + 0.5, 0, 255).astype(np.uint8),
+                         a[:, :, None])
+        im = Image.fromarray(eight[:, :, 0])
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         under = Image.new("RGBA", rgba.size, (background,) * 3 + (255,))

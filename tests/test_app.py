@@ -454,3 +454,15 @@ def test_a_print_size_on_the_page_takes_the_print_schedule(h):
     assert (s.iterations, s.tile_sweeps, s.tile_mode, s.tile_size) == (
         printing.iterations, printing.tile_sweeps, printing.tile_mode, printing.tile_size)
     assert h.run_settings(values(print_size="2048 px", iterations=5)).iterations == 5  # fewer, if asked
+
+
+def test_an_upload_of_an_example_picture_is_not_removed_from_under_the_examples(tmp_path):
+    """Gradio files an upload by its bytes' hash: a visitor who uploads an example picture gets the very
+    file the page shows as that example's thumbnail, which must not go with their run."""
+    example = Path(app.__file__).parent / "examples" / "chelsea.jpg"
+    upload, other = tmp_path / "same.jpg", tmp_path / "other.png"
+    shutil.copy(example, upload)
+    Image.fromarray(synthetic_photo()).save(other)
+    files = Files(str(tmp_path / "cache"), uploaded={str(upload), str(other)}, examples=[example])
+    files.take_uploads({}, str(upload), str(other))
+    assert upload.exists() and not other.exists()

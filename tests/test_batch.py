@@ -227,7 +227,7 @@ def test_on_ray_every_picture_equals_a_single_run_and_bad_files_are_reported(clu
     assert "FAILED   broken.jpg + stripes.png: content image broken.jpg is not an image" in "\n".join(lines)
     # tiny.png decodes here but is too small to paint: its task fails on a worker, said once, not retried
     tiny = [ln for ln in lines if ln.startswith("FAILED   tiny.png + waves.png")]
-    assert len(tiny) == 1 and "too small" in tiny[0] and "attempts" not in tiny[0], r.stderr
+    assert len(tiny) == 1 and "only 20x20 px" in tiny[0] and "attempts" not in tiny[0], r.stderr
     assert lines[-1].startswith("8 pictures: 4 done, 0 skipped, 4 failed in "), r.stderr
 
     # run again without the too-small photo: nothing is left to paint, so no Ray is even reached

@@ -55,9 +55,10 @@ class Line:
 RUNS = ("stylize", "refine")  # the events whose place in the line a Stop can take back
 
 
-def turn_away_only_runs(demo, max_waiting: int, line: Line, group: str = "cpu") -> None:
-    """Bound the events of concurrency ``group`` (the runs, which wait for the CPU) to ``max_waiting``
-    waiting at once, and nothing else; note in ``line`` when each session's run joined.
+def turn_away_only_runs(demo, max_waiting: int, line: Line, groups: tuple[str, ...] = ("cpu", "live")) -> None:
+    """Bound the events of the concurrency ``groups`` (the runs and clips, which wait for the CPU, and
+    the webcam streams) to ``max_waiting`` waiting at once, and nothing else; note in ``line`` when
+    each session's run joined.
 
     Gradio's own ``queue(max_size=...)`` turns away *every* event once that many wait, queue=False
     ones too: with 16 visitors in line, the one painting could not press Stop or move a slider, and a
@@ -71,7 +72,7 @@ def turn_away_only_runs(demo, max_waiting: int, line: Line, group: str = "cpu") 
 
     async def push(body, request, username):
         fn = route_utils.get_fn(queue.blocks, None, body) if body.fn_index is not None else None
-        if fn is not None and fn.concurrency_id == group:
+        if fn is not None and fn.concurrency_id in groups:
             if len(queue) >= max_waiting:
                 return False, f"Queue is full. Max size is {max_waiting} and size is {len(queue)}.", "queue_full"
             if fn.api_name in RUNS:

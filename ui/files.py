@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -155,9 +157,12 @@ def _unlink(path: str) -> None:
 class Files:
     """The app's file stores, made by build_demo with Gradio's cache folder and file sets."""
 
-    def __init__(self, cache_dir: str | None = None, uploaded: set | None = None):
+    def __init__(self, cache_dir: str | None = None, uploaded: set | None = None, examples=()):
         self.uploads, self.results = UploadStore(), ResultFolders(cache_dir)
         self.uploaded = set() if uploaded is None else uploaded  # Gradio's record of received uploads
+        # Gradio files an upload by its bytes' hash, so an upload of an example picture is the very file
+        # the page shows as that example's thumbnail: such a file is never removed.
+        self.example_digests = {_digest(Path(p).read_bytes()) for p in examples}
 
     def take_uploads(self, kept: dict | None, *images, remove: bool = True):
         """The images with each uploaded file swapped for its bytes, kept in the visitor's session state.
@@ -177,7 +182,7 @@ class Files:
                     with open(image, "rb") as f:
                         kept[image] = f.read()
                     self.uploads.put(image, kept[image])
-                    if remove:
+                    if remove and _digest(kept[image]) not in self.example_digests:
                         _unlink(image)
                 elif image not in kept and (data := self.uploads.get(image)) is not None:  # another visitor removed it
                     kept[image] = data
@@ -188,3 +193,7 @@ class Files:
         while len(kept) > KEPT_UPLOADS:
             del kept[next(iter(kept))]
         return out
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -15,6 +15,7 @@ from nst_core import (ModelLoadError, NSTError, Settings, SettingsError, conv_ch
 from nst_core.animation import frame_for_gif, gif_bytes
 from nst_core.images import check_size, fit_size, image_shape, resize
 from nst_core.mask import load_mask
+from nst_core.memory import trim
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
 from nst_core.schedule import plan
 
@@ -189,6 +190,7 @@ class Handlers:
                 prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
             except NSTError as exc:
                 problem = exc
+        trim()  # a large drop's decoded copies go back to the system, not into the heaps for good
         return {**out, **self._said(v, problem)}
 
     @staticmethod

@@ -76,7 +76,8 @@ def _range(name: str) -> tuple:
 def _weight(name: str, label: str) -> Knob:
     lo, hi, step = _range(name)
     value = to_log(getattr(DEFAULTS, name))
-    return Knob(name, lambda: Slider(lo, hi, value, step=step, label=f"{label} (log scale; far left = off)", elem_id=name,
+    label = f"{label} (log scale; far left = off)"
+    return Knob(name, lambda: Slider(lo, hi, value, step=step, label=label, elem_id=name,
                                         info=weight_info(value)),
                 lambda w: gr.Slider(value=to_log(w), info=weight_info(to_log(w))),
                 lambda v, base: base if abs(v - to_log(base)) < 1e-6 else from_log(v))

@@ -135,9 +135,10 @@ def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
             live_smoothing = Slider(0, 0.9, _default_smoothing(), step=0.05, label="Smoothing",
                                        elem_id="live_smoothing")
         live_state = gr.State({})
-        # Its own queue: a webcam holds its slot while it streams, so it must not hold up the clips and runs.
+        # Its own queue: a webcam holds its slot while it streams, so it must not hold up the clips and runs;
+        # one at a time on two cores, and the rest wait in the page's bounded line (ui/admission.py).
         cam.stream(h.live, [cam, live_style, live_smoothing, live_state], [live_out, live_state],
-                   api_name="live", stream_every=0.1, time_limit=300, concurrency_limit=2,
+                   api_name="live", stream_every=0.1, time_limit=300, concurrency_limit=1,
                    concurrency_id="live")
     return h
 
