@@ -114,7 +114,7 @@ def expected_seconds(content_shape: tuple[int, int], settings: Settings | None =
     if choice:
         h, w = (96, 128)  # autotune.TIME_SHAPE, the size its timings are for
         us = choice["conv_seconds_per_step"][choice["conv_chosen"]] / (h * w) * SMALL_TO_LARGE * 1e6
-    return estimate_seconds(plan(content_shape, s), us)
+    return estimate_seconds(plan(content_shape, s), us, warm=bool(choice))
 
 
 def warm_up(settings: Settings | None = None, fast: bool = False) -> None:

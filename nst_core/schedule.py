@@ -81,8 +81,9 @@ TILED_SLOWDOWN = 1.05
 STARTUP_S = 30.0  # a fresh process: TensorFlow, the weights, tracing
 
 
-def estimate_seconds(scales: list[Scale], us_per_pixel: float | None = None) -> float:
+def estimate_seconds(scales: list[Scale], us_per_pixel: float | None = None, warm: bool = False) -> float:
     """About how long a run of these scales takes: their pixel-iterations at ``us_per_pixel``
-    microseconds per pixel-iteration (the conv autotuner's figure, else a typical one)."""
+    microseconds per pixel-iteration (the conv autotuner's figure, else a typical one), plus a fresh
+    process's start unless it is ``warm`` (the models loaded and the step traced, as in the app)."""
     rate = (us_per_pixel or DEFAULT_US_PER_PIXEL) * 1e-6
-    return STARTUP_S + sum(sc.work[0] * sc.work[1] * rate * (TILED_SLOWDOWN if sc.tiles else 1.0) for sc in scales)
+    return (0.0 if warm else STARTUP_S) + sum(sc.work[0] * sc.work[1] * rate * (TILED_SLOWDOWN if sc.tiles else 1.0) for sc in scales)

@@ -184,3 +184,23 @@ def drain(agen):
     finally:
         loop.run_until_complete(agen.aclose())
         loop.close()
+
+
+# Markers by what a test needs, so that `-m "not slow"` leaves out whatever starts a server, a browser
+# or a Ray cluster (the fixtures below) and the modules that run the real weights at size.
+SERVER_FIXTURES = {"app_server", "server", "hostile", "plain_server", "live_server", "logged_server"}
+BROWSER_FIXTURES = {"page", "browser"}
+CLUSTER_FIXTURES = {"cluster"}
+SLOW_MODULES = {"test_integration", "test_quality", "test_many_users", "test_deploy", "test_cli"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & CLUSTER_FIXTURES:
+            item.add_marker(pytest.mark.cluster)
+        if used & (SERVER_FIXTURES | BROWSER_FIXTURES | CLUSTER_FIXTURES) or module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -407,9 +407,9 @@ def test_a_print_size_says_its_size_tiles_and_time_before_run_and_reaches_the_ru
     note = h.print_note(values(content=synthetic_photo(300, 400), print_size="2048 px"))["print_note"]
     assert note.visible and "2048×1536" in note.value and "tiles" in note.value and "min" in note.value
     assert "4:3" not in note.value  # the dropped photo's own shape, not a guess
-    # its 1024 px scale's tiles share one optimiser (as untiled); the 2048 px one's are visited in turn
-    assert "at 1024 px together" in note.value and "tiles at 2048 px" in note.value
-    assert "2048 px together" not in note.value
+    # on the print schedule, as the print preset's prints were measured: every tiled scale in sweeps
+    assert "4 tiles at 1024 px" in note.value and "tiles at 2048 px" in note.value
+    assert "together" not in note.value
     s = h.run_settings(values(print_size="2048 px"))
     assert s.max_size == 2048 and s.enlarge  # a smaller photo is painted at the print size
     assert not h.print_note(values(print_size=knobs.PRINT_OFF))["print_note"].visible

@@ -102,7 +102,11 @@ def test_frames_name_their_scale_and_count_the_time_left_over_all_scales(tiny_ex
     frames = frames_of(tiny(max_size=256, multiscale=True, iterations=4, coarse_iterations=4), tiny_extractor,
                        photo=synthetic_photo(192, 256))
     assert [f.scale for f in frames if f.iteration in (1, 5, 7)] == [(1, 2, 128), (2, 2, 256), (2, 2, 256)]
+    from nst_core.run import STEP_OVERHEAD_PX
+
     first = frames[0]
-    # after one cheap coarse iteration, 3 more at 128 px and 4 at 4x the pixels remain: ~19 iterations' time
-    assert first.eta_s == pytest.approx(first.elapsed_s * (3 + 4 * 4), rel=1e-6)
+    # after one coarse iteration, 3 more at 128 px and 4 at 4x the pixels remain, each iteration
+    # weighed by its pixels plus a fixed part
+    coarse, fine = 96 * 128 + STEP_OVERHEAD_PX, 192 * 256 + STEP_OVERHEAD_PX
+    assert first.eta_s == pytest.approx(first.elapsed_s * (3 * coarse + 4 * fine) / coarse, rel=1e-6)
     assert frames[-1].eta_s == 0
