@@ -23,8 +23,8 @@ from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (pub
 
 
 # An iteration's fixed cost in pixels' worth: a step's time is about f + r * pixels, with f/r near
-# 8000 px (docs/benchmarks.md: 11.0 us/px at 128x96 against 6.96 at 512x384).
-STEP_OVERHEAD_PX = 8000
+# 15000 px (fitted to a default run's three scales: docs/benchmarks.md, Estimates).
+STEP_OVERHEAD_PX = 15000
 
 
 def _as_list(style) -> list:
