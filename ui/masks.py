@@ -13,6 +13,7 @@ from PIL import Image
 from nst_core import NSTError, load_image, png_bytes
 from nst_core.images import fit_size, resize
 from nst_core.mask import check_mask, load_mask
+from nst_core.memory import trim
 
 from .components import PathImage
 from .files import Files, write_files
@@ -87,6 +88,8 @@ class MaskHandlers:
         except NSTError:  # the drop zone's own check names the bad file
             return {"mask_editor": None, "mask": None}
         bg = resize(photo, fit_size(photo.shape[:2], MASK_CANVAS))
+        del photo
+        trim()  # a large photo's decoded copies go back to the system, not into the heaps for good
         mask = self._mask(v)
         try:
             if mask is not None:
