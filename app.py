@@ -191,8 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_warmup:  # load the models, time the convolutions and trace the step before serving, so
         print("Loading the models and timing the convolutions (once per machine) ...", flush=True)
         warm_up(fast=True)  # the first visitor's first preview comes as fast as any later one's
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share,
-                max_file_size=LIMITS.max_upload_bytes, css=CSS)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=LIMITS.max_upload_bytes,
+                css=CSS, state_session_capacity=int(os.environ.get("NST_MAX_SESSIONS", "2000")))  # oldest go past it
 
 
 if __name__ == "__main__":

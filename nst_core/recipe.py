@@ -19,9 +19,9 @@ KEY = "nst-recipe"
 FORMAT = "nst-recipe/1"
 OPERATOR_ONLY = ("weights", "hub_model")
 # A recipe is data from anywhere: bounded before it is parsed (a run's recipe is a few kB; steering
-# is one entry per slider move).
+# is one entry per slider move, and a session keeps a loaded recipe's steering: ~150 B an entry).
 MAX_RECIPE_BYTES = 1_000_000
-MAX_STEERING = 10_000
+MAX_STEERING = 1_000
 
 
 def _versions() -> dict[str, str]:

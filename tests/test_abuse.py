@@ -248,3 +248,26 @@ def test_six_simultaneous_calls_of_a_handler_with_a_49_mp_picture_stay_bounded(h
     assert all(c.result()[0] for c in calls), [c.result() for c in calls]
     assert peak - before < 1536, peak - before
     assert rss_mib(hostile.proc.pid) - before < 512  # and it came back down
+
+
+@pytest.mark.abuse
+def test_a_hundred_sessions_each_loading_a_maximal_recipe_keep_little(hostile, tmp_path):
+    """Each session keeps only the Settings a recipe yields (its steering bounded): 100 sessions that
+    each load a 1 MB recipe with the most steering entries read add under 100 MB."""
+    import uuid
+
+    raw = Raw(hostile)
+    fn = raw.index("load_recipe")
+    steering = [[i, 1.0, 20.0 + i % 7, 10.0] for i in range(MAX_STEERING)]
+    body = json.dumps({**recipe(iterations=MAX_STEERING, steering=steering), "padding": ""})
+    path = tmp_path / "maximal.json"
+    path.write_text(body.replace('"padding": ""', '"padding": "' + "x" * (999_000 - len(body)) + '"'))
+    assert 990_000 < path.stat().st_size <= 1_000_000
+    upload = raw.upload(path)
+    ok, _ = raw.call(fn, [upload], session=uuid.uuid4().hex)  # the first load warms what every load uses
+    assert ok
+    before = rss_mib(hostile.proc.pid)
+    for _ in range(100):
+        ok, out = raw.call(fn, [upload], session=uuid.uuid4().hex)
+        assert ok, out
+    assert rss_mib(hostile.proc.pid) - before < 100
