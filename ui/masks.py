@@ -87,13 +87,13 @@ class MaskHandlers:
             photo = load_image(self.files.take_uploads(v.get("uploads"), v["content"], remove=False)[0])
         except NSTError:  # the drop zone's own check names the bad file
             return {"mask_editor": None, "mask": None}
-        bg = resize(photo, fit_size(photo.shape[:2], MASK_CANVAS))
+        shape, bg = photo.shape[:2], resize(photo, fit_size(photo.shape[:2], MASK_CANVAS))
         del photo
         trim()  # a large photo's decoded copies go back to the system, not into the heaps for good
         mask = self._mask(v)
         try:
             if mask is not None:
-                check_mask(mask, photo.shape[:2])
+                check_mask(mask, shape)
         except NSTError:
             mask = None
         return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2])),
