@@ -136,15 +136,15 @@ def recipe_data(source: str | Path | dict) -> dict:
 def _recipe_text(path: Path) -> str:
     """A recipe's JSON text from a .json file or a PNG's text chunk, read without decoding the PNG's
     pixels (its header's size is not even looked at) and at most MAX_RECIPE_BYTES long."""
-    if path.stat().st_size > MAX_RECIPE_BYTES and path.suffix.lower() != ".png":
+    if path.suffix.lower() == ".png":
+        text = _png_text(path)
+        if text is None:
+            raise SettingsError(f"{path.name} carries no run recipe (was it made by this app?)")
+        return text
+    if path.stat().st_size > MAX_RECIPE_BYTES:
         raise SettingsError(f"{path.name} is {path.stat().st_size / 1e6:.1f} MB; a recipe is at most "
                             f"{MAX_RECIPE_BYTES / 1e6:.0f} MB")
-    if path.suffix.lower() != ".png":
-        return path.read_text(encoding="utf-8")
-    text = _png_text(path)
-    if text is None:
-        raise SettingsError(f"{path.name} carries no run recipe (was it made by this app?)")
-    return text
+    return path.read_text(encoding="utf-8")
 
 
 def _png_text(path: Path) -> str | None:
@@ -174,7 +174,7 @@ def _png_text(path: Path) -> str | None:
                 return rest.decode("latin-1")
             if kind == b"zTXt":
                 return _inflate(rest[1:]).decode("latin-1")
-            compressed, _method, rest = rest[0], rest[1], rest[2:]
+            compressed, rest = rest[0], rest[2:]  # the compression method byte: zlib, the only one
             _lang, _, rest = rest.partition(b"\0")
             _key, _, text = rest.partition(b"\0")
             return (_inflate(text) if compressed else text).decode("utf-8")

@@ -207,8 +207,8 @@ def test_every_bad_value_is_one_readable_line_and_the_log_stays_clean(hostile, t
     cases = {"nan": dict(iterations=float("nan")), "string": dict(iterations="ten"), "null": dict(max_size=None),
              "list": dict(content_weight=[1]), "choice": dict(optimizer="rm -rf"),
              "budget": dict(iterations=1000, max_size=1024)}  # about 1.5 hours at 1024x768
-    for case, values in cases.items():
-        ok, error = stylize(**values)
+    for case, given in cases.items():
+        ok, error = stylize(**given)
         assert not ok and isinstance(error, str) and "\n" not in error and len(error) < 300, (case, error)
         assert "upstream" not in error and "null" != error, (case, error)
     assert "lower the iterations or the size" in stylize(**cases["budget"])[1]

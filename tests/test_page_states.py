@@ -4,9 +4,8 @@ present, and a whole visit in Chromium (drops, a bad file, Run, Stop, a reload, 
 import re
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import Client
 from gradio_client.utils import Status
-from PIL import Image
 
 from conftest import ROOT, start_app
 from test_browser import CHROMIUM, FLAGS

@@ -10,7 +10,7 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from nst_core import (ModelLoadError, NSTError, Settings, SettingsError, conv_choice, expected_seconds,
+from nst_core import (NSTError, Settings, SettingsError, conv_choice, expected_seconds,
                       fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
 from nst_core.animation import frame_for_gif, gif_bytes
 from nst_core.images import check_size, fit_size, image_shape, resize
@@ -24,7 +24,7 @@ from .admission import Line
 from .jobs import STOPPED_BEFORE, Jobs, new_key
 from .knobs import DEFAULTS, PRINT_OFF, WEIGHTS, from_log, settings_from, widget_values, with_print_size
 from .masks import save_mask
-from .report import STOPPING, chart_rows, status_text, steer_change, steer_mark
+from .report import STOPPING, chart_rows, status_text, steer_change, steer_mark, visitor_message
 
 UI_UPDATE_S = 0.4  # at most this often a preview is pushed to the browser
 CHART_EVERY_S = 6.0  # and the loss chart, which the browser redraws whole each time (Vega: the most costly part)
@@ -256,7 +256,7 @@ class Handlers:
                         charted, out["chart"] = frame.elapsed_s, pd.DataFrame(rows)
                     yield out
         except NSTError as exc:  # said on the status line, where no earlier run's "Done" stays above it
-            message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # Refine: fix in the log
+            message = visitor_message(exc)  # Refine's model: the fix is in the log
             yield {"status": f"**Not run** — {message}"}
             raise refusal(message) from None
         finally:
@@ -379,7 +379,7 @@ class Handlers:
             s = DEFAULTS.replace(max_size=int(v["max_size"]), fast_strength=float(v["fast_strength"]))
             image = fast_stylize(content, style, s)
         except NSTError as exc:  # a model that will not load: the operator's fix is in the log
-            message = ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)
+            message = visitor_message(exc)
             yield {"status": f"**Not run** — {message}"}
             raise refusal(message) from None
         session = _session(request)

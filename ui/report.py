@@ -6,6 +6,13 @@ import math
 STEER_NAMES = {"content_weight": "content", "style_weight": "style", "tv_weight": "TV"}
 
 
+def visitor_message(exc) -> str:
+    """What a visitor reads for an NSTError: a model that will not load keeps its fix for the log."""
+    from nst_core import ModelLoadError
+
+    return ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)
+
+
 STOPPING = "**Stopping** — keeping the picture painted so far (within one iteration)."
 
 

@@ -5,18 +5,15 @@ import os
 
 import gradio as gr
 
-from nst_core import ModelLoadError, NSTError, RunControl, Settings
+from nst_core import NSTError, RunControl, Settings
 
 from .files import Files
 from .jobs import CpuTurns
+from .report import visitor_message
 
 CLIP_TYPES = [".mp4", ".webm", ".mov", ".gif"]
 UI_UPDATE_S = 0.5  # at most this often the preview and status go to the browser
 CPU = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # clips take the CPU in turn with the picture runs
-
-
-def _message(exc: NSTError) -> str:
-    return ModelLoadError.VISITOR if isinstance(exc, ModelLoadError) else str(exc)  # the operator's fix: the log
 
 
 class VideoHandlers:
@@ -63,8 +60,8 @@ class VideoHandlers:
                     yield f.image, (f"Frame **{f.done} / {f.total}** — {f.frames_per_s:.1f} frames/s, about "
                                     f"{f.eta_s:.0f} s left. **Stop** keeps the frames done."), None
         except NSTError as exc:
-            yield None, f"**Not run** — {_message(exc)}", None
-            raise gr.Error(_message(exc)) from None
+            yield None, f"**Not run** — {visitor_message(exc)}", None
+            raise gr.Error(visitor_message(exc)) from None
         how = "Stopped: the video has the frames done" if f.stopped else "Done"
         note = f" ({f.message})" if f.message else ""
         yield f.image, (f"**{how}** — {f.done} frames at {f.fps:g} fps, {f.image.shape[1]}x{f.image.shape[0]}, "
@@ -88,7 +85,7 @@ class VideoHandlers:
             try:
                 state = {"key": key, "live": LiveStylizer(style, smoothing=float(smoothing))}
             except NSTError as exc:
-                raise gr.Error(_message(exc)) from None
+                raise gr.Error(visitor_message(exc)) from None
         return state["live"](frame), state
 
 
