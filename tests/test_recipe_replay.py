@@ -1,0 +1,90 @@
+"""A result PNG made before a change replays byte for byte after it: the recipe in its text gives
+the same settings and, run again, the same picture. The PNGs in tests/data/ were made on 2026-12-07
+by the code of commit 6538fb8 (``python tests/test_recipe_replay.py`` makes them again; do that only
+when a change of picture is meant, and say so in the commit)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+from conftest import TINY_LAYERS, synthetic_photo, synthetic_swirls  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def half_mask(h: int, w: int) -> np.ndarray:
+    mask = np.zeros((h, w), np.uint8)
+    mask[:, w // 2:] = 255
+    return mask
+
+
+# name -> (settings' fields, the run's photo shape, with a mask): a coarse-to-fine run steered halfway
+# with a mask and its colours kept, and a print-size run painted tile by tile
+CASES = {
+    "replay_scales.png": (dict(iterations=8, max_size=256, coarse_iterations=3, preview_every=1, seed=3,
+                               init="noise", style_weight=1.0, preserve_colors="luminance",
+                               steering=((4, 0.5, 2.0, 0.0),), **TINY_LAYERS), (192, 256), True),
+    "replay_tiles.png": (dict(iterations=4, max_size=256, preview_every=2, style_weight=1.0, tile_size=128,
+                              tile_sweeps=2, tile_mode="sweeps", memory_budget_mb=0, multiscale=False, seed=5,
+                              **TINY_LAYERS), (192, 256), False),
+}
+
+
+def isa() -> str:
+    """The widest vector unit the CPU has: float sums may round differently from one to another."""
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
+
+
+def paint(settings, shape, masked, extractor):
+    from nst_core import stylize
+
+    mask = half_mask(*shape) if masked else None
+    frames = list(stylize(synthetic_photo(*shape), synthetic_swirls(128, 128), settings, extractor=extractor,
+                          mask=mask))
+    return frames[-1], mask
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_result_png_made_before_replays_byte_for_byte(name, tiny_extractor):
+    from nst_core import Settings
+    from nst_core.recipe import read_mask, read_recipe, recipe_data
+
+    path = DATA / name
+    fields, shape, masked = CASES[name]
+    settings = read_recipe(path)
+    assert settings == Settings(**fields)
+    made = np.asarray(Image.open(path).convert("RGB"))
+    mask = read_mask(path) if masked else None
+    if masked:
+        assert np.array_equal(mask, half_mask(*shape))
+    frame, _ = paint(settings, shape, masked, tiny_extractor)
+    if recipe_data(path).get("made_on") == isa():
+        assert np.array_equal(frame.image, made)
+    else:  # another vector unit: its float sums round otherwise, a level here and there
+        assert np.abs(frame.image.astype(float) - made).mean() < 1.0
+
+
+def make() -> None:
+    """Paint the cases with this code and write their result PNGs (recipe in the text) to tests/data/."""
+    from conftest import tiny_extractor
+    from nst_core import Settings
+    from nst_core.recipe import result_png
+
+    extractor = tiny_extractor.__wrapped__()
+    DATA.mkdir(exist_ok=True)
+    for name, (fields, shape, masked) in CASES.items():
+        settings = Settings(**fields)
+        frame, mask = paint(settings, shape, masked, extractor)
+        (DATA / name).write_bytes(result_png(frame, settings, mask, made_on=isa()))
+        print(name, json.dumps(fields, default=str))
+
+
+if __name__ == "__main__":
+    make()
