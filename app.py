@@ -17,7 +17,7 @@ from ui.admission import Line, turn_away_only_runs
 from ui.components import Dropdown, PathImage, Slider, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
-from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, iterations_info, print_size_controls, weight_info
+from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, follow_infos, print_size_controls
 from ui.masks import MaskHandlers, mask_inputs
 from ui.page import CSS, FOLLOW_STATUS, SCROLL_TO_PREVIEW
 from ui.video import video_tabs
@@ -92,13 +92,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
 
     cpu = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # runs and instant passes take the CPU in turn
     private = {"api_visibility": "private"}
-    for slider in (c[knob.name] for knob in WEIGHTS):
-        slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, queue=False, show_progress="hidden",
-                      **private)
-    gr.on([c["iterations"].release, c["max_size"].release, c["multiscale"].change],  # what the run will count
-          lambda n, size, multi: gr.Slider(info=iterations_info(n, size, multi)),
-          [c["iterations"], c["max_size"], c["multiscale"]], c["iterations"], queue=False, show_progress="hidden",
-          **private)
+    follow_infos(c)  # each weight's value and what the iterations will count, said under their sliders
     widgets = pick(*KNOBS, "blend", "preset_info", "recipe_state")
     c["preset"].change(**wire(h.apply_preset, pick("preset"), widgets), queue=False, **private)
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), {**widgets, **pick("mask")}),
@@ -122,8 +116,8 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
           **private)
     # The status line is the run's one voice: Gradio's own timer and error badge stay hidden (ui/page.py)
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
-        c[button].click(**wire(h.queued, pick("content", "style", "run_state"), pick("status")), queue=False,
-                        show_progress="hidden", **private)
+        c[button].click(**wire(h.queued, pick("content", "style", "run_state"), pick("status", "line_timer")),
+                        queue=False, show_progress="hidden", **private)
         c[button].click(**wire(handler, pick(*RUN_INPUTS), pick(*OUTPUTS)), api_name=name, js=SCROLL_TO_PREVIEW,
                         show_progress="hidden", **cpu)
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
@@ -139,6 +133,8 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
         c[button].click(**wire(h.stop, pick("run_state")), queue=False, **api)
         c[button].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
                         **private)
+    c["line_timer"].tick(**wire(h.place, pick("run_state"), pick("status", "line_timer")), queue=False,
+                         show_progress="hidden", **private)
     # A released weight slider steers the running run from its current picture (a no-op between runs).
     gr.on([c[k.name].release for k in WEIGHTS], **wire(h.steer, pick("run_state", *(k.name for k in WEIGHTS))),
           queue=False, show_progress="hidden", api_name="steer")
@@ -153,6 +149,7 @@ def build_demo() -> gr.Blocks:
         c["browser"] = gr.BrowserState(None, storage_key="nst-run")  # the same key, kept by the browser
         c["uploads"] = gr.State({})  # this visitor's uploaded files' bytes (the files are removed at first use)
         c["recipe_state"] = gr.State(None)
+        c["line_timer"] = gr.Timer(1.0, active=False)  # restates a queued run's place each second
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set, [p for row in example_rows() for p in row[:2]])
         line = Line()  # when each visitor's run joined the queue: a Stop pressed while it waits is honoured
         handlers = Handlers(files, PRESETS, line=line)

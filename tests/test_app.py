@@ -466,3 +466,29 @@ def test_an_upload_of_an_example_picture_is_not_removed_from_under_the_examples(
     files = Files(str(tmp_path / "cache"), uploaded={str(upload), str(other)}, examples=[example])
     files.take_uploads({}, str(upload), str(other))
     assert upload.exists() and not other.exists()
+
+
+def test_a_queued_runs_place_is_restated_until_it_starts_or_is_stopped(h):
+    """Run pressed behind two others: the status says 2, then 1 as the first starts; once the run has
+    left the line (or was stopped while waiting) the line's timer goes off and the status is left to
+    the run."""
+    from types import SimpleNamespace
+
+    def request(session):
+        return SimpleNamespace(session_hash=session)
+
+    v = {"content": "photo.png", "style": "painting.png", "run_state": {}}
+    for session in ("first", "second", "mine"):
+        h.line.joined(session)
+    out = h.queued(v, request("mine"))
+    assert "2 runs before yours" in out["status"] and out["line_timer"].active
+    h.line.left("first", None)  # the first run starts
+    assert "1 run before yours" in h.place(v, request("mine"))["status"]
+    h.line.left("second", None)
+    h.line.left("mine", None)  # this run starts: its own status speaks from now on
+    out = h.place(v, request("mine"))
+    assert set(out) == {"line_timer"} and not out["line_timer"].active
+    h.line.joined("mine")
+    h.stop(v, request("mine"))  # Stop while it waits: the status says so, the timer must not undo it
+    out = h.place(v, request("mine"))
+    assert set(out) == {"line_timer"} and not out["line_timer"].active

@@ -96,6 +96,11 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
+def _in_line(ahead: int) -> str:
+    runs = "1 run" if ahead == 1 else f"{ahead} runs"
+    return f"**Queued** — {runs} before yours; it starts when the CPU is free. **Stop** takes it out of the line."
+
+
 def _missing_images(v: dict) -> bool:
     return v.get("content") is None or v.get("style") is None
 
@@ -340,15 +345,23 @@ class Handlers:
             v["run_state"]["stop_at"] = time.monotonic()
 
     def queued(self, v: dict, request=None) -> dict | None:
-        """Run pressed: where the run stands in the line, at once (it starts when the CPU is free)."""
+        """Run pressed: where the run stands in the line, at once (it starts when the CPU is free); while
+        others are ahead, the line's timer restates the place (``place``) until the run starts."""
         if _missing_images(v):  # the run itself says so in a moment
             return None
         ahead = self.line.ahead_of(_session(request)) + (1 if self.jobs.cpu.locked() else 0)
         if not ahead:
             return {"status": "**Starting** — reading the pictures; the first preview comes in a moment."}
-        runs = "1 run" if ahead == 1 else f"{ahead} runs"
-        return {"status": f"**Queued** — {runs} before yours; it starts when the CPU is free. "
-                          f"**Stop** takes it out of the line."}
+        return {"status": _in_line(ahead), "line_timer": gr.Timer(active=True)}
+
+    def place(self, v: dict, request=None) -> dict:
+        """The line's timer ticked: the run's place now, or the timer off once it has left the line or
+        was stopped (the run's own status then speaks)."""
+        session, stop_at = _session(request), _state(v).get("stop_at")
+        joined = self.line.joined_at(session)
+        if joined is None or (stop_at is not None and stop_at >= joined):
+            return {"line_timer": gr.Timer(active=False)}
+        return {"status": _in_line(self.line.ahead_of(session) + (1 if self.jobs.cpu.locked() else 0))}
 
     def stopping(self, v: dict, request=None) -> dict | None:
         """What Stop does, on the status line at once: stopping a run, or taking one out of the line."""

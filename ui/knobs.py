@@ -65,6 +65,17 @@ def iterations_info(iterations, max_size, multiscale) -> str:
     return f"{n} at {sizes[-1]} px, after {min(DEFAULTS.coarse_iterations, n)} at each of {coarse} px"
 
 
+def follow_infos(c: dict) -> None:
+    """Keep the info lines under the sliders true: each weight's value (or "off"), and what the
+    iterations will count at each scale (the page's components ``c`` by name)."""
+    hidden = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
+    for slider in (c[knob.name] for knob in WEIGHTS):
+        slider.change(lambda v: gr.Slider(info=weight_info(v)), slider, slider, **hidden)
+    gr.on([c["iterations"].release, c["max_size"].release, c["multiscale"].change],
+          lambda n, size, multi: gr.Slider(info=iterations_info(n, size, multi)),
+          [c["iterations"], c["max_size"], c["multiscale"]], c["iterations"], **hidden)
+
+
 def _range(name: str) -> tuple:
     meta = FIELDS[name].metadata
     lo, hi, *step = meta["ui"] or (*meta["range"], None)

@@ -72,6 +72,8 @@ class MaskHandlers:
             return load_mask(self.files.take_uploads(v.get("uploads"), v["mask"], remove=False)[0])
         except NSTError:
             return None
+        finally:
+            trim()  # a large mask's decoding copies go back to the system, not into the heaps for good
 
     @staticmethod
     def _background(v: dict) -> np.ndarray | None:
@@ -125,9 +127,10 @@ class MaskHandlers:
 
     def shown(self, v: dict, request=None) -> dict:
         """A mask file dropped or loaded from a recipe: the editor paints it over the photo."""
-        bg, mask = self._background(v), self._mask(v)
-        if bg is None:
+        bg = self._background(v)
+        if bg is None:  # no photo under it yet: the canvas paints the mask when one comes
             return {}
+        mask = self._mask(v)
         return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2]))}
 
 

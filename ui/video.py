@@ -6,6 +6,7 @@ import os
 import gradio as gr
 
 from nst_core import NSTError, RunControl, Settings
+from nst_core.memory import trim
 
 from .files import Files
 from .jobs import CpuTurns
@@ -45,6 +46,7 @@ class VideoHandlers:
         finally:
             if state.get("control") is control:
                 del state["control"]
+            trim()  # the clip's and the painting's decoded copies go back to the system
 
     def _stylise(self, clip, style, size, strength, smoothing, refine, control, request):
         from nst_core.video import stylize_video
@@ -86,6 +88,8 @@ class VideoHandlers:
                 state = {"key": key, "live": LiveStylizer(style, smoothing=float(smoothing))}
             except NSTError as exc:
                 raise gr.Error(visitor_message(exc)) from None
+            finally:
+                trim()  # a large painting's decoded copies go back to the system, not into the heaps for good
         return state["live"](frame), state
 
 
