@@ -30,7 +30,7 @@ def _psnr(a: Path, b: Path) -> float:
 
 
 def timed(label: str, pairs, settings, out: Path, **how) -> dict:
-    from nst_core.batches import run_batch
+    from nst_core.batches.driver import run_batch
 
     t = time.perf_counter()
     report = run_batch(pairs, out, settings, **how)
@@ -53,7 +53,7 @@ def main() -> None:
     missing = [n for n in PHOTOS + PAINTINGS if not (SHARED_IMAGES / n).exists()]
     if missing:
         raise SystemExit(f"skipped: the batch benchmark needs {', '.join(missing)} in {SHARED_IMAGES}")
-    from nst_core.batches import cross_pairs
+    from nst_core.batches.pairs import cross_pairs
     from nst_core.presets import load_presets
 
     emit(kind="machine", **machine())

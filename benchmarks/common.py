@@ -26,8 +26,8 @@ def emit(**record) -> None:
 
 
 def machine() -> dict:
-    from nst_core.autotune import REPORTED_FLAGS, cpu_info
-    from nst_core.features import tf
+    from nst_core.optim.autotune import REPORTED_FLAGS, cpu_info
+    from nst_core.vgg.features import tf
 
     cpu = cpu_info()
     return {"cpu": cpu["model"], "cpu_count": os.cpu_count(), "machine": platform.machine(),
@@ -56,7 +56,7 @@ def median_time(fn, repeats: int = 5, warmup: int = 2) -> float:
 
 def peak_rates() -> dict:
     """This machine's fp32 matmul rate and 3x3 convolution rate (fp32 and bf16), GFLOP/s."""
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     n = 2048
     a = tf.random.normal((n, n))

@@ -15,8 +15,8 @@ from common import CONTENT, STYLE, emit, machine, median_time, require_images
 
 def plain_step_seconds(shape=(384, 512), build_only: bool = False):
     """Median seconds of the plain step at ``shape``, or (``build_only``) the step itself to time."""
-    from nst_core.features import keras_vgg19, tf
-    from nst_core.losses import content_loss, gram, style_loss
+    from nst_core.vgg.features import keras_vgg19, tf
+    from nst_core.vgg.losses import content_loss, gram, style_loss
 
     vgg = keras_vgg19("embedded")
     names = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1", "block5_conv2")

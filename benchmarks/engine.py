@@ -21,12 +21,12 @@ import numpy as np
 
 from common import CONTENT, STYLE, emit, machine, median_times, peak_rates, require_images
 from nst_core import Settings, stylize
-from nst_core.features import vgg_features
-from nst_core.objective import get_objective
-from nst_core.run import prepare_images
-from nst_core import autotune
-from nst_core.autotune import psnr
-from nst_core.weights import CONV_LAYERS, load_weights
+from nst_core.vgg.features import vgg_features
+from nst_core.vgg.objective import get_objective
+from nst_core.engine.run import prepare_images
+from nst_core.optim import autotune
+from nst_core.optim.autotune import psnr
+from nst_core.vgg.weights import CONV_LAYERS, load_weights
 
 
 def vgg_flops(shape: tuple[int, int], deepest: str) -> float:

@@ -1,4 +1,4 @@
-"""A tile visited in several sweeps: scipy's L-BFGS-B started afresh each visit, against nst_core.kept_lbfgs
+"""A tile visited in several sweeps: scipy's L-BFGS-B started afresh each visit, against nst_core.tiles.kept_lbfgs
 carrying the tile's pairs from one visit to the next. Prints JSON lines.
 
 1. Loss after 30 evaluations from the same start (a picture 20 evaluations into its run, whole, at
@@ -34,12 +34,12 @@ def _drive(opt, f, n: int, best):
 
 def restarts(photo: str, painting: str, size: int) -> None:
     from nst_core import Settings, load_image
-    from nst_core.kept_lbfgs import KeptLBFGS
-    from nst_core.optimize import LBFGS
-    from nst_core.run import _objective, size_images
+    from nst_core.tiles.kept_lbfgs import KeptLBFGS
+    from nst_core.optim.optimize import LBFGS
+    from nst_core.engine.run import make_objective, size_images
 
     s = Settings(enlarge=True)
-    obj = _objective(s)
+    obj = make_objective(s)
     c, (st,) = size_images(load_image(image_path(photo)), [load_image(image_path(painting))], size, s)
     targets = obj.targets(c, st)
 
@@ -67,8 +67,8 @@ def restarts(photo: str, painting: str, size: int) -> None:
 
 
 def overhead(side: int = 704, n: int = 20) -> None:
-    from nst_core.kept_lbfgs import KeptLBFGS
-    from nst_core.optimize import LBFGS
+    from nst_core.tiles.kept_lbfgs import KeptLBFGS
+    from nst_core.optim.optimize import LBFGS
 
     rng = np.random.default_rng(0)
     a = rng.uniform(0.5, 2, (side, side, 3)).astype(np.float32)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nst_core.features import CAFFE_MEAN_BGR, keras_vgg19, tf
+from nst_core.vgg.features import CAFFE_MEAN_BGR, keras_vgg19, tf
 
 CONTENT_LAYER = "block5_conv2"
 STYLE_LAYERS = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"]

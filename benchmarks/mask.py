@@ -35,7 +35,7 @@ def left_half(shape: tuple[int, int]) -> np.ndarray:
 
 def measure(photo_name: str, painting_name: str, size: int, scorer: Scorer, save: Path | None) -> dict:
     from nst_core import Settings, load_image, stylize
-    from nst_core.images import fit_size, resize
+    from nst_core.imaging.images import fit_size, resize
 
     photo = load_image(SHARED_IMAGES / f"{photo_name}.jpg")
     painting = load_image(SHARED_IMAGES / f"{painting_name}.jpg")

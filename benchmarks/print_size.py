@@ -46,8 +46,8 @@ def run_cli(photo: str, painting: str, size: int, out: Path, *extra: str, env: d
 
 def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
     """Rows and columns where the finest tiled scale's tiles meet: each overlap's two edges and middle."""
-    from nst_core.sweeps import plan, tile_size_at
-    from nst_core.tiling import should_tile
+    from nst_core.tiles.sweeps import plan, tile_size_at
+    from nst_core.tiles.tiling import should_tile
 
     if not should_tile(shape, settings.tile_size, settings.memory_budget_mb):
         return [], []
@@ -62,7 +62,7 @@ def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
 
 def score(scorer, path: Path, photo: str, painting: str, side: int, settings=None) -> dict:
     from nst_core import load_image
-    from nst_core.images import fit_size, resize
+    from nst_core.imaging.images import fit_size, resize
     from nst_core.recipe import read_recipe
 
     out = load_image(path)
@@ -86,9 +86,9 @@ def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str])
     """Sweeps against one visit per tile, at the same tile-iterations: the whole picture's loss (the
     untiled objective, evaluated once on the result), the seam figure and the time, in this process."""
     from nst_core import Settings, load_image, stylize
-    from nst_core.autotune import resolve
-    from nst_core.objective import Targets, objective_for
-    from nst_core.run import blend_grams, size_images
+    from nst_core.optim.autotune import resolve
+    from nst_core.vgg.objective import Targets, objective_for
+    from nst_core.engine.run import blend_grams, size_images
 
     content, style = (load_image(image_path(n)) for n in pair)
     for n in counts:
@@ -103,7 +103,7 @@ def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str])
                                     (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights,
                                     s.tv_power)
         rows, cols = tile_lines(last.image.shape[:2], s)
-        from nst_core.images import save_png
+        from nst_core.imaging.images import save_png
 
         save_png(last.image, f"/tmp/nst-print-sweeps-{n}.png")
         emit(kind="sweeps", sweeps=n, iterations_per_tile=iterations, size=size, pair=":".join(pair),

@@ -69,7 +69,7 @@ def run_pastiche(exe: str, photo: str, painting: str, work: Path, fresh: bool) -
 def run_ours(photo: str, painting: str, work: Path, settings, tag: str = "") -> tuple[Path, float]:
     """Our result (timed warm: VGG19 is loaded and the step traced beforehand)."""
     from nst_core import load_image, stylize
-    from nst_core.images import save_png
+    from nst_core.imaging.images import save_png
 
     content, style = (load_image(image_path(n)) for n in (photo, painting))
     t = time.perf_counter()
@@ -103,7 +103,7 @@ class Scorer:
         return f.T @ f / f.shape[0]
 
     def score(self, result: np.ndarray, photo: np.ndarray, painting: np.ndarray) -> dict:
-        from nst_core.images import resize
+        from nst_core.imaging.images import resize
 
         h, w = result.shape[:2]
         photo = resize(photo, (h, w))

@@ -16,7 +16,7 @@ from common import CONTENT, STYLE, emit, machine, require_images
 import kerasio_baseline as kio
 from nst_core import conv_choice, stylize
 from nst_core.presets import load_presets
-from nst_core.run import prepare_images
+from nst_core.engine.run import prepare_images
 
 CACHE = Path(__file__).parent / "cache" / "kerasio_curve.json"
 

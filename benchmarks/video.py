@@ -55,7 +55,7 @@ def decoded(path: Path) -> list[np.ndarray]:
 
 
 def warping_error(outs: list[np.ndarray], flows: list, masks: list) -> float:
-    from nst_core.flow import warp
+    from nst_core.video.flow import warp
 
     errs = [np.abs(o.astype(np.float32) - warp(p, f))[m].mean() for o, p, f, m in
             zip(outs[1:], outs[:-1], flows[1:], masks[1:])]
@@ -63,7 +63,7 @@ def warping_error(outs: list[np.ndarray], flows: list, masks: list) -> float:
 
 
 def flow_check(frames: list[np.ndarray], flows: list, masks: list) -> dict:
-    from nst_core.flow import dis_flow, gray, occlusion_mask
+    from nst_core.video.flow import dis_flow, gray, occlusion_mask
 
     epe, precision, recall = [], [], []
     for t in range(1, len(frames)):
@@ -112,7 +112,7 @@ def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) ->
     from quality import Scorer
 
     from nst_core import Settings, load_image
-    from nst_core.video import stylize_video
+    from nst_core.video.clip import stylize_video
 
     def cpu() -> float:
         r = resource.getrusage(resource.RUSAGE_SELF)
@@ -155,7 +155,7 @@ def score(scorer, result: np.ndarray, photo: np.ndarray, painting: np.ndarray, c
     the runs compared (the figures are the same; on a busy two-core machine scoring took longer than the clips)."""
     from quality import palette_distance
 
-    from nst_core.images import resize
+    from nst_core.imaging.images import resize
 
     h, w = result.shape[:2]
     key = (photo.tobytes(), h, w)
@@ -198,9 +198,9 @@ def main() -> None:
     from quality import Scorer
 
     from nst_core import Settings, load_image
-    from nst_core.flow import DEFAULT_SMOOTHING
-    from nst_core.images import save_png
-    from nst_core.video import stylize_video
+    from nst_core.video.flow import DEFAULT_SMOOTHING
+    from nst_core.imaging.images import save_png
+    from nst_core.video.clip import stylize_video
 
     trials = [DEFAULT_SMOOTHING] if args.smoothing is None else [float(v) for v in args.smoothing.split(",")]
     settings, painting = Settings(max_size=512), load_image(STYLE)

@@ -4,7 +4,7 @@
 
 Three figures, each with the CPU seconds it took and the machine's load beside it (the machine is shared):
 
-* handler: nst_core.live.LiveStylizer in this process on 320x240 camera-sized frames of a slow pan (the
+* handler: nst_core.video.live.LiveStylizer in this process on 320x240 camera-sized frames of a slow pan (the
   capture size the Live tab asks for), split into the model's and the smoothing's share;
 * browser: the Live tab of a freshly started ``python app.py`` in headless Chromium with a fake camera
   playing the same pan (as tests/test_browser_live.py does), counting the stylised pictures the page
@@ -58,7 +58,7 @@ def proc_cpu(pid: int) -> float:
 
 def handler(seconds: float) -> dict:
     """LiveStylizer frame after frame for ``seconds``; the model's and the smoothing's share timed apart."""
-    from nst_core.live import LiveStylizer
+    from nst_core.video.live import LiveStylizer
 
     frames = camera_frames()
     live = LiveStylizer(STYLE)

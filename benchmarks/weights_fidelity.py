@@ -12,8 +12,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nst_core import LAYER_PRESETS, load_image  # noqa: E402
-from nst_core.features import preprocess, tf, vgg_features  # noqa: E402
-from nst_core.images import fit_size, resize  # noqa: E402
+from nst_core.vgg.features import preprocess, tf, vgg_features  # noqa: E402
+from nst_core.imaging.images import fit_size, resize  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 from .errors import DivergedError, ImageError, ModelLoadError, NSTError, SettingsError, WeightsError
 from .control import RunControl
 from .frame import Frame
-from .images import ImageInput, load_image, png_bytes, save_png
+from .imaging.images import ImageInput, load_image, png_bytes, save_png
 from .settings import LAYER_PRESETS, Limits, Settings
 
 __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up", "expected_seconds",
@@ -26,8 +26,8 @@ __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png",
 def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
             init_image: ImageInput | None = None, mask: ImageInput | None = None, extractor=None,
             control: RunControl | None = None) -> Iterator[Frame]:
-    """See :func:`nst_core.run.stylize` (imported on first use, so that importing nst_core stays cheap)."""
-    from .run import stylize as _stylize
+    """See :func:`nst_core.engine.run.stylize` (imported on first use, so that importing nst_core stays cheap)."""
+    from .engine.run import stylize as _stylize
 
     return _stylize(content, style, settings, init_image=init_image, mask=mask, extractor=extractor,
                     control=control)
@@ -57,8 +57,9 @@ def batch(photos: Sequence = (), styles: Sequence = (), outdir="batch", settings
     the cluster at ``address`` / $RAY_ADDRESS, one task of ``cpus_per_task`` cores per picture; a task
     that crashes is tried ``retries`` more times. ``use_ray=False`` paints them here, one by one.
     ``on_outcome(Outcome)`` is called as each picture is accounted for. Returns a
-    :class:`nst_core.batches.BatchReport`; a picture that fails is in it, never raised."""
-    from .batches import cross_pairs, read_manifest, run_batch
+    :class:`nst_core.batches.pairs.BatchReport`; a picture that fails is in it, never raised."""
+    from .batches.driver import run_batch
+    from .batches.pairs import cross_pairs, read_manifest
 
     pairs = read_manifest(manifest) if manifest else cross_pairs(photos, styles)
     return run_batch(pairs, outdir, settings, use_ray=use_ray, address=address, cpus_per_task=cpus_per_task,
@@ -67,8 +68,8 @@ def batch(photos: Sequence = (), styles: Sequence = (), outdir="batch", settings
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,
             *, extractor=None) -> bool:
-    """See :func:`nst_core.run.prepare`: the style targets of a coming run, computed ahead of it."""
-    from .run import prepare as _prepare
+    """See :func:`nst_core.engine.run.prepare`: the style targets of a coming run, computed ahead of it."""
+    from .engine.run import prepare as _prepare
 
     return _prepare(content, style, settings, extractor=extractor)
 
@@ -94,7 +95,7 @@ def conv_choice(settings: Settings | None = None) -> dict:
     convolutions itself. Measures nothing, imports no TensorFlow."""
     import sys
 
-    autotune = sys.modules.get(f"{__name__}.autotune")
+    autotune = sys.modules.get(f"{__name__}.optim.autotune")
     if settings is not None and settings.conv != "auto":
         return {}
     choice = autotune.chosen() if autotune else None
@@ -106,7 +107,7 @@ def expected_seconds(content_shape: tuple[int, int], settings: Settings | None =
     """About how long ``stylize`` takes on a photo of ``content_shape`` (h, w) here: the run's
     pixel-iterations (every tile's, at print sizes) at this machine's timed speed when ``conv="auto"``
     has been timed in this process, else at a typical one. Imports no TensorFlow."""
-    from .schedule import SMALL_TO_LARGE, estimate_seconds, plan
+    from .engine.schedule import SMALL_TO_LARGE, estimate_seconds, plan
 
     s = settings or Settings()
     choice = conv_choice(s)

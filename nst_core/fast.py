@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelLoadError
-from .images import ImageInput, check_size, fit_size, load_image, resize
+from .imaging.images import ImageInput, check_size, fit_size, load_image, resize
 from .settings import Settings
 from .tf_quiet import import_tensorflow
 

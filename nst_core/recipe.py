@@ -51,7 +51,7 @@ def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
     if frame.settings is not None:
         settings = settings.replace(steering=frame.settings.steering)
     if mask is not None:
-        from .mask import to_data_url
+        from .imaging.mask import to_data_url
 
         extra["mask"] = to_data_url(mask)
     return recipe_json(settings, **({"stopped_at": frame.iteration} if frame.stopped else {}), **extra)
@@ -59,7 +59,7 @@ def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
 
 def result_png(frame, settings: Settings, mask=None, **extra) -> bytes:
     """The frame's picture as PNG bytes with the run's recipe (plus ``extra`` fields) in its text metadata."""
-    from .images import png_bytes
+    from .imaging.images import png_bytes
 
     return png_bytes(frame.image, {KEY: run_recipe(frame, settings, mask, **extra)})
 
@@ -111,7 +111,7 @@ def read_mask(source: str | Path | dict, limits=None):
     url = recipe_data(source).get("mask")
     if url is None:
         return None
-    from .mask import from_data_url
+    from .imaging.mask import from_data_url
 
     return from_data_url(url, limits)
 

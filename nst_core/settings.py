@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 
 from .errors import SettingsError
 
+#: The 16 convolution layers of VGG19, in order: the names layer settings are checked against, and
+#: the layers vgg.weights loads (here, so that Settings needs no part of the engine).
+CONV_LAYERS: tuple[str, ...] = tuple(
+    f"block{b}_conv{i}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for i in range(1, n + 1)
+)
 #: Named layer sets: (content layers, style layers). Names are Keras VGG19 layer names.
 _GATYS_STYLE = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 LAYER_PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -266,8 +271,6 @@ class Settings:
         raise SettingsError(f"{f.name} must be {kind} from {lo:g} to {hi:g}{hint_text}, got {value!r}")
 
     def _check_layers(self) -> None:
-        from .weights import CONV_LAYERS
-
         for name in ("content_layers", "style_layers"):
             unknown = [n for n in getattr(self, name) if n not in CONV_LAYERS]
             if unknown:
@@ -292,8 +295,6 @@ class Settings:
         """The style layers' weights, summing to 1: ``style_layer_weights`` where given; else, under
         'balanced', ``BALANCED_SHALLOW_WEIGHTS`` for the shallowest layers and 1 for the deeper ones,
         and equal under the published forms ('mean', 'keras-io')."""
-        from .weights import CONV_LAYERS
-
         style = self.layer_names[1]
         if self.style_layer_weights:
             w = self.style_layer_weights

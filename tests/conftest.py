@@ -64,7 +64,7 @@ def image_pair(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def tiny_extractor():
     """A two-layer stand-in for VGG19, named like VGG19's layers: fast, for unit tests of the loop."""
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     rng = np.random.default_rng(0)
     k1 = tf.constant(rng.normal(0, 0.1, (3, 3, 3, 8)), tf.float32)
@@ -93,7 +93,7 @@ def _free_port() -> int:
 def tiny_hub_model(tmp_path_factory) -> str:
     """A SavedModel called like the Magenta model: (content [N,H,W,3], style [1,256,256,3]) -> [out].
     Its 'stylisation' paints the content with the style's mean colour, half and half."""
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     class Tiny(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32),

@@ -12,7 +12,7 @@ from PIL import Image
 import app
 from conftest import ROOT, drain, synthetic_photo
 from nst_core import NSTError, SettingsError
-from nst_core.images import image_shape
+from nst_core.imaging.images import image_shape
 from nst_core.recipe import MAX_STEERING, read_recipe
 from test_app import values
 from ui.files import Files

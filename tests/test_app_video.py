@@ -137,16 +137,16 @@ def test_stop_while_a_clip_waits_for_the_cpu_ends_it_there(jobs, tmp_path, clip)
 
 def test_a_refined_clip_from_the_page(h, clip, monkeypatch, tiny_extractor):
     """The Refine slider's iterations reach the engine: the frames come out repainted, not the fast ones."""
-    import nst_core.video
+    import nst_core.video.clip
 
     from conftest import TINY_LAYERS
 
-    original = nst_core.video.stylize_video
+    original = nst_core.video.clip.stylize_video
 
     def with_tiny_vgg(clip, style, settings, **kw):  # VGG19 is too slow for a page test: a stand-in, same loop
         return original(clip, style, settings.replace(**TINY_LAYERS), extractor=tiny_extractor, **kw)
 
-    monkeypatch.setattr(nst_core.video, "stylize_video", with_tiny_vgg)
+    monkeypatch.setattr(nst_core.video.clip, "stylize_video", with_tiny_vgg)
     fast = list(h.run(clip, STYLE, 96, 1.0, 0.7, 0, {}))[-1][0]
     refined = list(h.run(clip, STYLE, 96, 1.0, 0.7, 4, {}))[-1][0]
     assert np.abs(fast.astype(int) - refined).mean() > 1

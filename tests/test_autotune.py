@@ -9,7 +9,8 @@ import logging
 import numpy as np
 import pytest
 
-from nst_core import Settings, autotune, conv_choice
+from nst_core import Settings, conv_choice
+from nst_core.optim import autotune
 from conftest import ROOT
 
 EPYC = "model name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n"
@@ -101,7 +102,7 @@ def test_bf16_paths_compute_the_float32_features_and_gradient_to_bf16_precision(
     """The bf16 paths are VGG19 still: features near float32's and the same gradient direction (emulated
     and slow on a CPU without bf16, hence the small image). Winograd's transforms subtract large
     terms, so its bf16 rounding grows to about 4 % by block5 (measured 3.9 %), direct's stays < 2 %."""
-    from nst_core.features import preprocess, tf, vgg_features
+    from nst_core.vgg.features import preprocess, tf, vgg_features
 
     rng = np.random.default_rng(0)
     x = tf.constant(rng.uniform(0, 255, (40, 52, 3)), tf.float32)
@@ -129,11 +130,11 @@ def test_the_kernel_choice_depends_on_the_step_it_times_not_on_the_run_loop():
     import subprocess
     import sys
 
-    tree = ast.parse((ROOT / "nst_core" / "autotune.py").read_text())
+    tree = ast.parse((ROOT / "nst_core" / "optim" / "autotune.py").read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "run" not in imported and not any(str(m).endswith(".run") for m in imported)
-    code = ("import sys, nst_core.autotune as a; a.time_step('winograd'); a._check_run('winograd', 'embedded', "
-            "'reflect'); print('nst_core.run' in sys.modules)")
+    code = ("import sys, nst_core.optim.autotune as a; a.time_step('winograd'); a._check_run('winograd', 'embedded', "
+            "'reflect'); print('nst_core.engine.run' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"  # timing and checking never load the run loop

@@ -58,7 +58,7 @@ BAD = {  # kind -> words the one-line message must hold
 def load_and_fit(path):
     """What a run does first: decode with limits, then size for VGG19."""
     from nst_core import Settings
-    from nst_core.run import size_images
+    from nst_core.engine.run import size_images
 
     return size_images(load_image(path), [load_image(path)], 256, Settings())
 

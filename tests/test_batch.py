@@ -17,7 +17,7 @@ from PIL import Image
 
 from conftest import ROOT, synthetic_painting, synthetic_photo
 from nst_core import Settings, batch, stylize
-from nst_core.batches import BatchError, Pair, check_pairs, cross_pairs, read_manifest
+from nst_core.batches.pairs import BatchError, Pair, check_pairs, cross_pairs, read_manifest
 
 TINY = {"max_size": 48, "iterations": 3, "multiscale": False, "conv": "winograd", "preview_every": 100}
 TINY_ARGS = ["--size", "48", "--iterations", "3", "--no-multiscale", "--conv", "winograd", "--preview-every", "100"]
@@ -126,7 +126,7 @@ def run_cli(*args, env=None, prefix=(), timeout=600):
 
 def test_without_ray_the_cli_says_how_to_install_it_in_one_line(files, tmp_path):
     code = ("import sys; sys.modules['ray'] = None\n"  # as if ray were not installed
-            "from nst_core.cli import main; sys.exit(main(sys.argv[1:]))")
+            "from nst_core.cli.dispatch import main; sys.exit(main(sys.argv[1:]))")
     r = subprocess.run([sys.executable, "-c", code, "batch", files["city"], "--styles", files["stripes"],
                         "-o", tmp_path / "out", *TINY_ARGS], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2
@@ -165,7 +165,7 @@ class RefusingRay:
 
 
 def test_a_cluster_that_refuses_a_connection_once_still_takes_the_batch(monkeypatch):
-    from nst_core import ray_batch
+    from nst_core.batches import ray_runner as ray_batch
 
     monkeypatch.setattr(ray_batch.time, "sleep", lambda s: None)  # the pause before trying again
     ray = RefusingRay(refusals=1)
@@ -173,7 +173,7 @@ def test_a_cluster_that_refuses_a_connection_once_still_takes_the_batch(monkeypa
 
 
 def test_a_cluster_that_keeps_refusing_says_why_in_one_line(monkeypatch):
-    from nst_core import ray_batch
+    from nst_core.batches import ray_runner as ray_batch
 
     monkeypatch.setattr(ray_batch.time, "sleep", lambda s: None)
     ray = RefusingRay(refusals=99)
@@ -318,7 +318,8 @@ def test_ctrl_c_stops_the_batch_and_keeps_the_finished_pictures(cluster, files, 
 
 
 def test_importing_the_batch_modules_needs_no_ray_and_no_tensorflow():
-    code = ("import sys; import nst_core, nst_core.batches, nst_core.batch_cli, nst_core.ray_batch; "
+    code = ("import sys; import nst_core, nst_core.batches.pairs, nst_core.batches.driver, nst_core.batches.local, "
+            "nst_core.batches.work, nst_core.batches.ray_runner, nst_core.cli.batch; "
             "print(sorted(m for m in ('ray', 'tensorflow') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr

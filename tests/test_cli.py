@@ -79,7 +79,7 @@ def test_preset_with_an_explicit_override(small_pair, tmp_path):
 
 def test_every_on_off_option_has_a_no_form():
     """`--no-multiscale` turns off what is on by default; `--xla`/`--no-xla` both parse."""
-    from nst_core.cli import build_parser
+    from nst_core.cli.picture import build_parser
 
     p = build_parser()
     assert vars(p.parse_args(["c.jpg", "s.jpg", "--no-multiscale"]))["multiscale"] is False

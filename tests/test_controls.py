@@ -6,10 +6,10 @@ import pytest
 from PIL import Image
 
 from nst_core import Settings, load_image, png_bytes, stylize
-from nst_core.animation import gif_bytes
-from nst_core.colour import keep_content_colours, match_colours, to_ycc
+from nst_core.imaging.animation import gif_bytes
+from nst_core.imaging.colour import keep_content_colours, match_colours, to_ycc
 from nst_core.recipe import KEY, read_recipe, recipe_json
-from nst_core.run import scale_sizes, size_images
+from nst_core.engine.run import scale_sizes, size_images
 
 from conftest import synthetic_photo
 
@@ -84,8 +84,8 @@ def test_multiscale_grows_the_picture_coarse_to_fine(image_pair):
 
 
 def test_each_scale_starts_from_the_last_one_with_the_photos_finer_detail():
-    from nst_core.images import resize
-    from nst_core.run import enlarge
+    from nst_core.imaging.images import resize
+    from nst_core.engine.run import enlarge
 
     photo = synthetic_photo()  # [48, 64, 3] with edges a half-size copy cannot hold
     half = resize(photo, (24, 32))
@@ -95,7 +95,7 @@ def test_each_scale_starts_from_the_last_one_with_the_photos_finer_detail():
 
 
 def test_each_scale_also_starts_with_the_styles_finest_texture():
-    from nst_core.run import enlarge, finest_octave
+    from nst_core.engine.run import enlarge, finest_octave
 
     flat = np.full((48, 64, 3), 120, np.uint8)
     half = np.full((24, 32, 3), 120, np.uint8)
@@ -112,7 +112,8 @@ def test_each_scale_also_starts_with_the_styles_finest_texture():
 def test_a_print_sized_start_made_in_bands_is_the_same_picture(monkeypatch):
     """A 4096 px print's start picture is made a band of rows at a time (its whole-picture
     temporaries were the run's memory peak): band edges must not shift the texture or the photo."""
-    from nst_core import images, warmstart
+    from nst_core.engine import warmstart
+    from nst_core.imaging import images
 
     rng = np.random.default_rng(0)
     best = rng.uniform(-5, 260, (30, 20, 3)).astype(np.float32)
@@ -129,7 +130,7 @@ def test_a_print_sized_start_made_in_bands_is_the_same_picture(monkeypatch):
 def test_the_styles_tiled_texture_draws_no_line_where_the_tiles_meet():
     """A painting's scan with a frame, odd-sized as most are: its texture tiled across a wider photo
     left a thin bright line at the tile seam (seen at x = 399 on Golden Gate x Picasso)."""
-    from nst_core.run import finest_octave
+    from nst_core.engine.run import finest_octave
 
     rng = np.random.default_rng(0)
     painting = rng.integers(90, 160, (61, 47, 3)).astype(np.uint8)  # soft brush noise
@@ -141,7 +142,7 @@ def test_the_styles_tiled_texture_draws_no_line_where_the_tiles_meet():
 
 
 def test_the_styles_texture_starts_the_final_scale_closer_to_the_style(image_pair, monkeypatch):
-    from nst_core import warmstart
+    from nst_core.engine import warmstart
 
     # Measured on the literal per-layer scale it was built for; under the balanced default the gain on
     # the made-up pair CI uses without ../shared is smaller (0.86), on the real pair it still holds.

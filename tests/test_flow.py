@@ -10,7 +10,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from clips import moving_patch, pan_zoom  # noqa: E402
 
 from nst_core import load_image  # noqa: E402
-from nst_core.flow import TemporalSmoother, blend, dis_flow, gray, occlusion_mask, warp  # noqa: E402
+from nst_core.video.flow import TemporalSmoother, blend, dis_flow, gray, occlusion_mask, warp  # noqa: E402
 
 
 @pytest.fixture(scope="module")

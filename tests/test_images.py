@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from nst_core import ImageError, Limits, load_image
-from nst_core.images import fit_size
+from nst_core.imaging.images import fit_size
 
 
 def test_array_pil_and_path_inputs_agree(tmp_path):
@@ -66,8 +66,8 @@ def test_fit_size_keeps_aspect_and_never_enlarges():
 def test_large_pictures_convert_band_by_band_to_the_same_bytes(monkeypatch):
     # A 4096 px print's conversions ran in bands to keep its peak memory down; a band seam that
     # shifted or dropped a row would show in every print.
-    import nst_core.images as images
-    from nst_core.colour import keep_content_colours
+    import nst_core.imaging.images as images
+    from nst_core.imaging.colour import keep_content_colours
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-20, 280, (61, 40, 3)).astype(np.float32)

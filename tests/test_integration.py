@@ -4,7 +4,7 @@ import pytest
 
 from conftest import SHARED_H5
 from nst_core import Settings, WeightsError, stylize
-from nst_core.weights import CONV_LAYERS, load_h5, load_quantized
+from nst_core.vgg.weights import CONV_LAYERS, load_h5, load_quantized
 
 
 def with_grain(image: np.ndarray, sd: float, seed: int) -> np.ndarray:
@@ -57,10 +57,10 @@ def test_keras_io_normalisation_is_that_examples_objective(image_pair):
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import kerasio_baseline as kio
-    from nst_core.features import vgg_features
-    from nst_core.objective import get_objective
+    from nst_core.vgg.features import vgg_features
+    from nst_core.vgg.objective import get_objective
     from nst_core.presets import load_presets
-    from nst_core.run import prepare_images
+    from nst_core.engine.run import prepare_images
 
     s = load_presets()["keras-io"].settings.replace(max_size=96)
     content, style = prepare_images(*image_pair, s)
@@ -80,8 +80,8 @@ def test_keras_io_normalisation_is_that_examples_objective(image_pair):
 def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair, conv):
     """Our plain-TF VGG19 (Winograd or direct convolutions) computes Keras' VGG19, forward and back:
     any drift here would change every picture."""
-    from nst_core.features import keras_vgg19, preprocess, tf, vgg_features
-    from nst_core.run import prepare_images
+    from nst_core.vgg.features import keras_vgg19, preprocess, tf, vgg_features
+    from nst_core.engine.run import prepare_images
 
     content, _ = prepare_images(*image_pair, Settings(max_size=75))  # odd sizes: partial Winograd tiles
     x = tf.constant(with_grain(content, 2, seed=0), tf.float32)
@@ -108,13 +108,13 @@ def test_feature_extractor_matches_keras_vgg19_with_the_same_gradient(image_pair
 
 def test_conv_setting_picks_the_algorithm_and_both_paint_alike(image_pair, monkeypatch):
     """`--conv direct` really runs oneDNN's convolutions, and a short run ends at the same loss either way."""
-    import nst_core.features as features
+    import nst_core.vgg.features as features
 
     asked = []
     real = features.vgg_features
     monkeypatch.setattr(features, "vgg_features",
                         lambda source, layers, conv, padding: asked.append(conv) or real(source, layers, conv, padding))
-    from nst_core.run import prepare_images
+    from nst_core.engine.run import prepare_images
 
     s = Settings(max_size=64, iterations=6)
     content, style = prepare_images(*image_pair, s)
@@ -134,9 +134,9 @@ def test_a_tiled_run_paints_the_untiled_picture_without_seams(image_pair):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from print_size import tile_lines
     from quality import seam_ratio
-    from nst_core.autotune import resolve
-    from nst_core.objective import Targets, objective_for
-    from nst_core.run import blend_grams, size_images
+    from nst_core.optim.autotune import resolve
+    from nst_core.vgg.objective import Targets, objective_for
+    from nst_core.engine.run import blend_grams, size_images
     from nst_core import load_image
 
     base = Settings(max_size=192, iterations=10, multiscale=False, preview_every=5)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from nst_core import losses
-from nst_core.features import tf
+from nst_core.vgg import losses
+from nst_core.vgg.features import tf
 
 
 def test_gram_of_known_tensor():

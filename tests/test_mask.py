@@ -5,9 +5,9 @@ from PIL import Image
 
 from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo
 from nst_core import ImageError, Settings, SettingsError, stylize
-from nst_core.features import tf
-from nst_core.losses import gram, layer_mask, masked_gram
-from nst_core.mask import at_size, from_data_url, load_mask, to_data_url
+from nst_core.vgg.features import tf
+from nst_core.vgg.losses import gram, layer_mask, masked_gram
+from nst_core.imaging.mask import at_size, from_data_url, load_mask, to_data_url
 
 
 def tiny(**kw):
@@ -128,7 +128,7 @@ def test_on_real_vgg19_black_keeps_the_photo_and_the_style_stays_on_the_white_ha
     """The embedded VGG19 at 128 px: an all-black mask gives back (nearly) the photo; a left-half
     mask paints the left and leaves the right within a few levels of the photo."""
     from nst_core import load_image
-    from nst_core.images import fit_size, resize
+    from nst_core.imaging.images import fit_size, resize
 
     photo = load_image(image_pair[0])
     ref = resize(photo, fit_size(photo.shape[:2], 128)).astype(float)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nst_core.optimize import LBFGS
+from nst_core.optim.optimize import LBFGS
 
 
 def evaluations_to_reach(scale: float, fraction: float = 0.01, limit: int = 40) -> int:
@@ -38,8 +38,8 @@ class _Enough(Exception):
 
 def _points(monkeypatch, fast: bool) -> list:
     """The points L-BFGS-B evaluates (at most 60) on a bounded, badly conditioned problem whose
-    optimum lies partly outside the box, through nst_core.lbfgsb's fast or public path."""
-    from nst_core import lbfgsb
+    optimum lies partly outside the box, through nst_core.optim.lbfgsb's fast or public path."""
+    from nst_core.optim import lbfgsb
 
     monkeypatch.setattr(lbfgsb, "FAST", fast)
     rng = np.random.default_rng(1)
@@ -63,10 +63,10 @@ def _points(monkeypatch, fast: bool) -> list:
 def test_fast_lbfgsb_evaluates_the_same_points_as_scipys_minimize(monkeypatch):
     # The fast path skips scipy's per-variable start-up loops (seconds per tile at print sizes);
     # a user would notice a changed optimiser as different pictures from the same recipe.
-    from nst_core import lbfgsb
+    from nst_core.optim import lbfgsb
 
     if not lbfgsb.FAST:
-        pytest.fail("this scipy's setulb is not the one nst_core.lbfgsb drives: every start pays "
+        pytest.fail("this scipy's setulb is not the one nst_core.optim.lbfgsb drives: every start pays "
                     "scipy's Python loops again (pin scipy to a tested version or update the driver)")
     fast, public = _points(monkeypatch, True), _points(monkeypatch, False)
     assert len(fast) == len(public) >= 20
@@ -95,7 +95,7 @@ def _drive(opt, f, n):
 
 
 def test_kept_lbfgs_reaches_the_best_picture_inside_the_box():
-    from nst_core.kept_lbfgs import KeptLBFGS
+    from nst_core.tiles.kept_lbfgs import KeptLBFGS
 
     f, b = _box_quadratic()
     best_possible = f(np.clip(b, 0, 255).reshape(10, 20, 3))[0]
@@ -105,7 +105,7 @@ def test_kept_lbfgs_reaches_the_best_picture_inside_the_box():
 
 def test_a_tiles_next_visit_goes_on_from_the_curvature_it_left():
     # what a tile visited in several sweeps gains: its second visit starts with its pairs, not afresh
-    from nst_core.kept_lbfgs import KeptLBFGS
+    from nst_core.tiles.kept_lbfgs import KeptLBFGS
 
     f, _ = _box_quadratic(seed=1)
     x0 = np.full((10, 20, 3), 128, np.float32)

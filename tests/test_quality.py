@@ -4,7 +4,7 @@ import pytest
 
 from conftest import SHARED_IMAGES, synthetic_photo, synthetic_swirls
 from nst_core import Settings, load_image, stylize
-from nst_core.run import _objective, size_images
+from nst_core.engine.run import make_objective, size_images
 
 
 def _pairs():
@@ -23,7 +23,7 @@ def test_no_style_layer_dominates_at_the_photo(pair):
     content, style = _pairs()[pair]
     for s, widest in ((Settings(), 100), (Settings(normalization="mean", padding="zero"), None)):
         c, (st,) = size_images(content, [style], 128, s)
-        objective = _objective(s)
+        objective = make_objective(s)
         terms = objective.style_layer_terms(c.astype(np.float32), objective.targets(c, st))
         ratio = max(terms.values()) / min(terms.values())
         if widest:

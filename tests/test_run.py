@@ -8,7 +8,7 @@ import pytest
 
 from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo
 from nst_core import Settings, stylize
-from nst_core.objective import get_objective
+from nst_core.vgg.objective import get_objective
 
 
 def run(settings, extractor, content=None, style=None):
@@ -108,7 +108,7 @@ def test_style_grams_are_cached_per_image_not_shared_across_images(tiny_extracto
 
 
 def test_a_diverging_run_stops_with_a_message_and_keeps_the_best_image(tiny_extractor):
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     calls = tf.Variable(0)
 
@@ -141,7 +141,7 @@ def test_xla_compiled_step_gives_the_same_losses(tiny_extractor):
 def test_prepare_does_the_style_pass_before_the_click(tiny_extractor):
     """The app prepares when a painting is dropped; the run then spends no pass on the style."""
     from nst_core import prepare
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     calls = tf.Variable(0)
 
@@ -174,7 +174,7 @@ def test_a_run_stopped_before_its_first_step_ends_with_its_start_picture_and_rai
 def test_the_eta_does_not_count_the_time_before_the_first_iteration_again():
     """Seconds spent before the first preview (decoding, the painting's Grams, tracing) are not a
     rate: a run that then paints at a steady pace is told the time its remaining work takes."""
-    from nst_core.run import STEP_OVERHEAD_PX, RunState
+    from nst_core.optim.state import STEP_OVERHEAD_PX, RunState
     from nst_core import Settings
 
     run = RunState(Settings(), None, [(1000 - STEP_OVERHEAD_PX, 10)])  # an iteration's work: 1000 units

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from nst_core.spill import Spill
+from nst_core.tiles.spill import Spill
 
 
 def test_each_tiles_record_comes_back_unchanged_and_the_file_goes_away():
@@ -31,7 +31,7 @@ def test_a_record_of_the_wrong_shape_is_refused():
 
 
 def test_a_tiles_lbfgs_pairs_come_back_for_its_next_visit():
-    from nst_core.spill import PairSpill
+    from nst_core.tiles.spill import PairSpill
 
     rng = np.random.default_rng(1)
     store = PairSpill([5, 7], m=2)

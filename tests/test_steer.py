@@ -26,8 +26,8 @@ def frames_of(settings, extractor, control=None, on_frame=None, photo=None):
 
 
 def test_steered_weights_reach_the_frames_within_two_iterations_from_the_current_image(tiny_extractor, monkeypatch):
-    import nst_core.objective as objective
-    import nst_core.steps as run  # where the optimiser is made, and made again on a steer
+    import nst_core.vgg.objective as objective
+    import nst_core.optim.steps as run  # where the optimiser is made, and made again on a steer
 
     made, targets = [], []
     real_make = run.make_optimizer
@@ -102,7 +102,7 @@ def test_frames_name_their_scale_and_count_the_time_left_over_all_scales(tiny_ex
     frames = frames_of(tiny(max_size=256, multiscale=True, iterations=4, coarse_iterations=4), tiny_extractor,
                        photo=synthetic_photo(192, 256))
     assert [f.scale for f in frames if f.iteration in (1, 5, 7)] == [(1, 2, 128), (2, 2, 256), (2, 2, 256)]
-    from nst_core.run import STEP_OVERHEAD_PX
+    from nst_core.optim.state import STEP_OVERHEAD_PX
 
     first = frames[0]
     # after one coarse iteration, 3 more at 128 px and 4 at 4x the pixels remain, each iteration

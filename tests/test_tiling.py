@@ -8,9 +8,9 @@ import pytest
 from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo, synthetic_swirls
 from nst_core import RunControl, Settings, stylize
 from nst_core.errors import SettingsError
-from nst_core.objective import Targets, get_objective
-from nst_core.tiled import tiled_objective
-from nst_core.tiling import Windows, should_tile, tile_grid
+from nst_core.vgg.objective import Targets, get_objective
+from nst_core.tiles.tiled import tiled_objective
+from nst_core.tiles.tiling import Windows, should_tile, tile_grid
 
 
 @pytest.mark.parametrize("shape", [(768, 1024), (3072, 4096), (300, 1000), (200, 200)])
@@ -42,8 +42,8 @@ def test_only_scales_over_the_budget_are_tiled():
 def test_tiles_shrink_to_fit_the_memory_budget_beside_the_picture():
     # A larger picture holds more of its own copies, so its tiles must be smaller for the same budget;
     # an operator's lower budget gets smaller tiles rather than a process over it.
-    from nst_core.sweeps import plan, tile_size_at
-    from nst_core.tiling import picture_mb, tile_mb
+    from nst_core.tiles.sweeps import plan, tile_size_at
+    from nst_core.tiles.tiling import picture_mb, tile_mb
 
     def peak(shape, size):
         return max(tile_mb((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])) for t in plan(shape, size)) + picture_mb(shape)
@@ -63,7 +63,7 @@ def _tiny_objective(extractor):
 
 def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=None):
     """The whole picture's loss from the tiles' sums, evaluated tile by tile as sweeps.py does."""
-    from nst_core.features import tf
+    from nst_core.vgg.features import tf
 
     tiled = tiled_objective(_tiny_objective(extractor))
     stats, step, _ = tiled.fns(1)
@@ -209,12 +209,12 @@ def test_tiling_settings_are_checked():
 
 def test_a_painting_as_large_as_the_print_gets_its_grams_by_tiles(tiny_extractor):
     # at a tiled scale the painting is as large as the picture: its Grams are summed over tiles too
-    from nst_core.run import _grams_by_tiles
+    from nst_core.engine.run import GramsByTiles
 
     objective = _tiny_objective(tiny_extractor)
     painting = synthetic_swirls(192, 256)
     whole = objective.style_targets(painting)
-    by_tiles = _grams_by_tiles(objective, tiled().tile_size).style_targets(painting)
+    by_tiles = GramsByTiles(objective, tiled().tile_size).style_targets(painting)
     for a, b in zip(whole, by_tiles):
         assert np.linalg.norm(a.numpy() - b.numpy()) < 0.02 * np.linalg.norm(a.numpy())
 
@@ -222,7 +222,7 @@ def test_a_painting_as_large_as_the_print_gets_its_grams_by_tiles(tiny_extractor
 @pytest.fixture
 def pairs_seen(monkeypatch):
     """How many pairs each KeptLBFGS a run makes starts with, in order."""
-    from nst_core import kept_lbfgs
+    from nst_core.tiles import kept_lbfgs
 
     seen = []
 
@@ -280,7 +280,7 @@ def test_a_joint_tiled_run_gives_the_untiled_picture(tiny_extractor):
 
 
 def test_auto_takes_joint_where_the_whole_pictures_optimiser_fits_the_budget():
-    from nst_core.schedule import plan
+    from nst_core.engine.schedule import plan
 
     def finest(size, budget):
         return plan((3 * size // 4, size), Settings(max_size=size, memory_budget_mb=budget))[-1]

@@ -13,7 +13,7 @@ from clips import pan_zoom, write_clip  # noqa: E402
 from nst_core import NSTError, RunControl, Settings, load_image  # noqa: E402
 from nst_core.errors import VideoError  # noqa: E402
 from nst_core.settings import Limits  # noqa: E402
-from nst_core.video import stylize_video  # noqa: E402
+from nst_core.video.clip import stylize_video  # noqa: E402
 
 av = pytest.importorskip("av")
 SIZE = (48, 64)  # tiny clips: 12 frames, half a second at 24 fps
@@ -63,7 +63,7 @@ def test_each_container_becomes_an_h264_mp4_at_its_rate_with_its_sound(motion, s
 
 
 def test_smoothing_cuts_the_flicker_against_the_true_motion(motion, clip, tmp_path):
-    from nst_core.flow import warp
+    from nst_core.video.flow import warp
 
     _, flows, masks = motion
     style = ROOT / "examples" / "starry_night.jpg"
@@ -74,7 +74,7 @@ def test_smoothing_cuts_the_flicker_against_the_true_motion(motion, clip, tmp_pa
         return np.mean([np.abs(o.astype(np.float32) - warp(p, f))[m].mean()
                         for o, p, f, m in zip(outs[1:], outs[:-1], flows[1:], masks[1:])])
 
-    from nst_core.flow import DEFAULT_SMOOTHING
+    from nst_core.video.flow import DEFAULT_SMOOTHING
 
     assert warping_error(DEFAULT_SMOOTHING) < 0.6 * warping_error(0.0)
 
@@ -185,14 +185,14 @@ def test_the_command_line_writes_the_clip_and_shows_a_bar(clip, style, tiny_hub_
 
 
 def test_importing_nst_core_loads_no_video_libraries():
-    code = "import sys, nst_core, nst_core.video; print(any(m in sys.modules for m in ('av', 'cv2', 'tensorflow')))"
+    code = "import sys, nst_core, nst_core.video.clip; print(any(m in sys.modules for m in ('av', 'cv2', 'tensorflow')))"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
 
 
 
 def test_the_temporal_loss_is_zero_on_the_warped_result_and_its_gradient_is_right():
-    from nst_core.temporal import temporal_loss
+    from nst_core.video.temporal import temporal_loss
 
     rng = np.random.default_rng(0)
     x, w = rng.uniform(0, 255, (2, 6, 8, 3)).astype(np.float32)
@@ -229,7 +229,7 @@ def test_refined_frames_are_repainted_from_the_fast_ones(refine_runs):
 
 
 def test_the_temporal_term_steadies_the_refined_clip_along_the_true_motion(motion, refine_runs):
-    from nst_core.flow import warp
+    from nst_core.video.flow import warp
 
     _, flows, masks = motion
 
@@ -243,7 +243,7 @@ def test_the_temporal_term_steadies_the_refined_clip_along_the_true_motion(motio
 def test_stop_ends_a_refined_clip_within_its_frame_and_keeps_what_is_done(clip, style, tiny_hub_model,
                                                                           tiny_extractor, tmp_path, monkeypatch):
     from conftest import TINY_LAYERS
-    from nst_core import temporal
+    from nst_core.video import temporal
 
     control, evaluations, original = RunControl(), [], temporal.temporal_loss
 

@@ -6,8 +6,8 @@ If these broke, every result would drift from what the losses describe; the size
 import numpy as np
 import pytest
 
-from nst_core.features import tf
-from nst_core.winograd import conv3x3
+from nst_core.vgg.features import tf
+from nst_core.vgg.winograd import conv3x3
 
 
 @pytest.mark.parametrize("h, w, c_in, c_out", [(8, 8, 4, 6), (7, 13, 5, 3), (1, 1, 2, 2), (2, 9, 3, 8), (21, 6, 16, 16)])

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from nst_core.weights import EMBEDDED_PATH, load_h5, load_quantized, save_quantized  # noqa: E402
+from nst_core.vgg.weights import EMBEDDED_PATH, load_h5, load_quantized, save_quantized  # noqa: E402
 
 
 def main() -> None:

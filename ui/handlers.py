@@ -12,12 +12,12 @@ import pandas as pd
 
 from nst_core import (NSTError, Settings, SettingsError, conv_choice, expected_seconds,
                       fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
-from nst_core.animation import frame_for_gif, gif_bytes
-from nst_core.images import check_size, fit_size, image_shape, resize
-from nst_core.mask import load_mask
-from nst_core.memory import trim
+from nst_core.imaging.animation import frame_for_gif, gif_bytes
+from nst_core.imaging.images import check_size, fit_size, image_shape, resize
+from nst_core.imaging.mask import load_mask
+from nst_core.optim.memory import trim
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
-from nst_core.schedule import plan
+from nst_core.engine.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
 from .admission import Line

@@ -52,7 +52,7 @@ class Knob:
 
 def iterations_info(iterations, max_size, multiscale) -> str:
     """What the run will count: the iterations at the final size, and the coarse scales' before them."""
-    from nst_core.schedule import scale_sizes
+    from nst_core.engine.schedule import scale_sizes
 
     try:
         sizes = scale_sizes(int(max_size), bool(multiscale))

@@ -11,9 +11,9 @@ import numpy as np
 from PIL import Image
 
 from nst_core import NSTError, load_image, png_bytes
-from nst_core.images import fit_size, resize
-from nst_core.mask import check_mask, load_mask
-from nst_core.memory import trim
+from nst_core.imaging.images import fit_size, resize
+from nst_core.imaging.mask import check_mask, load_mask
+from nst_core.optim.memory import trim
 
 from .components import PathImage
 from .files import Files, write_files

@@ -49,7 +49,7 @@ class VideoHandlers:
             trim()  # the clip's and the painting's decoded copies go back to the system
 
     def _stylise(self, clip, style, size, strength, smoothing, refine, control, request):
-        from nst_core.video import stylize_video
+        from nst_core.video.clip import stylize_video
 
         folder = self.files.results.new(getattr(request, "session_hash", None), "video")
         shown, f = -1.0, None
@@ -77,7 +77,7 @@ class VideoHandlers:
 
     def live(self, frame, style, smoothing, state):
         """One webcam frame -> its stylisation; the session's LiveStylizer is made again for a new style."""
-        from nst_core.live import LiveStylizer
+        from nst_core.video.live import LiveStylizer
 
         if frame is None or style is None:
             return None, state
@@ -145,6 +145,6 @@ def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
 
 
 def _default_smoothing() -> float:
-    from nst_core.flow import DEFAULT_SMOOTHING
+    from nst_core.video.flow import DEFAULT_SMOOTHING
 
     return DEFAULT_SMOOTHING

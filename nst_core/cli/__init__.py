@@ -1,0 +1,11 @@
+"""The command line, ``python -m nst_core ...``.
+
+- ``dispatch``: ``main(argv)``: the picture command, or the subcommand named first (``SUBCOMMANDS``).
+- ``kit``: what the commands share: ``Parser`` (one-line errors), ``add_settings_options`` (one
+  option per Settings field), ``fail`` and ``EXIT_BAD_INPUT``, ``preset_settings``.
+- ``picture``: ``python -m nst_core CONTENT STYLE`` (``build_parser``, ``main``).
+- ``video``: ``python -m nst_core video`` (``build_parser``, ``main``).
+- ``batch``: ``python -m nst_core batch`` (``build_parser``, ``main``).
+
+The outermost layer: it may import anything in nst_core; nothing imports it but ``__main__``.
+"""

@@ -1,0 +1,164 @@
+"""The picture command, ``python -m nst_core CONTENT STYLE``: options and help generated from Settings;
+inputs checked before TensorFlow loads."""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ..errors import NSTError
+from ..presets import PRINT_FROM, at_print_size
+from ..settings import Settings
+from .kit import Parser, add_settings_options, fail, preset_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m nst_core",
+        description="Paint CONTENT in the style of STYLE (Gatys et al. 2015, VGG19).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("content", help="the photo: a path to an image file")
+    p.add_argument("style", nargs="+", help="the painting(s): one or more image files (see --style-blend)")
+    p.add_argument("-o", "--output", default="stylized.png", help="where to write the PNG")
+    p.add_argument("--json", action="store_true", help="print one JSON object per frame on stdout")
+    p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
+    p.add_argument("--fast", action="store_true",
+                   help="one pass of the Magenta model (about a second) instead of the optimisation")
+    p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
+    p.add_argument("--init-image", help="starting image for --init image")
+    p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
+                   "(first) style, black for the photo or, with two styles, the second; grey blends")
+    p.add_argument("--animation", help="also write the run's frames as an animated GIF here")
+    add_settings_options(p)
+    return p
+
+
+def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    from ..fast import fast_stylize
+    from ..imaging.images import save_png
+
+    t0 = time.perf_counter()
+    try:
+        image = fast_stylize(content, style, settings)
+    except NSTError as exc:
+        fail(str(exc))
+    from ..recipe import KEY, recipe_json
+
+    save_png(image, out, {KEY: recipe_json(settings, fast=True)})
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
+                           "output": str(out)}))
+    else:
+        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
+    """--mask, else the recipe's own mask, as uint8 [H, W] checked against the photo (or None)."""
+    from ..imaging.mask import check_mask, load_mask
+    from ..recipe import read_mask
+
+    m = load_mask(path, settings.limits) if path else read_mask(recipe, settings.limits) if recipe else None
+    if m is not None and fast:
+        fail("--mask places the style in the optimisation; the --fast model paints the whole picture")
+    if m is not None:
+        check_mask(m, content.shape[:2])
+    return m
+
+
+def _progress(frame, out) -> None:
+    width = 30
+    done = int(width * frame.iteration / frame.total)
+    scale, scales, size = frame.scale
+    where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
+    if frame.tile:
+        where += f" tile {frame.tile[0]}/{frame.tile[1]} sweep {frame.tile[2]}/{frame.tile[3]}"
+    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total}{where} "
+              f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
+    out.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = vars(build_parser().parse_args(argv))
+    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
+                              "animation", "mask"))
+    try:
+        base = preset_settings(preset) if preset else Settings()
+        if recipe:
+            from ..recipe import read_recipe
+
+            base = read_recipe(recipe, base)
+        settings = base.replace(**args)
+        if not preset and not recipe and settings.max_size >= PRINT_FROM:  # a print: the print schedule
+            settings = at_print_size(settings, settings.max_size, given=tuple(args), enlarge=settings.enlarge)
+        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
+        from ..imaging.images import load_image
+
+        c = load_image(content, settings.limits, "content image")
+        s = [load_image(path, settings.limits, "style image") for path in style]
+        init = load_image(init_image, settings.limits, "initial image") if init_image else None
+        m = _mask(mask, recipe, c, settings, fast)
+        out = Path(output)
+        if not out.parent.exists():
+            fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
+    except NSTError as exc:
+        fail(str(exc))
+
+    if fast:
+        return _fast(c, s[0], settings, out, as_json)
+    if max(c.shape[:2]) < settings.max_size and not settings.enlarge:
+        print(f"note: the photo is {c.shape[1]}x{c.shape[0]}, smaller than --size {settings.max_size}: the result "
+              f"stays at {max(c.shape[:2])} px (add --enlarge to paint it at {settings.max_size})", file=sys.stderr)
+
+    from .. import RunControl, conv_choice, save_result, stylize
+
+    control, last, shown = RunControl(), None, []
+
+    def stop_on_ctrl_c(signum, stack):  # the first Ctrl-C ends the run with its best image; a second one aborts
+        control.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
+    previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
+    try:
+        for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
+            last = frame
+            if animation:
+                from ..imaging.animation import frame_for_gif
+
+                shown.append(frame_for_gif(frame.image))
+            if as_json and not frame.final:  # the final frame is printed with its "output" below
+                print(json.dumps(frame.to_json()), flush=True)
+            else:
+                _progress(frame, sys.stderr)
+    except NSTError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing written", file=sys.stderr)
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    save_result(last, settings, out, m)
+    if animation:
+        from ..imaging.animation import gif_bytes
+
+        Path(animation).write_bytes(gif_bytes(shown))
+    if last.message:
+        print(f"\nwarning: {last.message}", file=sys.stderr)
+    conv = conv_choice(settings)
+    if as_json:
+        print(json.dumps({**last.to_json(), "output": str(out), **conv}), flush=True)
+    else:
+        used = f" ({conv['conv_chosen']} convolutions)" if conv else ""
+        how = f"stopped at iteration {last.iteration}; wrote the best image so far to" if last.stopped else "wrote"
+        print(f"\n{how} {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
+              file=sys.stderr)
+    return 130 if last.stopped else 0

@@ -1,0 +1,11 @@
+"""``stylize()``: a run from photo and painting to the final Frame.
+
+- ``run``: ``stylize``, ``prepare``, ``make_objective`` (the objective for some settings),
+  ``size_images``, ``prepare_images``, ``blend_grams``, ``initial_pixels``, ``GramsByTiles``.
+- ``schedule``: a run's plan: its scales, their iterations, which are tiled, and about how long it
+  takes (``plan``, ``scale_sizes``, ``estimate_seconds``).
+- ``warmstart``: a finer scale's start from the coarser result (``enlarge``, ``finest_octave``,
+  ``blend_weights``).
+
+Imports tiles, optim, vgg, imaging, the top-level modules and ``fast`` (for ``init="fast"``).
+"""

@@ -1,0 +1,218 @@
+"""stylize(): the Gatys et al. optimisation as a generator of Frames. All run state lives in locals."""
+from __future__ import annotations
+
+import math
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ..imaging.colour import keep_content_colours, match_colours
+from ..control import RunControl
+from ..frame import Frame
+from ..imaging.images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
+from ..imaging.mask import at_size, check_mask, load_mask, regions
+from ..optim.memory import trim
+from ..vgg.objective import Targets, objective_for
+from ..optim.state import RunState
+from ..optim.steps import optimise_objective
+from ..settings import Settings
+from ..errors import SettingsError
+from ..tiles import joint, sweeps
+from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
+from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
+
+
+def _as_list(style) -> list:
+    return list(style) if isinstance(style, (list, tuple)) else [style]
+
+
+def size_images(content: np.ndarray, styles: Sequence[np.ndarray], size: int, s: Settings):
+    """Content fitted to ``size``; each style at ``style_scale`` x the content's longer side (the
+    content's exact shape under keras-io normalisation, as that example does); colour-matched
+    to the content when asked."""
+    c = resize(content, fit_size(content.shape[:2], size, s.enlarge))
+    check_size(c, "content image", content.shape[:2])
+    sized = []
+    for st in styles:
+        original = st.shape[:2]
+        if s.normalization == "keras-io":
+            st = resize(st, c.shape[:2])
+        else:
+            h, w = original
+            scale = s.style_scale * max(c.shape[:2]) / max(h, w)
+            st = resize(st, (max(1, round(h * scale)), max(1, round(w * scale))))
+        check_size(st, "style image", original)
+        sized.append(match_colours(st, c) if s.preserve_colors == "match" else st)
+    return c, sized
+
+
+def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Load and size a content and one style image for a single-scale run at ``max_size``."""
+    c = load_image(content, s.limits, "content image")
+    st = load_image(_as_list(style)[0], s.limits, "style image")
+    c, (st,) = size_images(c, [st], s.max_size, s)
+    return c, st
+
+
+def blend_grams(objective, styles: Sequence[np.ndarray], weights, masked: bool = False) -> tuple:
+    """The style targets, blended over several styles: sum_i w_i G_i (w normalised). ``masked``:
+    each style's Grams kept apart (a mask places them), style after style."""
+    parts = [objective.style_targets(st) for st in styles]
+    if masked:
+        return tuple(g for p in parts for g in p)
+    if len(parts) == 1:
+        return parts[0]
+    w = blend_weights(weights, len(parts))
+    return tuple(sum(wi * p[k] for wi, p in zip(w, parts)) for k in range(len(parts[0])))
+
+
+def initial_pixels(s: Settings, content: np.ndarray, style: np.ndarray, init_image=None) -> np.ndarray:
+    """float32 [H, W, 3] in 0..255: where the optimisation starts."""
+    if s.init == "noise":
+        return np.random.default_rng(s.seed).uniform(0, 255, content.shape).astype(np.float32)
+    if s.init == "style":
+        return resize(style, content.shape[:2]).astype(np.float32)
+    if s.init == "image":
+        return resize(init_image, content.shape[:2]).astype(np.float32)
+    if s.init == "fast":  # a draft from the feed-forward model, refined by the optimisation
+        from ..fast import fast_stylize
+
+        return fast_stylize(content, style, s.replace(max_size=max(content.shape[:2]))).astype(np.float32)
+    return content.astype(np.float32)
+
+
+class GramsByTiles:
+    """Stands in for the objective in :func:`blend_grams` at a tiled scale: a style image as large as
+    the picture would not fit one forward pass either, so its Grams are summed over tiles."""
+
+    def __init__(self, objective, tile_size: int):
+        self.objective, self.tile_size = objective, tile_size
+
+    def style_targets(self, style: np.ndarray) -> tuple:
+        from ..tiles.tiled import tiled_objective
+
+        return sweeps.style_grams(tiled_objective(self.objective), style, self.tile_size)
+
+
+def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Settings) -> np.ndarray:
+    """The mask as uint8 [H, W], or a one-line reason it cannot place these styles."""
+    if s.normalization == "keras-io":
+        raise SettingsError("a mask needs the balanced or mean normalisation (the keras-io objective has none)")
+    if n_styles > 2:
+        raise SettingsError(f"a mask places one or two styles, got {n_styles}: white takes the first, black the second")
+    if n_styles == 2 and s.style_blend:
+        raise SettingsError("with a mask the mask places the two styles: leave style_blend empty")
+    m = load_mask(mask, s.limits)
+    check_mask(m, content.shape[:2])
+    return m
+
+
+def make_objective(s: Settings, extractor=None):
+    """The compiled objective for these settings: over ``extractor`` when given (tests pass a tiny
+    model), else over VGG19 with the convolutions ``s.conv`` names or autotune picks."""
+    if extractor is not None:
+        return objective_for(s, s.conv, extractor)
+    from ..optim.autotune import resolve
+
+    return objective_for(s, resolve(s.conv, s.weights, s.padding))  # "auto": timed once per machine, then cached
+
+
+def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,
+            *, extractor=None) -> bool:
+    """Compute, ahead of a run, the style targets it will start with (they are cached), so that a
+    click on Run goes straight to the first iteration: an app calls this when a painting is dropped.
+    Without the content the photo is assumed to be at least ``max_size`` on its longer side; where
+    the style's sizing depends on the content itself (keras-io normalisation, colour matching) it
+    does nothing then. Raises NSTError for an unreadable image, as the run would. Returns whether
+    anything was computed."""
+    s = settings or Settings()
+    if content is None and (s.normalization == "keras-io" or s.preserve_colors == "match"):
+        return False
+    size = scale_sizes(s.max_size, s.multiscale)[0]
+    styles = [load_image(st, s.limits, "style image") for st in _as_list(style)]
+    c = (np.zeros((size, size, 3), np.uint8) if content is None
+         else load_image(content, s.limits, "content image"))
+    c, styles = size_images(c, styles, size, s)
+    objective = make_objective(s, extractor)
+    for st in styles:
+        objective.style_targets(st)
+    return True
+
+
+def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None, *,
+            init_image: ImageInput | None = None, mask: ImageInput | None = None, extractor=None,
+            control: RunControl | None = None) -> Iterator[Frame]:
+    """Yield a Frame every ``preview_every`` iterations, then a final one with the best image.
+
+    ``style`` may be one image or a list (blended by ``style_blend``). One iteration is one
+    forward and one backward pass of VGG19 (up to the deepest layer in use). With ``multiscale``
+    the picture is optimised at growing sizes (``scale_iterations``), and frames grow with it.
+    Closing the generator stops the work at once and ends the optimiser's worker.
+    ``extractor`` replaces VGG19 (tests pass a tiny model): [1, H, W, 3] -> {layer: [1, h, w, C]}.
+    ``control`` takes commands while it runs: ``stop()`` ends it with a final frame (``stopped``) of
+    the best image within one iteration; ``steer(...)`` changes the weights from the current image on
+    (L-BFGS starts a new history; no targets are recomputed). Each frame's ``settings`` are those in
+    force; their ``steering`` lists the changes made so far, which a recipe replays.
+    ``mask`` (greyscale, the photo's shape) says where the style goes: white the (first) style, black
+    the photo or, with two styles, the second; grey blends. The style loss then compares masked
+    Grams (Gatys et al. 2017), the mask softened by ``mask_feather`` and resized to each scale and layer.
+    """
+    s = settings or Settings()
+    content_full = load_image(content, s.limits, "content image")
+    styles_full = [load_image(st, s.limits, "style image") for st in _as_list(style)]
+    if s.style_blend and len(s.style_blend) != len(styles_full):
+        raise SettingsError(f"style_blend has {len(s.style_blend)} weights for {len(styles_full)} style images")
+    if s.init == "image":
+        if init_image is None:
+            raise SettingsError("init='image' needs an initial image (init_image=..., --init-image PATH)")
+        init_image = load_image(init_image, s.limits, "initial image")
+    if mask is not None:
+        mask = _checked_mask(mask, content_full, len(styles_full), s)
+    objective = make_objective(s, extractor)
+    scales = plan(content_full.shape[:2], s)
+    run = RunState(s, control, [sc.work for sc in scales])
+    best, best_losses, message, c = None, None, "", None
+    for run.scale, scale in enumerate(scales):
+        if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result
+            break
+        n = scale.iterations
+        coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
+        grams = blend_grams(GramsByTiles(objective, scale.tile_size) if scale.tiles else objective, styles,
+                            s.style_blend, masked=mask is not None)
+        masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
+        if scale.tiles:
+            trim()  # the painting's tiles' buffers, before the start picture is made beside them
+        if best is None:
+            start = initial_pixels(s, c, styles[0], init_image)
+            if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
+                start = masks * start + (1 - masks) * c.astype(np.float32)
+        else:  # warm start: the coarser scale's result, enlarged, with the photo's and style's finer detail
+            start = enlarge(best, c, coarse, styles, s.style_blend, masks)
+        def show(image, c=c):
+            return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
+
+        if scale.tiles:  # print sizes: tile by tile, each tile's content targets its own
+            from ..tiles.tiled import tiled_objective
+
+            styles = None  # the painting at this size made its Grams and the start: not held through the tiles
+            trim()
+            tiled, tile_targets = tiled_objective(objective), Targets(None, grams, masks)
+            if scale.joint:
+                scale_best, scale_losses, message = yield from joint.optimise_joint(
+                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size)
+            else:
+                scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
+                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size, s.tile_sweeps)
+        else:
+            # Starting at the content itself, the first step computes the content targets on the way.
+            at_content = best is None and s.init == "content"
+            targets = Targets(None if at_content else objective.content_targets(c), grams, masks)
+            scale_best, scale_losses, message = yield from optimise_objective(objective, targets, start, run, n, show)
+        if scale_losses is not None or best is None:  # a scale stopped before its first step adds nothing
+            best, best_losses = scale_best, scale_losses
+        if message:
+            break
+    if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
+        best_losses = {"content": math.nan, "style": math.nan, "tv": math.nan, "total": math.nan}
+    yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
+                    stopped=run.stopped and not message)

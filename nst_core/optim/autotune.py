@@ -1,0 +1,245 @@
+"""``conv="auto"``: pick the fastest convolution path this CPU has, once per process.
+
+Why: the fastest path depends on the CPU. Without AVX-512, oneDNN has no Winograd kernels, and our
+Winograd float32 step was 1.9-2.1x faster than its direct convolutions. With AVX-512 BF16, oneDNN's
+direct float32 step beat ours, and Keras' bfloat16 step took 0.54x of float32's time. So the engine
+times its candidates, once:
+
+* float32: ``winograd`` and ``direct``. Both paint the float32 picture (tests/test_winograd.py);
+* bfloat16 (``direct-bf16``, ``winograd-bf16``), only where the CPU does bf16 natively
+  (``avx512_bf16`` or ``amx_bf16`` in /proc/cpuinfo). Elsewhere it is emulated and about 10x slower.
+  A bf16 path counts only if its picture matches float32's after 20 L-BFGS iterations: loss within
+  1 % and PSNR >= 40 dB.
+
+The choice is kept on disk per CPU model, flags and TensorFlow version, in
+``$NST_CACHE_DIR``, else ``$XDG_CACHE_HOME/nst_core``, else ``~/.cache/nst_core``. A later process
+on the same kind of machine reads it back and starts at once.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import os
+import platform
+import statistics
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+log = logging.getLogger("nst_core")
+
+FLOAT32_CONVS = ("winograd", "direct")
+BF16_CONVS = ("direct-bf16", "winograd-bf16")
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+REPORTED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+# Timed this small so that choosing costs about 3 s more than a plain warm-up (tracing the losing path
+# is most of it; 10 s at 256x192). The ranking held: here Winograd won by 1.35x at 128x96, 1.83x at
+# 256x192 and 2.0x at 512x384 (2026-12-01, AMD EPYC, AVX2).
+TIME_SHAPE = (96, 128)
+TIME_STEPS = 3
+CHECK_SIZE, CHECK_ITERATIONS = 128, 20
+MAX_LOSS_GAP, MIN_PSNR = 0.01, 40.0
+_lock = threading.Lock()
+_memo: dict[str, "ConvChoice"] = {}
+
+
+@dataclass(frozen=True)
+class ConvChoice:
+    """What ``conv="auto"`` runs on this machine, and why."""
+
+    conv: str
+    seconds_per_step: dict[str, float]  # each timed candidate, at TIME_SHAPE
+    rejected: dict[str, str] = field(default_factory=dict)  # candidate -> why its picture did not count
+    cpu: str = ""
+    from_cache: bool = False
+
+    def summary(self) -> str:
+        times = ", ".join(f"{k} {v:.3f} s" for k, v in self.seconds_per_step.items())
+        why = "".join(f"; {k} not used: {v}" for k, v in self.rejected.items())
+        return f"convolutions: {self.conv} (per step at {TIME_SHAPE[1]}x{TIME_SHAPE[0]}: {times}{why})"
+
+
+def cpu_info(text: str | None = None) -> dict:
+    """{'model': ..., 'flags': [the REPORTED_FLAGS this CPU has]} from /proc/cpuinfo (or ``text``)."""
+    if text is None:
+        try:
+            text = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            text = ""
+    lines = text.splitlines()
+    model = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
+    flags = set(next((ln.split(":", 1)[1].split() for ln in lines if ln.startswith("flags")), []))
+    return {"model": model or platform.processor() or platform.machine(),
+            "flags": [f for f in REPORTED_FLAGS if f in flags]}
+
+
+@functools.cache
+def _this_cpu() -> dict:
+    """This machine's cpu_info(), read once (every run resolves conv="auto")."""
+    return cpu_info()
+
+
+def candidates(flags) -> tuple[str, ...]:
+    """The convolution paths worth timing on a CPU with these flags."""
+    native = any(f in flags for f in NATIVE_BF16_FLAGS)
+    return FLOAT32_CONVS + (BF16_CONVS if native else ())
+
+
+def cache_file() -> Path:
+    root = os.environ.get("NST_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "nst_core")
+    return Path(root) / "conv-choice.json"
+
+
+def _key(cpu: dict) -> str:
+    from ..vgg.features import tf
+
+    return f"{cpu['model']}|{','.join(cpu['flags'])}|tf {tf.__version__}"
+
+
+def _read_cache(key: str) -> ConvChoice | None:
+    try:
+        entry = json.loads(cache_file().read_text()).get(key)
+        return None if entry is None else ConvChoice(**{**entry, "from_cache": True})
+    except (OSError, ValueError, TypeError):  # missing, unreadable or from another version: time again
+        return None
+
+
+def _write_cache(key: str, choice: ConvChoice) -> None:
+    path = cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            entries = json.loads(path.read_text())
+        except (OSError, ValueError):
+            entries = {}
+        entries[key] = {k: v for k, v in asdict(choice).items() if k != "from_cache"}
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=1))
+        tmp.replace(path)  # atomic: two processes timing at once never leave half a file
+    except OSError as exc:  # a read-only home must not stop a run: it only times again next time
+        log.warning("could not keep the convolution choice in %s (%s)", path, exc)
+
+
+def _pair(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A made-up photo and painting (smooth shapes; strokes) for timing and the picture check."""
+    h, w = size
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    photo = np.stack([128 + 100 * np.sin(6 * x), 128 + 100 * np.cos(5 * y), 255 * (x * y)], -1)
+    rng = np.random.default_rng(0)
+    strokes = np.stack([128 + 120 * np.sin(40 * x + 30 * y + rng.uniform(0, 6)) for _ in range(3)], -1)
+    return np.clip(photo, 0, 255).astype(np.uint8), np.clip(strokes, 0, 255).astype(np.uint8)
+
+
+def time_step(conv: str, source: str = "embedded", padding: str = "reflect") -> float:
+    """Median seconds of one compiled step (the run's own, default layers) at TIME_SHAPE."""
+    from ..vgg.objective import Targets, objective_for
+    from ..settings import Settings
+
+    s = Settings(conv=conv, weights=source, padding=padding)
+    objective = objective_for(s, conv)
+    photo, painting = _pair(TIME_SHAPE)
+    targets = Targets(objective.content_targets(photo), objective.style_targets(painting))
+    x, layer_w = photo.astype(np.float32), s.normalized_style_layer_weights
+    args = (targets, (s.content_weight, s.style_weight, s.tv_weight), layer_w, s.tv_power)
+    objective(x, *args)  # traces (reused by later runs: the step's shapes are not fixed)
+    times = []
+    for _ in range(TIME_STEPS):
+        t = time.perf_counter()
+        objective(x, *args)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]:
+    """(loss, uint8 picture) after CHECK_ITERATIONS L-BFGS iterations at CHECK_SIZE px on the made-up
+    pair, from the photo: the step ``conv`` gives, driven by the optimiser alone (not the run loop,
+    which itself asks this module which step to use)."""
+    from ..imaging.images import to_uint8
+    from ..vgg.objective import Targets, objective_for
+    from .optimize import make_optimizer
+    from ..settings import Settings
+
+    photo, painting = _pair((CHECK_SIZE * 3 // 4, CHECK_SIZE))
+    s = Settings(conv=conv, weights=source, padding=padding, optimizer="lbfgs")
+    objective = objective_for(s, conv)
+    targets = Targets(objective.content_targets(photo), objective.style_targets(painting))
+    args = (targets, (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights, s.tv_power)
+    opt, best = make_optimizer(photo.astype(np.float32), s), (math.inf, photo)
+    try:
+        for _ in range(CHECK_ITERATIONS):
+            x = opt.ask()
+            if x is None:
+                break
+            loss, _, grad = objective(x, *args)
+            if loss <= best[0]:
+                best = (loss, x.copy())
+            opt.tell(loss, grad)
+    finally:
+        opt.close()
+    return best[0], to_uint8(best[1])
+
+
+def picture_gap(conv: str, reference: str = "winograd", source: str = "embedded", padding: str = "reflect"):
+    """(relative loss gap, PSNR dB) of ``conv``'s picture against ``reference``'s, from the same start.
+    (Measured 2026-12-01: float32 direct against Winograd 0.08 %, 45 dB; emulated bf16 0.04-1.4 %,
+    27-28 dB: L-BFGS carries bf16's rounding far in 20 iterations. Under the 4:2:1:1:1 layer weights,
+    2026-12-03: float32 direct 0.21 %, 35.9 dB, below MIN_PSNR itself.)"""
+    (ref_loss, ref), (loss, out) = _check_run(reference, source, padding), _check_run(conv, source, padding)
+    return abs(loss - ref_loss) / ref_loss, psnr(out, ref)
+
+
+def choose(source: str = "embedded", padding: str = "reflect", *, cpu: dict | None = None,
+           timer: Callable[[str], float] | None = None, checker: Callable[[str], tuple] | None = None,
+           use_cache: bool = True) -> ConvChoice:
+    """The fastest candidate whose picture matches float32 (memoised per process, cached on disk).
+    ``timer``/``checker`` replace the measurements (tests stub them)."""
+    cpu = cpu or _this_cpu()
+    key = _key(cpu)
+    with _lock:
+        if use_cache and key in _memo:
+            return _memo[key]
+        choice = _read_cache(key) if use_cache else None
+        if choice is None or choice.conv not in candidates(cpu["flags"]):
+            choice = _measure(cpu, timer or (lambda c: time_step(c, source, padding)),
+                              checker or (lambda c: picture_gap(c, source=source, padding=padding)))
+            if use_cache:
+                _write_cache(key, choice)
+        log.info("%s%s", choice.summary(), " (kept from an earlier run)" if choice.from_cache else "")
+        _memo[key] = choice
+        return choice
+
+
+def _measure(cpu: dict, timer, checker) -> ConvChoice:
+    times, rejected = {}, {}
+    for conv in candidates(cpu["flags"]):
+        times[conv] = round(timer(conv), 4)
+        if conv in BF16_CONVS and times[conv] < min(times[c] for c in FLOAT32_CONVS):
+            gap, db = checker(conv)  # only a faster bf16 path needs the (slower) picture check
+            if gap > MAX_LOSS_GAP or db < MIN_PSNR:
+                rejected[conv] = f"its picture differs from float32 (loss {100 * gap:.2f} % off, PSNR {db:.1f} dB)"
+    usable = {c: t for c, t in times.items() if c not in rejected}
+    return ConvChoice(min(usable, key=usable.get), times, rejected, cpu["model"])
+
+
+def chosen() -> ConvChoice | None:
+    """The choice this process made, if it made one (for reports; measures nothing)."""
+    with _lock:
+        return next(iter(_memo.values()), None)
+
+
+def resolve(conv: str, source: str = "embedded", padding: str = "reflect") -> str:
+    """``conv`` itself, or for "auto" the path :func:`choose` picks."""
+    return choose(source, padding).conv if conv == "auto" else conv

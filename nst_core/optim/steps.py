@@ -1,0 +1,106 @@
+"""One optimiser run's iterations, taking the run's Stop and Steer between them (whole picture or a tile)."""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Callable, Iterator
+
+import numpy as np
+
+from ..imaging.images import to_uint8
+from .optimize import make_optimizer
+
+if TYPE_CHECKING:
+    from ..vgg.objective import Targets
+    from .state import RunState
+
+
+class Steps:
+    """``for it, x in Steps(run, x0, n)``: the points to evaluate for iterations ``run.done + 1`` ..
+    ``run.done + n``; the caller hands each one's loss and gradient to ``tell``. Ends early on Stop or
+    when the optimiser has nothing left to try. Steered weights restart L-BFGS's history from the
+    current point (``restarted`` is then True for that iteration: the best-so-far is of other weights).
+    ``make(x, fresh)`` builds the optimiser (default: the run's own kind); ``fresh`` is True at a
+    steered restart, where an optimiser that carries a history over must start without it."""
+
+    def __init__(self, run, x0: np.ndarray, n: int, make: Callable | None = None):
+        self.run, self.x0, self.n, self.restarted = run, x0, n, False
+        self._make = make or (lambda x, fresh: make_optimizer(x, run.s))
+        self.optimizer = None
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        run, x = self.run, self.x0
+        self.optimizer = self._make(x, False)
+        try:
+            for it in range(run.done + 1, run.done + self.n + 1):
+                if run.stopped:
+                    break
+                self.restarted = bool(run.steered(it - 1))
+                if self.restarted:
+                    self.optimizer.close()
+                    self.optimizer = self._make(x, True)
+                nxt = self.optimizer.ask()
+                if nxt is None:
+                    break
+                x = nxt
+                yield it, x
+        finally:
+            self.optimizer.close()
+
+    def tell(self, loss: float, grad: np.ndarray) -> None:
+        self.optimizer.tell(loss, grad)
+
+
+def diverged(total: float, grad: np.ndarray, it: int) -> str:
+    """"" while the loss and gradient are finite, else the run's one-line reason for stopping."""
+    if math.isfinite(total) and np.isfinite(grad).all():
+        return ""
+    return (f"the loss became {total} at iteration {it}; stopped and kept the best image so far "
+            f"(lower the learning rate or the weights)")
+
+
+def optimise(evaluate: Callable, x0: np.ndarray, run, n: int, show):
+    """Run the run's optimiser from ``x0`` for ``n`` iterations numbered from ``run.done + 1``, taking
+    Stop and Steer between them. ``evaluate(x, (content, style, tv weights))`` gives (total,
+    {"content", "style", "tv"}, gradient like x) at x, or None when Stop came during it. Yields preview
+    Frames; returns (best pixels, best losses, message)."""
+    best, best_losses, message = x0, None, ""
+    steps = Steps(run, x0, n)
+    for it, x in steps:
+        if steps.restarted:  # new weights: the best so far was of the old ones
+            best_losses = None
+        got = evaluate(x, (run.s.content_weight, run.s.style_weight, run.s.tv_weight))
+        if got is None:
+            break
+        total, parts, grad = got
+        message = diverged(total, grad, it)
+        if message:
+            break
+        losses = {**parts, "total": total}
+        if best_losses is None or total <= best_losses["total"]:
+            best, best_losses = x.copy(), losses
+        steps.tell(total, grad)
+        run.done = it
+        if it % run.s.preview_every == 0 and it < run.total:
+            yield run.frame(it, losses, show(to_uint8(x)))
+    return best, best_losses, message
+
+
+def optimise_objective(objective, targets: Targets, x0: np.ndarray, run: RunState, n: int, show):
+    """:func:`optimise` over a compiled objective (:mod:`nst_core.vgg.objective`, or one wrapping it)
+    and its targets, with the run's weights and style-layer weights: a whole-picture scale or a
+    video frame. Without content targets, ``x0`` must be the content image: the first step then
+    computes them on the way. Yields preview Frames; returns (best pixels, best losses, message)."""
+    s = run.s
+    n_style = len(targets.style)
+    layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
+               else s.normalized_style_layer_weights)
+
+    def evaluate(x, weights):
+        nonlocal targets
+        if targets.content is None:  # x is the content image; this step also yields its targets
+            total, parts, grad, targets = objective.at_content(x, targets, weights, layer_w, s.tv_power)
+        else:
+            total, parts, grad = objective(x, targets, weights, layer_w, s.tv_power)
+        return total, parts, grad
+
+    return (yield from optimise(evaluate, x0, run, n, show))

@@ -1,0 +1,90 @@
+"""A tiled scale with one optimiser over the whole picture: every evaluation's loss and gradient are the
+untiled objective's, summed tile by tile, so the picture takes the untiled run's path in a tile's memory.
+
+Why not only sweeps (``nst_core.tiles.sweeps``): they move one tile at a time and start L-BFGS afresh at each
+visit; at 1024 px their pictures ended up to 7 % from the untiled run's on the quality figures (README,
+Print sizes). Here an evaluation at the pixels x makes two passes over the tiles:
+
+1. a forward pass of each tile for its Gram sums; their total is the whole picture's Gram G(x);
+2. each tile's forward and backward pass with the others' sums (G(x) minus its own) held fixed: its
+   gradient is its share of the whole loss's, context pixels included (the gradient reaches them
+   through the convolutions); the shares, added where the crops fall, are the whole gradient.
+
+Content and total variation are sums over the tiles, so their totals add up from pass 2. Measured
+(README, Print sizes): within 2 % of the untiled picture on four pairs at 1024 px, at 1.37x a sweep's
+time (pass 1 is a forward pass of every tile) and 0.6-0.7x the untiled run's memory; the optimiser
+holds the state of the whole picture (scipy's L-BFGS-B: ~700 bytes a pixel), so ``tile_mode="auto"``
+takes this where that fits the memory budget (``schedule.plan``) and sweeps elsewhere.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..optim.memory import trim
+from ..optim.steps import optimise
+from .sweeps import crop, layout, tile_masks
+
+SUMS_COST = 0.35  # pass 1's forward pass, in tile-iterations (as sweeps' STATS_COST)
+
+
+def cost(tiles: list, iterations: int) -> tuple[float, int]:
+    """(pixels an iteration works on, iterations) of a joint scale of these tiles, for the run's ETA."""
+    return sum(t.pixels for t in tiles) * (1 + SUMS_COST), iterations
+
+
+def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
+                   tile_size: int):
+    """Optimise ``x0`` (float32 [H, W, 3] in 0..255) with the run's own optimiser for ``n`` iterations
+    numbered on from ``run.done``, each loss and gradient summed over tiles. ``targets``: the style
+    Grams (and masks [H, W, R] or None) as the untiled run has them. Yields preview Frames of the whole
+    picture; returns (picture, losses, message) as ``optim.steps.optimise_objective`` does."""
+    import tensorflow as tf
+
+    s = run.s
+    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, targets.masks)
+    stats, step, gram_sums = tiled.fns(regions)
+    share, layer_w = tf.constant(share), tf.constant(s.normalized_style_layer_weights, tf.float32)
+    tv_power = tf.constant(s.tv_power, tf.float32)
+
+    # each tile's window and masks, as tensors: made once, as both passes of every evaluation take them
+    # (small where joint runs: 8 bytes a crop pixel)
+    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))) for t in tiles]
+
+    # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
+    # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
+    content_t, denom, norm, tv_n = [], 0.0, 0.0, 0.0
+    for t in tiles:
+        ct, _, d, nm, _, tn, _ = stats(tf.constant(crop(x0, t.crop)), tf.constant(crop(content, t.crop), tf.float32),
+                                       *fixed[t.index], tv_power)
+        content_t.append(ct)
+        denom, norm, tv_n = denom + d.numpy(), norm + nm.numpy(), tv_n + float(tn)
+    denom, norm, tv_n = tf.constant(denom), tf.constant(norm), tf.constant(tv_n, tf.float32)
+    no_rest_c, no_rest_tv = tf.zeros_like(norm), tf.constant(0.0)
+    style_t = tuple(targets.style)
+
+    def evaluate(x: np.ndarray, weights):
+        """(total, {content, style, tv}, gradient float32 [H, W, 3]) at x, or None if Stop came first."""
+        weights = tf.constant(weights, tf.float32)
+        own = []
+        for t in tiles:  # pass 1: every tile's Gram sums at x
+            if run.stopped:
+                return None
+            own.append([g.numpy() for g in gram_sums(tf.constant(crop(x, t.crop)), *fixed[t.index])])
+        whole = [sum(g[k] for g in own) for k in range(len(own[0]))]
+        grad = np.zeros_like(x)
+        content = tv = style = 0.0
+        for t in tiles:  # pass 2: each tile's share of the gradient, the others' sums fixed at x
+            if run.stopped:
+                return None
+            rest = tuple(tf.constant(w - g) for w, g in zip(whole, own[t.index]))
+            _, parts, g, *_ = step(tf.constant(crop(x, t.crop)), *fixed[t.index], content_t[t.index], rest, denom,
+                                   style_t, no_rest_c, norm, no_rest_tv, tv_n, share, weights, layer_w, tv_power)
+            p = parts.numpy()
+            # content and TV: this tile's shares; style: the whole picture's, the same from every tile
+            content, style, tv = content + float(p[0]), float(p[1]), tv + float(p[2])
+            crop(grad, t.crop)[...] += g.numpy()
+        del own, whole
+        trim()
+        return content + style + tv, {"content": content, "style": style, "tv": tv}, grad
+
+    return (yield from optimise(evaluate, x0, run, n, show))

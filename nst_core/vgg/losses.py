@@ -1,0 +1,116 @@
+"""Loss functions: content, Gram style, total variation. Small pure functions; sizes come from the tensors.
+
+Three scalings, chosen by ``Settings.normalization``:
+
+* ``balanced`` (default) divides each term by its target's energy: content = ||F - P||^2 / ||P||^2
+  and style per layer = ||G - A||^2 / ||A||^2 (per-pixel Grams). With VGG19's raw activations the
+  plain terms differ by four orders of magnitude between layers (block4_conv1 was 99 % of the style
+  loss at Tuebingen x The Scream), so the colours and fine strokes of blocks 1-2 had no weight; here
+  each layer is a relative error, 1 where the result's Gram is 0, so no layer dominates by
+  construction and the per-layer weights mean what they say.
+* ``mean`` (the literal Gatys form) makes every term independent of the image's size, so one set of weights gives
+  the same balance at 256 px and at 1024 px:
+  content = mean over H*W*C of (F - P)^2;
+  style per layer = mean over C*C of (G - A)^2 / 4 with G = F^T F / (H*W), which is exactly Gatys
+  et al.'s E_l = sum (G_raw - A_raw)^2 / (4 N^2 M^2) written with a per-pixel Gram;
+  tv = mean over pixels and channels of (dx^2 + dy^2)^power on pixels scaled to [0, 1].
+* ``keras-io`` reproduces the keras.io example's objective to the letter (sums, its Gram and its
+  ``4 * 3^2 * (rows*cols)^2`` divisor, TV power 1.25 on the preprocessed image) for comparisons.
+"""
+from __future__ import annotations
+
+from ..tf_quiet import import_tensorflow
+
+tf = import_tensorflow()
+
+
+def gram(features: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] -> [C, C], normalised by the number of positions H*W (a per-pixel average)."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f, transpose_a=True) / tf.cast(tf.shape(f)[0], f.dtype)
+
+
+def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] features and [H, W] weights in 0..1 -> [C, C] = F^T diag(m) F / sum(m): the Gram of
+    the region only (Gatys et al. 2017). An all-ones mask gives :func:`gram`; an empty one gives 0."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    m = tf.reshape(mask, (-1, 1))
+    return tf.matmul(f, f * m, transpose_a=True) / (tf.reduce_sum(m) + 1e-8)
+
+
+def weighted_gram_sum(features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] features and [H, W] weights -> [C, C] = F^T diag(w) F, not normalised: one tile's
+    share of a picture's Gram, summed over tiles and divided by the summed weights (nst_core.tiles.tiled)."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f * tf.reshape(weights, (-1, 1)), transpose_a=True)
+
+
+def weighted_square_error(features: tf.Tensor, target: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] feature maps and [H, W] weights -> sum_p w_p ||F_p - P_p||^2 (a tile's share)."""
+    return tf.reduce_sum(tf.reduce_sum(tf.square(features - target), axis=-1) * weights)
+
+
+def tv_sum(image: tf.Tensor, power: tf.Tensor | float, weights: tf.Tensor) -> tf.Tensor:
+    """[H, W, 3] in [0, 1] and [H, W] weights -> sum of w (dx^2 + dy^2)^power over the (H-1) x (W-1)
+    grid: :func:`tv_loss`'s numerator, for a tile."""
+    dy = image[1:, :-1, :] - image[:-1, :-1, :]
+    dx = image[:-1, 1:, :] - image[:-1, :-1, :]
+    return tf.reduce_sum(tf.pow(tf.square(dx) + tf.square(dy), power) * weights[:-1, :-1, None])
+
+
+def layer_mask(masks: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+    """[H, W, R] image-sized masks -> [h, w, R] at the [h, w, C] layer's size, by area averaging
+    (each layer position weighs its share of the region)."""
+    return tf.image.resize(masks[None], tf.shape(features)[:2], method="area")[0]
+
+
+def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """Mean squared error between [H, W, C] feature maps."""
+    return tf.reduce_mean(tf.square(features - target))
+
+
+def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
+    """[C, C] Grams (per-pixel normalised) -> Gatys' E_l: mean squared difference / 4."""
+    return tf.reduce_mean(tf.square(gram_x - gram_target)) / 4.0
+
+
+def balanced_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """[H, W, C] feature maps -> ||F - P||^2 / ||P||^2 (0 at the photo, 1 where F is 0)."""
+    return tf.reduce_sum(tf.square(features - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+
+
+def balanced_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
+    """[C, C] Grams -> ||G - A||^2 / ||A||^2: the layer's relative Gram error squared."""
+    return tf.reduce_sum(tf.square(gram_x - gram_target)) / (tf.reduce_sum(tf.square(gram_target)) + 1e-8)
+
+
+def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0, where: tf.Tensor | None = None) -> tf.Tensor:
+    """[H, W, 3] in [0, 1] -> mean of (dx^2 + dy^2)^power over the (H-1) x (W-1) grid, each position
+    weighed by ``where`` [H, W] in 0..1 if given (a mask: the photo's own edges are not smoothed)."""
+    dy = image[1:, :-1, :] - image[:-1, :-1, :]
+    dx = image[:-1, 1:, :] - image[:-1, :-1, :]
+    tv = tf.pow(tf.square(dx) + tf.square(dy), power)
+    return tf.reduce_mean(tv if where is None else tv * where[:-1, :-1, None])
+
+
+def kio_gram(features: tf.Tensor) -> tf.Tensor:
+    """keras.io's Gram: [H, W, C] -> [C, C] = F^T F, unnormalised."""
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f, transpose_a=True)
+
+
+def kio_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """keras.io: sum of squared differences."""
+    return tf.reduce_sum(tf.square(features - target))
+
+
+def kio_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor, pixels: tf.Tensor) -> tf.Tensor:
+    """keras.io: sum (S - C)^2 / (4 * 3^2 * pixels^2), pixels = rows * cols of the *image*."""
+    return tf.reduce_sum(tf.square(gram_x - gram_target)) / (4.0 * 9.0 * tf.square(pixels))
+
+
+def kio_tv_loss(preprocessed: tf.Tensor, power: tf.Tensor | float = 1.25) -> tf.Tensor:
+    """keras.io: sum of (a + b)^1.25 over the preprocessed (BGR, mean-subtracted) [H, W, 3] image."""
+    a = tf.square(preprocessed[:-1, :-1, :] - preprocessed[1:, :-1, :])
+    b = tf.square(preprocessed[:-1, :-1, :] - preprocessed[:-1, 1:, :])
+    return tf.reduce_sum(tf.pow(a + b, power))
