@@ -6,7 +6,7 @@ import os
 import gradio as gr
 
 from nst_core import NSTError, RunControl, Settings
-from nst_core.memory import trim
+from nst_core.optim.memory import trim
 
 from .files import Files
 from .jobs import CpuTurns
