@@ -107,6 +107,18 @@ def pair_store(sizes: list[int], visits: int, s) -> PairSpill | None:
     return PairSpill(sizes, s.lbfgs_history)
 
 
-def kept_maker(store: PairSpill, i: int, history: int):
-    """For :class:`~nst_core.optim.steps.Steps`: tile i's optimiser, with its pairs unless restarted afresh."""
-    return lambda x, fresh: KeptLBFGS(x, [] if fresh else store.get(i), history)
+class TileHistory:
+    """Tile i's optimisers for :class:`~nst_core.optim.steps.Steps` (called as its ``make``): each
+    starts from the pairs the tile's last visit left, unless restarted afresh; ``keep()`` puts the
+    last one's pairs back for the next visit."""
+
+    def __init__(self, store: PairSpill, i: int, history: int):
+        self.store, self.i, self.history = store, i, history
+        self.last: KeptLBFGS | None = None
+
+    def __call__(self, x: np.ndarray, fresh: bool) -> KeptLBFGS:
+        self.last = KeptLBFGS(x, [] if fresh else self.store.get(self.i), self.history)
+        return self.last
+
+    def keep(self) -> None:
+        self.store.put(self.i, self.last.pairs)
