@@ -2,18 +2,16 @@
 untiled objective's, summed tile by tile, so the picture takes the untiled run's path in a tile's memory.
 
 Why not only sweeps (``nst_core.tiles.sweeps``): they move one tile at a time and start L-BFGS afresh at each
-visit; at 1024 px their pictures ended up to 7 % from the untiled run's on the quality figures (README,
-Print sizes). Here an evaluation at the pixels x makes two passes over the tiles:
+visit, so their pictures drift from the untiled run's (docs/print-sizes.md, Figures). Here an evaluation at the pixels x makes two passes over the tiles:
 
 1. a forward pass of each tile for its Gram sums; their total is the whole picture's Gram G(x);
 2. each tile's forward and backward pass with the others' sums (G(x) minus its own) held fixed: its
    gradient is its share of the whole loss's, context pixels included (the gradient reaches them
    through the convolutions); the shares, added where the crops fall, are the whole gradient.
 
-Content and total variation are sums over the tiles, so their totals add up from pass 2. Measured
-(README, Print sizes): within 2 % of the untiled picture on four pairs at 1024 px, at 1.37x a sweep's
-time (pass 1 is a forward pass of every tile) and 0.6-0.7x the untiled run's memory; the optimiser
-holds the state of the whole picture (scipy's L-BFGS-B: ~700 bytes a pixel), so ``tile_mode="auto"``
+Content and total variation are sums over the tiles, so their totals add up from pass 2. The picture
+stays close to the untiled one, at more than a sweep's time (pass 1 is a forward pass of every tile)
+and less than the untiled run's memory (docs/print-sizes.md, Figures); the optimiser holds the state of the whole picture (scipy's L-BFGS-B: ~700 bytes a pixel), so ``tile_mode="auto"``
 takes this where that fits the memory budget (``schedule.plan``) and sweeps elsewhere.
 """
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """L-BFGS on the pixel box whose curvature pairs outlive it: a tile's history from one visit to the next.
 
 Why not scipy's L-BFGS-B for tiles visited several times: each visit starts it afresh, with no
-curvature, so its first steps are short gradient steps. Measured (benchmarks/kept_history.py, a whole
-512 px picture, 30 evaluations from the same start): three fresh runs of 10 lower the loss 18-20 %
-less than one run of 30 (Chelsea and Tubingen x The Starry Night); with the pairs carried from run
-to run, 5-6 % less. One run of this is a little behind one of scipy's (1-3 % of the fall), so a tile
-with one visit keeps scipy's. Off by default (``Settings.tile_history``): at 1024 px the kept pairs
-take a tiled picture further from the untiled one, towards the painting (README, Print sizes).
+curvature, so its first steps are short gradient steps; with the pairs carried from run to run,
+several short runs come much closer to one long one (docs/print-sizes.md, Kept L-BFGS history). One
+run of this is a little behind one of scipy's, so a tile with one visit keeps scipy's. Off by
+default (``Settings.tile_history``): the kept pairs take a tiled picture further from the untiled
+one, towards the painting (docs/print-sizes.md).
 
 Projected L-BFGS: the two-loop direction over the free pixels (those not pressed against 0 or 255 by
 it), a step of 1 (or STEP levels RMS with no pairs yet), halved until the loss falls enough (Armijo).
