@@ -168,7 +168,7 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
     which itself asks this module which step to use)."""
     from ..imaging.images import to_uint8
     from ..vgg.objective import Targets, objective_for
-    from .optimize import make_optimizer
+    from .optimize import make_optimiser
     from ..settings import Settings
 
     photo, painting = _pair((CHECK_SIZE * 3 // 4, CHECK_SIZE))
@@ -176,7 +176,7 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
     objective = objective_for(s, conv)
     targets = Targets(objective.content_targets(photo), objective.style_targets(painting))
     args = (targets, (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights, s.tv_power)
-    opt, best = make_optimizer(photo.astype(np.float32), s), (math.inf, photo)
+    opt, best = make_optimiser(photo.astype(np.float32), s), (math.inf, photo)
     try:
         for _ in range(CHECK_ITERATIONS):
             x = opt.ask()

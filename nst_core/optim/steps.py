@@ -8,7 +8,7 @@ import numpy as np
 
 from ..imaging.images import to_uint8
 from ..vgg.objective import TERMS
-from .optimize import make_optimizer
+from .optimize import make_optimiser
 
 if TYPE_CHECKING:
     from ..frame import Frame
@@ -26,30 +26,30 @@ class Steps:
 
     def __init__(self, run, x0: np.ndarray, n: int, make: Callable | None = None):
         self.run, self.x0, self.n, self.restarted = run, x0, n, False
-        self._make = make or (lambda x, fresh: make_optimizer(x, run.s))
-        self.optimizer = None
+        self._make = make or (lambda x, fresh: make_optimiser(x, run.s))
+        self.optimiser = None
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         run, x = self.run, self.x0
-        self.optimizer = self._make(x, False)
+        self.optimiser = self._make(x, False)
         try:
             for it in range(run.done + 1, run.done + self.n + 1):
                 if run.stopped:
                     break
                 self.restarted = bool(run.steered(it - 1))
                 if self.restarted:
-                    self.optimizer.close()
-                    self.optimizer = self._make(x, True)
-                nxt = self.optimizer.ask()
+                    self.optimiser.close()
+                    self.optimiser = self._make(x, True)
+                nxt = self.optimiser.ask()
                 if nxt is None:
                     break
                 x = nxt
                 yield it, x
         finally:
-            self.optimizer.close()
+            self.optimiser.close()
 
     def tell(self, loss: float, grad: np.ndarray) -> None:
-        self.optimizer.tell(loss, grad)
+        self.optimiser.tell(loss, grad)
 
 
 def diverged(total: float, grad: np.ndarray, it: int) -> str:

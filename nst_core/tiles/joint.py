@@ -45,30 +45,7 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
     picture; returns the Outcome as ``optim.steps.optimise_objective`` does."""
     import tensorflow as tf
 
-    s = run.s
-    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, targets.masks)
-    fns = tiled.fns(regions)
-    share, layer_w = tf.constant(share), tf.constant(s.normalized_style_layer_weights, tf.float32)
-    tv_power = tf.constant(s.tv_power, tf.float32)
-
-    # each tile's window and masks, as tensors: made once, as both passes of every evaluation take them
-    # (small where joint runs: 8 bytes a crop pixel)
-    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))) for t in tiles]
-
-    # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
-    # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
-    content_t, denom, norm, tv_n = [], 0.0, 0.0, 0.0
-    for t in tiles:
-        ct, _, d, nm, _, tn, _ = fns.stats(tf.constant(crop(x0, t.crop)),
-                                           tf.constant(crop(content, t.crop), tf.float32), *fixed[t.index], tv_power)
-        content_t.append(ct)
-        denom, norm, tv_n = denom + d.numpy(), norm + nm.numpy(), tv_n + float(tn)
-    norm = tf.constant(norm)
-    # every tile's step sees the whole picture through ``rest_grams``: no other sums to add
-    scale_inputs = TileInputs(
-        pixels=None, window=None, masks=None, content=None, rest_grams=None, denom=tf.constant(denom),
-        style=tuple(targets.style), rest_content=tf.zeros_like(norm), norm=norm, rest_tv=tf.constant(0.0),
-        tv_norm=tf.constant(tv_n, tf.float32), share=share, weights=None, layer_weights=layer_w, tv_power=tv_power)
+    tiles, fns, fixed, content_t, scale_inputs = _scale_fixed(tiled, targets, x0, content, run.s, tile_size)
 
     def evaluate(x: np.ndarray, weights):
         """The loss and its gradient (float32 [H, W, 3]) at x, or None if Stop came first."""
@@ -97,3 +74,35 @@ def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarra
         return Evaluation(content + style + tv, named_terms((content, style, tv)), grad)
 
     return (yield from optimise(evaluate, x0, run, n, show))
+
+
+def _scale_fixed(tiled, targets, x0: np.ndarray, content: np.ndarray, s, tile_size: int):
+    """What every evaluation of a joint scale takes alike: (tiles, their compiled functions, each
+    tile's window and masks as tensors, each tile's content targets, the steps' inputs common to
+    every tile)."""
+    import tensorflow as tf
+
+    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, targets.masks)
+    fns = tiled.fns(regions)
+    share, layer_w = tf.constant(share), tf.constant(s.normalized_style_layer_weights, tf.float32)
+    tv_power = tf.constant(s.tv_power, tf.float32)
+
+    # each tile's window and masks, as tensors: made once, as both passes of every evaluation take them
+    # (small where joint runs: 8 bytes a crop pixel)
+    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))) for t in tiles]
+
+    # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
+    # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
+    content_t, denom, norm, tv_n = [], 0.0, 0.0, 0.0
+    for t in tiles:
+        ct, _, d, nm, _, tn, _ = fns.stats(tf.constant(crop(x0, t.crop)),
+                                           tf.constant(crop(content, t.crop), tf.float32), *fixed[t.index], tv_power)
+        content_t.append(ct)
+        denom, norm, tv_n = denom + d.numpy(), norm + nm.numpy(), tv_n + float(tn)
+    norm = tf.constant(norm)
+    # every tile's step sees the whole picture through ``rest_grams``: no other sums to add
+    scale_inputs = TileInputs(
+        pixels=None, window=None, masks=None, content=None, rest_grams=None, denom=tf.constant(denom),
+        style=tuple(targets.style), rest_content=tf.zeros_like(norm), norm=norm, rest_tv=tf.constant(0.0),
+        tv_norm=tf.constant(tv_n, tf.float32), share=share, weights=None, layer_weights=layer_w, tv_power=tv_power)
+    return tiles, fns, fixed, content_t, scale_inputs
