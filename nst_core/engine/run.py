@@ -226,7 +226,7 @@ def _start_pixels(s: Settings, best: np.ndarray | None, c: np.ndarray, coarse: n
 
 def _shown(s: Settings, c: np.ndarray):
     """What a Frame shows of a picture at the scale of photo ``c``: the photo's colours kept if asked."""
-    def show(image, c=c):
+    def show(image):
         return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
 
     return show
@@ -243,9 +243,9 @@ def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.nd
         tiled = tiled_objective(objective)
         if scale.joint:
             return (yield from joint.optimise_joint(
-                objective, tiled, targets, start, c, run, scale.iterations, show, scale.tile_size))
+                tiled, targets, start, c, run, scale.iterations, show, scale.tile_size))
         return (yield from sweeps.optimise_tiled(
-            objective, tiled, targets, start, c, run, scale.iterations, show, scale.tile_size, run.s.tile_sweeps))
+            tiled, targets, start, c, run, scale.iterations, show, scale.tile_size, run.s.tile_sweeps))
     if not at_content:
         targets = Targets(objective.content_targets(c), targets.style, targets.masks)
     return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show))

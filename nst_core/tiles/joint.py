@@ -37,7 +37,7 @@ def cost(tiles: list, iterations: int) -> tuple[float, int]:
     return sum(t.pixels for t in tiles) * (1 + SUMS_COST), iterations
 
 
-def optimise_joint(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
+def optimise_joint(tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
                    tile_size: int) -> Generator[Frame, None, Outcome]:
     """Optimise ``x0`` (float32 [H, W, 3] in 0..255) with the run's own optimiser for ``n`` iterations
     numbered on from ``run.done``, each loss and gradient summed over tiles. ``targets``: the style

@@ -131,7 +131,7 @@ def _np(ts) -> list:
     return [t.numpy() for t in ts]
 
 
-def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
+def optimise_tiled(tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
                    tile_size: int, sweeps: int) -> Generator[Frame, None, Outcome]:
     """Optimise ``x0`` (float32 [H, W, 3] in 0..255; written in place, as a copy of a print is
     large) tile by tile, ``n`` iterations per tile over ``sweeps`` sweeps, numbered on from

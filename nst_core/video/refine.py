@@ -37,7 +37,7 @@ class FrameRefiner:
         targets = Targets(self.objective.content_targets(frame), self.grams)
         loss = WithTemporal(self.objective, warped_prev, mask, s.temporal_weight)
         run = RunState(s, self.control, [(frame.shape[0] * frame.shape[1], s.iterations)])
-        # no previews are asked for (preview_every is out of reach); the loop's Outcome has the best picture
+        # no previews (preview_every is past the last iteration): the loop's Outcome has the best picture
         out = finish(optimise_objective(loss, targets, np.asarray(start, np.float32), run, s.iterations,
                                         show=lambda image: image))
         return np.asarray(out.best, np.float32)
