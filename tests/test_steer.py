@@ -30,8 +30,8 @@ def test_steered_weights_reach_the_frames_within_two_iterations_from_the_current
     import nst_core.optim.steps as run  # where the optimiser is made, and made again on a steer
 
     made, targets = [], []
-    real_make = run.make_optimizer
-    monkeypatch.setattr(run, "make_optimizer", lambda x0, s: made.append(x0.copy()) or real_make(x0, s))
+    real_make = run.make_optimiser
+    monkeypatch.setattr(run, "make_optimiser", lambda x0, s: made.append(x0.copy()) or real_make(x0, s))
     for name in ("style_targets", "content_targets"):
         real = getattr(objective.Objective, name)
         monkeypatch.setattr(objective.Objective, name,

@@ -9,7 +9,7 @@ from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo, synthetic
 from nst_core import RunControl, Settings, stylize
 from nst_core.errors import SettingsError
 from nst_core.vgg.objective import Targets, get_objective
-from nst_core.tiles.tiled import tiled_objective
+from nst_core.tiles.tiled import TileInputs, tiled_objective
 from nst_core.tiles.tiling import Windows, should_tile, tile_grid
 
 
@@ -66,12 +66,12 @@ def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=N
     from nst_core.vgg.features import tf
 
     tiled = tiled_objective(_tiny_objective(extractor))
-    stats, step, _ = tiled.fns(1)
+    fns = tiled.fns(1)
     res = []
     for box, w in zip(tile_boxes, win_list):
         y0, y1, x0, x1 = box
         m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
-        res.append(stats(tf.constant(x[y0:y1, x0:x1]), tf.constant(content[y0:y1, x0:x1], tf.float32),
+        res.append(fns.stats(tf.constant(x[y0:y1, x0:x1]), tf.constant(content[y0:y1, x0:x1], tf.float32),
                          tf.constant(w), tf.constant(m), tf.constant(1.0)))
     grams = [sum(r[1][i].numpy() for r in res) for i in range(2)]
     denom = sum(r[2].numpy() for r in res)
@@ -83,12 +83,13 @@ def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=N
     r0 = res[0]
     rest = tuple(tf.constant(g - r0[1][i].numpy()) for i, g in enumerate(grams))
     m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
-    total, parts, grad, *_ = step(
-        tf.constant(x[y0:y1, x0:x1]), tf.constant(win_list[0]), tf.constant(m), r0[0], rest, tf.constant(denom),
-        style_grams, tf.constant(cs - r0[4].numpy()), tf.constant(norm), tf.constant(tvs - float(r0[6])),
-        tf.constant(tv_n), tf.constant(np.ones(1, np.float32)), tf.constant([1.0, 1.0, 1.0]),
-        tf.constant([0.5, 0.5]), tf.constant(1.0))
-    return float(total), parts.numpy(), grad.numpy()
+    r = fns.step(TileInputs(
+        pixels=tf.constant(x[y0:y1, x0:x1]), window=tf.constant(win_list[0]), masks=tf.constant(m), content=r0[0],
+        rest_grams=rest, denom=tf.constant(denom), style=style_grams, rest_content=tf.constant(cs - r0[4].numpy()),
+        norm=tf.constant(norm), rest_tv=tf.constant(tvs - float(r0[6])), tv_norm=tf.constant(tv_n),
+        share=tf.constant(np.ones(1, np.float32)), weights=tf.constant([1.0, 1.0, 1.0]),
+        layer_weights=tf.constant([0.5, 0.5]), tv_power=tf.constant(1.0)))
+    return float(r.total), r.parts.numpy(), r.grad.numpy()
 
 
 def test_one_tile_is_exactly_the_untiled_loss_and_gradient(tiny_extractor):

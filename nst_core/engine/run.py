@@ -1,8 +1,7 @@
 """stylize(): the Gatys et al. optimisation as a generator of Frames. All run state lives in locals."""
 from __future__ import annotations
 
-import math
-from typing import Iterator, Sequence
+from typing import Generator, Iterator, Sequence
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from ..imaging.mask import at_size, check_mask, load_mask, regions
 from ..optim.memory import trim
 from ..vgg.objective import Targets, objective_for
 from ..optim.state import RunState
-from ..optim.steps import optimise_objective
+from ..optim.steps import Outcome, optimise_objective, unknown_losses
 from ..settings import Settings
 from ..errors import SettingsError
 from ..tiles import joint, sweeps
@@ -158,6 +157,39 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     Grams (Gatys et al. 2017), the mask softened by ``mask_feather`` and resized to each scale and layer.
     """
     s = settings or Settings()
+    content_full, styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
+    objective = make_objective(s, extractor)
+    scales = plan(content_full.shape[:2], s)
+    run = RunState(s, control, [sc.work for sc in scales])
+    best, best_losses, message, c = None, None, "", None
+    for run.scale, scale in enumerate(scales):
+        if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result
+            break
+        coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
+        grams, masks = _scale_targets(objective, scale, styles, mask, c, s)
+        if scale.tiles:
+            trim()  # the painting's tiles' buffers, before the start picture is made beside them
+        start = _start_pixels(s, best, c, coarse, styles, init_image, masks)
+        show = _shown(s, c)
+        at_content = best is None and s.init == "content"
+        if scale.tiles:
+            styles = None  # the painting at this size made its Grams and the start: not held through the tiles
+            trim()
+        out = yield from _optimise_scale(objective, scale, run, start, c, Targets(None, grams, masks), show, at_content)
+        if out.losses is not None or best is None:  # a scale stopped before its first step adds nothing
+            best, best_losses = out.best, out.losses
+        message = out.message
+        if message:
+            break
+    if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
+        best_losses = unknown_losses()
+    yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
+                    stopped=run.stopped and not message)
+
+
+def _read_inputs(content: ImageInput, style, init_image: ImageInput | None, mask: ImageInput | None, s: Settings):
+    """The photo, the paintings, the initial image and the mask decoded with the limits and checked
+    against the settings: (content, styles, init image or None, mask or None)."""
     content_full = load_image(content, s.limits, "content image")
     styles_full = [load_image(st, s.limits, "style image") for st in _as_list(style)]
     if s.style_blend and len(s.style_blend) != len(styles_full):
@@ -168,51 +200,52 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         init_image = load_image(init_image, s.limits, "initial image")
     if mask is not None:
         mask = _checked_mask(mask, content_full, len(styles_full), s)
-    objective = make_objective(s, extractor)
-    scales = plan(content_full.shape[:2], s)
-    run = RunState(s, control, [sc.work for sc in scales])
-    best, best_losses, message, c = None, None, "", None
-    for run.scale, scale in enumerate(scales):
-        if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result
-            break
-        n = scale.iterations
-        coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
-        grams = blend_grams(GramsByTiles(objective, scale.tile_size) if scale.tiles else objective, styles,
-                            s.style_blend, masked=mask is not None)
-        masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
-        if scale.tiles:
-            trim()  # the painting's tiles' buffers, before the start picture is made beside them
-        if best is None:
-            start = initial_pixels(s, c, styles[0], init_image)
-            if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
-                start = masks * start + (1 - masks) * c.astype(np.float32)
-        else:  # warm start: the coarser scale's result, enlarged, with the photo's and style's finer detail
-            start = enlarge(best, c, coarse, styles, s.style_blend, masks)
-        def show(image, c=c):
-            return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
+    return content_full, styles_full, init_image, mask
 
-        if scale.tiles:  # print sizes: tile by tile, each tile's content targets its own
-            from ..tiles.tiled import tiled_objective
 
-            styles = None  # the painting at this size made its Grams and the start: not held through the tiles
-            trim()
-            tiled, tile_targets = tiled_objective(objective), Targets(None, grams, masks)
-            if scale.joint:
-                scale_best, scale_losses, message = yield from joint.optimise_joint(
-                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size)
-            else:
-                scale_best, scale_losses, message = yield from sweeps.optimise_tiled(
-                    objective, tiled, tile_targets, start, c, run, n, show, scale.tile_size, s.tile_sweeps)
-        else:
-            # Starting at the content itself, the first step computes the content targets on the way.
-            at_content = best is None and s.init == "content"
-            targets = Targets(None if at_content else objective.content_targets(c), grams, masks)
-            scale_best, scale_losses, message = yield from optimise_objective(objective, targets, start, run, n, show)
-        if scale_losses is not None or best is None:  # a scale stopped before its first step adds nothing
-            best, best_losses = scale_best, scale_losses
-        if message:
-            break
-    if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
-        best_losses = {"content": math.nan, "style": math.nan, "tv": math.nan, "total": math.nan}
-    yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
-                    stopped=run.stopped and not message)
+def _scale_targets(objective, scale, styles: list[np.ndarray], mask: np.ndarray | None, c: np.ndarray,
+                   s: Settings):
+    """A scale's style Grams (summed over tiles at a tiled scale) and its masks [H, W, R] or None."""
+    grams = blend_grams(GramsByTiles(objective, scale.tile_size) if scale.tiles else objective, styles,
+                        s.style_blend, masked=mask is not None)
+    masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
+    return grams, masks
+
+
+def _start_pixels(s: Settings, best: np.ndarray | None, c: np.ndarray, coarse: np.ndarray | None,
+                  styles: list[np.ndarray], init_image, masks: np.ndarray | None) -> np.ndarray:
+    """Where a scale starts: the run's initial picture at the first scale, else the coarser scale's
+    result enlarged, with the photo's and style's finer detail."""
+    if best is not None:
+        return enlarge(best, c, coarse, styles, s.style_blend, masks)
+    start = initial_pixels(s, c, styles[0], init_image)
+    if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
+        start = masks * start + (1 - masks) * c.astype(np.float32)
+    return start
+
+
+def _shown(s: Settings, c: np.ndarray):
+    """What a Frame shows of a picture at the scale of photo ``c``: the photo's colours kept if asked."""
+    def show(image):
+        return keep_content_colours(image, c) if s.preserve_colors == "luminance" else image
+
+    return show
+
+
+def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.ndarray, targets: Targets, show,
+                    at_content: bool) -> Generator[Frame, None, Outcome]:
+    """One scale through the loop: tile by tile at print sizes (jointly or in sweeps, each tile's
+    content targets its own), else the whole picture. ``at_content``: the run starts at the photo
+    itself, so the first step computes the content targets on the way."""
+    if scale.tiles:
+        from ..tiles.tiled import tiled_objective
+
+        tiled = tiled_objective(objective)
+        if scale.joint:
+            return (yield from joint.optimise_joint(
+                tiled, targets, start, c, run, scale.iterations, show, scale.tile_size))
+        return (yield from sweeps.optimise_tiled(
+            tiled, targets, start, c, run, scale.iterations, show, scale.tile_size, run.s.tile_sweeps))
+    if not at_content:
+        targets = Targets(objective.content_targets(c), targets.style, targets.masks)
+    return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show))

@@ -66,17 +66,15 @@ def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
 
 
 # Seconds per pixel-iteration of a whole-picture step at 512x384 over the autotuner's seconds per pixel
-# at its 128x96 timing shape: small images pay fixed costs per step (0.64 on an Intel Xeon with AMX,
-# winograd, 2026-12-06: 6.96 us/px against 11.0 us/px).
+# at its 128x96 timing shape: small images pay fixed costs per step, so the timing shape's rate
+# overstates a real run's (docs/how-it-works.md, The estimates' constants).
 SMALL_TO_LARGE = 0.64
-DEFAULT_US_PER_PIXEL = 7.0  # when nothing was timed (an explicit conv): this Xeon's winograd figure
+DEFAULT_US_PER_PIXEL = 7.0  # when nothing was timed (an explicit conv): a typical Winograd rate
 
 
 # Tiled scales take about their pixel-iterations' time at that rate, and a little more: the visits'
-# content passes, the painting's Grams by tiles, the first pass over all tiles (2048x2048, quiet
-# machine, 2026-12-06: 591 s measured against 525 s of tile pixel-iterations at 7 us plus 54 s of
-# start and whole scales; 2048x1536: 573 s against 508 + 48). Until scipy's start-up loops were gone
-# (nst_core/optim/lbfgsb.py) it was 1.7x: 4 s a tile visit.
+# content passes, the painting's Grams by tiles, the first pass over all tiles (docs/how-it-works.md,
+# The estimates' constants).
 TILED_SLOWDOWN = 1.05
 STARTUP_S = 30.0  # a fresh process: TensorFlow, the weights, tracing
 

@@ -38,9 +38,8 @@ FLOAT32_CONVS = ("winograd", "direct")
 BF16_CONVS = ("direct-bf16", "winograd-bf16")
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 REPORTED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-# Timed this small so that choosing costs about 3 s more than a plain warm-up (tracing the losing path
-# is most of it; 10 s at 256x192). The ranking held: here Winograd won by 1.35x at 128x96, 1.83x at
-# 256x192 and 2.0x at 512x384 (2026-12-01, AMD EPYC, AVX2).
+# Timed this small so that choosing costs little more than a plain warm-up (tracing the losing path is
+# most of it), while the paths rank as at full size (docs/how-it-works.md, The estimates' constants).
 TIME_SHAPE = (96, 128)
 TIME_STEPS = 3
 CHECK_SIZE, CHECK_ITERATIONS = 128, 20
@@ -169,7 +168,7 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
     which itself asks this module which step to use)."""
     from ..imaging.images import to_uint8
     from ..vgg.objective import Targets, objective_for
-    from .optimize import make_optimizer
+    from .optimize import make_optimiser
     from ..settings import Settings
 
     photo, painting = _pair((CHECK_SIZE * 3 // 4, CHECK_SIZE))
@@ -177,7 +176,7 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
     objective = objective_for(s, conv)
     targets = Targets(objective.content_targets(photo), objective.style_targets(painting))
     args = (targets, (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights, s.tv_power)
-    opt, best = make_optimizer(photo.astype(np.float32), s), (math.inf, photo)
+    opt, best = make_optimiser(photo.astype(np.float32), s), (math.inf, photo)
     try:
         for _ in range(CHECK_ITERATIONS):
             x = opt.ask()
@@ -194,9 +193,8 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
 
 def picture_gap(conv: str, reference: str = "winograd", source: str = "embedded", padding: str = "reflect"):
     """(relative loss gap, PSNR dB) of ``conv``'s picture against ``reference``'s, from the same start.
-    (Measured 2026-12-01: float32 direct against Winograd 0.08 %, 45 dB; emulated bf16 0.04-1.4 %,
-    27-28 dB: L-BFGS carries bf16's rounding far in 20 iterations. Under the 4:2:1:1:1 layer weights,
-    2026-12-03: float32 direct 0.21 %, 35.9 dB, below MIN_PSNR itself.)"""
+    L-BFGS carries a path's rounding far in CHECK_ITERATIONS iterations, so even two float32 paths
+    differ (docs/how-it-works.md, The estimates' constants)."""
     (ref_loss, ref), (loss, out) = _check_run(reference, source, padding), _check_run(conv, source, padding)
     return abs(loss - ref_loss) / ref_loss, psnr(out, ref)
 

@@ -155,8 +155,8 @@ def _sgd(x0, s: Settings):
 
 
 #: The registry: Settings.optimizer -> factory(x0, settings).
-OPTIMIZERS = {"lbfgs": _lbfgs, "adam": _adam, "sgd": _sgd}
+OPTIMISERS = {"lbfgs": _lbfgs, "adam": _adam, "sgd": _sgd}
 
 
-def make_optimizer(x0: np.ndarray, settings: Settings):
-    return OPTIMIZERS[settings.optimizer](x0, settings)
+def make_optimiser(x0: np.ndarray, settings: Settings):
+    return OPTIMISERS[settings.optimizer](x0, settings)

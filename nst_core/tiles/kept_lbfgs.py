@@ -1,12 +1,11 @@
 """L-BFGS on the pixel box whose curvature pairs outlive it: a tile's history from one visit to the next.
 
 Why not scipy's L-BFGS-B for tiles visited several times: each visit starts it afresh, with no
-curvature, so its first steps are short gradient steps. Measured (benchmarks/kept_history.py, a whole
-512 px picture, 30 evaluations from the same start): three fresh runs of 10 lower the loss 18-20 %
-less than one run of 30 (Chelsea and Tubingen x The Starry Night); with the pairs carried from run
-to run, 5-6 % less. One run of this is a little behind one of scipy's (1-3 % of the fall), so a tile
-with one visit keeps scipy's. Off by default (``Settings.tile_history``): at 1024 px the kept pairs
-take a tiled picture further from the untiled one, towards the painting (README, Print sizes).
+curvature, so its first steps are short gradient steps; with the pairs carried from run to run,
+several short runs come much closer to one long one (docs/print-sizes.md, Kept L-BFGS history). One
+run of this is a little behind one of scipy's, so a tile with one visit keeps scipy's. Off by
+default (``Settings.tile_history``): the kept pairs take a tiled picture further from the untiled
+one, towards the painting (docs/print-sizes.md).
 
 Projected L-BFGS: the two-loop direction over the free pixels (those not pressed against 0 or 255 by
 it), a step of 1 (or STEP levels RMS with no pairs yet), halved until the loss falls enough (Armijo).
@@ -107,6 +106,18 @@ def pair_store(sizes: list[int], visits: int, s) -> PairSpill | None:
     return PairSpill(sizes, s.lbfgs_history)
 
 
-def kept_maker(store: PairSpill, i: int, history: int):
-    """For :class:`~nst_core.optim.steps.Steps`: tile i's optimiser, with its pairs unless restarted afresh."""
-    return lambda x, fresh: KeptLBFGS(x, [] if fresh else store.get(i), history)
+class TileHistory:
+    """Tile i's optimisers for :class:`~nst_core.optim.steps.Steps` (called as its ``make``): each
+    starts from the pairs the tile's last visit left, unless restarted afresh; ``keep()`` puts the
+    last one's pairs back for the next visit."""
+
+    def __init__(self, store: PairSpill, i: int, history: int):
+        self.store, self.i, self.history = store, i, history
+        self.last: KeptLBFGS | None = None
+
+    def __call__(self, x: np.ndarray, fresh: bool) -> KeptLBFGS:
+        self.last = KeptLBFGS(x, [] if fresh else self.store.get(self.i), self.history)
+        return self.last
+
+    def keep(self) -> None:
+        self.store.put(self.i, self.last.pairs)

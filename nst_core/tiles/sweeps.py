@@ -13,15 +13,21 @@ on disk.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Generator
 
 import numpy as np
 
 from ..imaging.images import to_uint8
-from .kept_lbfgs import kept_maker, pair_store
 from ..optim.memory import trim
+from ..optim.steps import Evaluation, Outcome, optimise
+from ..vgg.objective import named_terms
+from .kept_lbfgs import TileHistory, pair_store
 from .spill import Spill
-from ..optim.steps import Steps, diverged
+from .tiled import TileInputs
 from .tiling import Tile, Windows, fitted_tile_size, tile_grid
+
+if TYPE_CHECKING:
+    from ..frame import Frame
 
 TILE_OVERLAP = 64  # px shared by neighbouring tiles, blended across by their windows
 TILE_CONTEXT = 32  # px of the neighbours' current pixels around a tile, seen by VGG19 but held fixed
@@ -125,97 +131,129 @@ def _np(ts) -> list:
     return [t.numpy() for t in ts]
 
 
-def optimise_tiled(objective, tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
-                   tile_size: int, sweeps: int):
-    """Optimise ``x0`` (float32 [H, W, 3] in 0..255; written in place, as a copy at 4096 px is 150 MB)
-    tile by tile, ``n`` iterations per tile over ``sweeps`` sweeps, numbered on from ``run.done``.
-    ``targets``: the style Grams (and masks [H, W, R] or None) as the untiled run has them. Yields
-    preview Frames of the whole picture with the tile marked; returns (picture, losses, message) as
-    ``optim.steps.optimise_objective`` does."""
-    import tensorflow as tf
-
-    s = run.s
-    masks = targets.masks
-    tiles, wins, regions, share = layout(x0.shape[:2], tile_size, masks)
-    stats, step, _ = tiled.fns(regions)
-    layer_w = tf.constant(s.normalized_style_layer_weights, tf.float32)
-    x = np.asarray(x0, np.float32)
-
-    def visit_stats(t: Tile):
-        return stats(tf.constant(crop(x, t.crop)), tf.constant(crop(content, t.crop), tf.float32),
-                     tf.constant(wins[t.index]), tf.constant(tile_masks(masks, t)),
-                     tf.constant(run.s.tv_power, tf.float32))
-
-    # The whole picture's sums at the start: one stats pass over every tile, each tile's content
-    # features dropped at once (kept, they were 10 MB a tile: 650 MB at 4096 px).
-    sums = _Sums(len(tiles))
-    for t in tiles:
-        _, g, d, nm, cs, tn, tv = visit_stats(t)
-        sums.first(t.index, _np(g), cs.numpy(), float(tv), d.numpy(), nm.numpy(), float(tn))
-    denom, norm = tf.constant(sums.denom), tf.constant(sums.norm)
-    style_t = tuple(targets.style)
-    best_losses, message = None, ""
+def optimise_tiled(tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: int, show,
+                   tile_size: int, sweeps: int) -> Generator[Frame, None, Outcome]:
+    """Optimise ``x0`` (float32 [H, W, 3] in 0..255; written in place, as a copy of a print is
+    large) tile by tile, ``n`` iterations per tile over ``sweeps`` sweeps, numbered on from
+    ``run.done``. ``targets``: the style Grams (and masks [H, W, R] or None) as the untiled run has
+    them. Yields preview Frames of the whole picture with the tile marked; returns the Outcome (the
+    picture, the last visit's best losses, the message) as ``optim.steps.optimise_objective`` does."""
+    scale = _SweptScale(tiled, targets, np.asarray(x0, np.float32), content, run, show, tile_size)
     per_visit = [len(r) for r in np.array_split(np.arange(n), sweeps) if len(r)]
     # Each tile's L-BFGS pairs, from one of its visits to the next (see nst_core.tiles.kept_lbfgs)
-    pairs = pair_store([3 * t.pixels for t in tiles], len(per_visit), s)
+    pairs = pair_store([3 * t.pixels for t in scale.tiles], len(per_visit), run.s)
+    best_losses, message = None, ""
     try:
         for sweep, k in enumerate(per_visit):
-            order = tiles if sweep % 2 == 0 else tiles[::-1]  # alternate: no tile always sees stale neighbours
+            order = scale.tiles if sweep % 2 == 0 else scale.tiles[::-1]  # alternate: no tile always sees stale neighbours
             for t in order:
                 if run.stopped or message:
                     break
-                # Its content targets again (keeping every tile's would grow with the picture); its sums
-                # as its last visit left them (a forward pass less; the neighbours' blending since then
-                # moved only its overlaps, where its window is low).
-                content_t = tiled.content_targets(tf.constant(crop(content, t.crop), tf.float32))
-                rest_g, rest_c, rest_tv = sums.rest(t.index)
-                rest_g = tuple(tf.constant(g) for g in rest_g)
-                win, m = tf.constant(wins[t.index]), tf.constant(tile_masks(masks, t))
-                sy0, sy1, sx0, sx1 = t.support
-                cy0, _, cx0, _ = t.crop
-                movable = np.zeros((*crop(x, t.crop).shape[:2], 1), np.float32)
-                movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0  # the context stays as the neighbours left it
-                start = crop(x, t.crop).copy()
-                shown = None  # the picture as uint8, made at this visit's first preview (x is fixed until its end)
-                best, best_g, best_tile = start, None, None
-                steps = Steps(run, start, k, None if pairs is None else kept_maker(pairs, t.index, s.lbfgs_history))
-                for it, xt in steps:
-                    if steps.restarted:  # steered: the best so far and every tile's pairs were of the old weights
-                        best_tile = None
-                        if pairs is not None:
-                            pairs.clear()
-                    weights = tf.constant((run.s.content_weight, run.s.style_weight, run.s.tv_weight), tf.float32)
-                    total, parts, grad, g, c, tv = step(
-                        tf.constant(xt), win, m, content_t, rest_g, denom, style_t, tf.constant(rest_c), norm,
-                        tf.constant(rest_tv, tf.float32), tf.constant(sums.tv_n, tf.float32), tf.constant(share),
-                        weights, layer_w, tf.constant(run.s.tv_power, tf.float32))
-                    total, grad = float(total), grad.numpy() * movable
-                    message = diverged(total, grad, it)
-                    if message:
-                        break
-                    p = parts.numpy()
-                    losses = {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2]), "total": total}
-                    if best_tile is None or total <= best_tile["total"]:
-                        best, best_tile, best_g = xt.copy(), losses, (_np(g), c.numpy(), float(tv))
-                    steps.tell(total, grad)
-                    run.done = it
-                    if it % s.preview_every == 0 and it < run.total:
-                        shown = to_uint8(x) if shown is None else shown
-                        yield run.frame(it, losses, show(_with_tile(shown, x, best, t, wins)),
-                                        tile=(t.index + 1, len(tiles), sweep + 1, len(per_visit), *t.support))
-                if pairs is not None:
-                    pairs.put(t.index, steps.optimizer.pairs)
-                if best_tile is not None:
-                    _blend_into(x, best, t, wins)
-                    sums.update(t.index, *best_g)
-                    best_losses = best_tile
-                del steps, best, start, shown
+                history = None if pairs is None else TileHistory(pairs, t.index, run.s.lbfgs_history)
+                out = yield from scale.visit(t, k, history, (sweep + 1, len(per_visit)))
+                if history is not None:
+                    history.keep()
+                if out.losses is not None:
+                    scale.keep(t, out)
+                    best_losses = out.losses
+                message = out.message
+                del out, history
                 trim()
     finally:  # the tiles' files, now rather than when the generator is collected
-        sums.close()
+        scale.sums.close()
         if pairs is not None:
             pairs.close()
-    return x, best_losses, message
+    return Outcome(scale.x, best_losses, message)
+
+
+class _SweptScale:
+    """A swept scale's picture (``x``, changed in place) and what stays fixed while its tiles are
+    visited: the tiles, their windows and masks, the whole picture's sums and norms."""
+
+    def __init__(self, tiled, targets, x: np.ndarray, content: np.ndarray, run, show, tile_size: int):
+        import tensorflow as tf
+
+        self.tiled, self.x, self.content, self.run, self.show = tiled, x, content, run, show
+        self.masks = targets.masks
+        self.tiles, self.wins, regions, share = layout(x.shape[:2], tile_size, self.masks)
+        self.fns = tiled.fns(regions)
+        self.sums = self._first_sums()
+        # the same for every step of every tile
+        self.denom, self.norm = tf.constant(self.sums.denom), tf.constant(self.sums.norm)
+        self.tv_norm, self.share = tf.constant(self.sums.tv_n, tf.float32), tf.constant(share)
+        self.style = tuple(targets.style)
+        self.layer_w = tf.constant(run.s.normalized_style_layer_weights, tf.float32)
+        self.tv_power = tf.constant(run.s.tv_power, tf.float32)
+
+    def _first_sums(self) -> _Sums:
+        """The whole picture's sums at the start: one stats pass over every tile, each tile's content
+        features dropped at once (kept, they would grow with the picture)."""
+        import tensorflow as tf
+
+        sums = _Sums(len(self.tiles))
+        for t in self.tiles:
+            _, g, d, nm, cs, tn, tv = self.fns.stats(
+                tf.constant(crop(self.x, t.crop)), tf.constant(crop(self.content, t.crop), tf.float32),
+                tf.constant(self.wins[t.index]), tf.constant(tile_masks(self.masks, t)),
+                tf.constant(self.run.s.tv_power, tf.float32))
+            sums.first(t.index, _np(g), cs.numpy(), float(tv), d.numpy(), nm.numpy(), float(tn))
+        return sums
+
+    def _inputs(self, t: Tile) -> TileInputs:
+        """Tile t's step inputs but the pixels and the weights, which each step sets. Its content
+        targets again (keeping every tile's would grow with the picture); its sums as its last visit
+        left them (a forward pass less; the neighbours' blending since then moved only its
+        overlaps, where its window is low)."""
+        import tensorflow as tf
+
+        content_t = self.tiled.content_targets(tf.constant(crop(self.content, t.crop), tf.float32))
+        rest_g, rest_c, rest_tv = self.sums.rest(t.index)
+        return TileInputs(
+            pixels=None, window=tf.constant(self.wins[t.index]), masks=tf.constant(tile_masks(self.masks, t)),
+            content=content_t, rest_grams=tuple(tf.constant(g) for g in rest_g), denom=self.denom,
+            style=self.style, rest_content=tf.constant(rest_c), norm=self.norm,
+            rest_tv=tf.constant(rest_tv, tf.float32), tv_norm=self.tv_norm, share=self.share, weights=None,
+            layer_weights=self.layer_w, tv_power=self.tv_power)
+
+    def _movable(self, t: Tile) -> np.ndarray:
+        """1 over the tile's support, 0 over its context, which stays as the neighbours left it."""
+        sy0, sy1, sx0, sx1 = t.support
+        cy0, _, cx0, _ = t.crop
+        movable = np.zeros((*crop(self.x, t.crop).shape[:2], 1), np.float32)
+        movable[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0] = 1.0
+        return movable
+
+    def visit(self, t: Tile, k: int, history: TileHistory | None, sweep: tuple[int, int]):
+        """k iterations of the loop on tile t's crop, the rest of the picture held fixed. Yields
+        previews of the picture with the tile's best so far; returns the loop's Outcome, whose
+        ``kept`` is the best point's sums (grams, content, TV)."""
+        import tensorflow as tf
+
+        inputs, movable, shown = self._inputs(t), self._movable(t), None
+
+        def evaluate(xt: np.ndarray, weights) -> Evaluation:
+            r = self.fns.step(inputs._replace(pixels=tf.constant(xt), weights=tf.constant(weights, tf.float32)))
+            return Evaluation(float(r.total), named_terms(r.parts.numpy()), r.grad.numpy() * movable,
+                              (r.grams, r.content, r.tv))
+
+        def picture(xt: np.ndarray, best: np.ndarray) -> np.ndarray:
+            nonlocal shown  # the picture as uint8, made at the visit's first preview (x is fixed until its end)
+            shown = to_uint8(self.x) if shown is None else shown
+            return _with_tile(shown, self.x, best, t, self.wins)
+
+        def restarted() -> None:  # steered: every tile's pairs were of the old weights
+            if history is not None:
+                history.store.clear()
+
+        return (yield from optimise(evaluate, crop(self.x, t.crop).copy(), self.run, k, self.show, make=history,
+                                    restarted=restarted, picture=picture,
+                                    tile=(t.index + 1, len(self.tiles), *sweep, *t.support)))
+
+    def keep(self, t: Tile, out: Outcome) -> None:
+        """A visit's best into the picture, and its sums into the whole picture's."""
+        _blend_into(self.x, out.best, t, self.wins)
+        g, c, tv = out.kept
+        self.sums.update(t.index, _np(g), c.numpy(), float(tv))
 
 
 def _write_weights(win: np.ndarray) -> np.ndarray:

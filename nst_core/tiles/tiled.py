@@ -15,6 +15,7 @@ Each function is traced once per region count; a tile of any size reuses the gra
 from __future__ import annotations
 
 import threading
+from typing import Callable, NamedTuple
 
 from ..vgg import losses
 from ..vgg.features import preprocess, tf
@@ -26,6 +27,48 @@ _SCALAR = tf.TensorSpec([], tf.float32)
 
 def _vec(n=None):
     return tf.TensorSpec([n], tf.float32)
+
+
+class TileInputs(NamedTuple):
+    """One evaluation of a tile's step, by name: float32 tensors, R regions, L style layers, K content layers."""
+
+    pixels: tf.Tensor  # [h, w, 3] in 0..255: the tile's crop, context included
+    window: tf.Tensor  # [h, w]: the tile's blending window
+    masks: tf.Tensor  # [h, w, R]: the regions over the crop (one of ones without a mask)
+    content: tuple  # the crop's content targets, one [h_l, w_l, C] per content layer
+    rest_grams: tuple  # R x L [C, C]: the other tiles' weighted Gram sums
+    denom: tf.Tensor  # [R * L]: the whole picture's window sums
+    style: tuple  # R x L [C, C]: the style targets
+    rest_content: tf.Tensor  # [K]: the other tiles' content sums
+    norm: tf.Tensor  # [K]: the whole picture's content norms
+    rest_tv: tf.Tensor  # []: the other tiles' TV sum
+    tv_norm: tf.Tensor  # []: the whole picture's TV norm
+    share: tf.Tensor  # [R]: each region's share of the picture
+    weights: tf.Tensor  # [3]: content, style and TV weights
+    layer_weights: tf.Tensor  # [L]: the style layers' weights
+    tv_power: tf.Tensor  # []
+
+
+class TileResult(NamedTuple):
+    """A tile's step: the whole picture's loss with this tile's current sums, and the sums themselves."""
+
+    total: tf.Tensor  # []
+    parts: tf.Tensor  # [3]: content, style and TV, weighted
+    grad: tf.Tensor  # [h, w, 3]: of the total, with respect to the crop's pixels
+    grams: tuple  # R x L [C, C]: this tile's weighted Gram sums
+    content: tf.Tensor  # [K]: this tile's content sums
+    tv: tf.Tensor  # []: this tile's TV sum
+
+
+class TileFns(NamedTuple):
+    """A region count's compiled functions (see :meth:`TiledObjective.fns`)."""
+
+    stats: Callable  # (pixels, content, window, masks, tv_power) -> a tile's targets, sums and norms' shares
+    compiled_step: Callable  # the step over TileInputs' fields, in their order
+    gram_sums: Callable  # (pixels, window, masks) -> a tile's Gram sums alone
+
+    def step(self, inputs: TileInputs) -> TileResult:
+        return TileResult(*self.compiled_step(*inputs))
 
 
 class TiledObjective:
@@ -130,13 +173,13 @@ class TiledObjective:
             return tuple(self._sums(self.o.extractor(preprocess(pixels)), win, m)[0])
 
         knobs = [_vec(3), _vec(len(self.o.style_layers)), _SCALAR]
-        return (tf.function(stats, input_signature=[_IMAGE, _IMAGE, _PLANE, masks, _SCALAR]),
+        return TileFns(tf.function(stats, input_signature=[_IMAGE, _IMAGE, _PLANE, masks, _SCALAR]),
                 tf.function(step, input_signature=[_IMAGE, _PLANE, masks, content_spec, grams, _vec(n_s), grams,
                                                    _vec(n_c), _vec(n_c), _SCALAR, _SCALAR, _vec(regions), *knobs]),
                 tf.function(sums, input_signature=[_IMAGE, _PLANE, masks]))
 
-    def fns(self, regions: int):
-        """(stats, step, sums) for ``regions`` masks, traced once."""
+    def fns(self, regions: int) -> TileFns:
+        """The compiled functions for ``regions`` masks, traced once."""
         with self._lock:
             if regions not in self._fns:
                 self._fns[regions] = self._build(regions)

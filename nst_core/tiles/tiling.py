@@ -15,27 +15,21 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open
 
-# Memory in MiB (2^20 bytes: /usr/bin/time -v's kbytes / 1024, what the peaks below were read as; the
-# budget `memory_budget_mb` is in the same unit). A process's peak while it runs steps on an image of
-# N pixels: about PROCESS_BASE_MB + N * STEP_BYTES_PER_PIXEL / 2^20. Fitted to peaks (benchmarks/
-# print_size.py --probe; float32 Winograd over VGG19 to block5_conv1, L-BFGS-B with 10 pairs) of 1323,
-# 1873 and 2744 MiB at 256x192, 512x384 and 768x576 (2026-12-06): activations, their gradients and
-# Winograd's transformed tiles, and scipy's float64 history. The base is TensorFlow, the weights and
-# the traced graphs.
+# Memory in MiB (2^20 bytes: /usr/bin/time -v's kbytes / 1024, what the peaks the model is fitted to
+# were read as; the budget `memory_budget_mb` is in the same unit). A process's peak while it runs steps
+# on an image of N pixels: about PROCESS_BASE_MB + N * STEP_BYTES_PER_PIXEL / 2^20: activations, their
+# gradients and Winograd's transformed tiles, and scipy's float64 history. The base is TensorFlow, the
+# weights and the traced graphs. The fits: docs/print-sizes.md, The memory model's figures.
 MIB = 1 << 20
 STEP_BYTES_PER_PIXEL = 3775
 PROCESS_BASE_MB = 1200
 # A tile's step at a print size takes more a pixel than the probe's: its L-BFGS history is full (10
 # pairs of float64 after a visit of 10 iterations, 480 bytes a pixel; the probe ran 3) and tiles of
-# varying shapes leave the allocator more. 4300 bytes a pixel, with PICTURE_BYTES_PER_PIXEL, meets the
-# peaks of 2048 px prints with 640 px tiles (2805 MiB at 2048x1536 with crops of 386k px, 2965 MiB at
-# 2048x2048 with 389k; 2026-12-06).
+# varying shapes leave the allocator more.
 TILE_BYTES_PER_PIXEL = 4300
 # A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo (3), the
 # previous scale's result (3), the preview's copies (3 + 3 + 3), and what the allocator keeps of the
-# visits' buffers. Until the tiles' Gram sums went to a file (2.4 MB a tile) and the whole-picture
-# conversions to bands, a 4096x3072 print peaked at 3245 MiB with 268k px crops; after, at 2931 MiB,
-# against the 2903 this model gives it (2026-12-06). 50 keeps a 2048x2048 print's 640 px tiles.
+# visits' buffers. 50 keeps a 2048x2048 print's 640 px tiles.
 PICTURE_BYTES_PER_PIXEL = 50
 MIN_TILE_SIZE = 128
 # The joint mode (nst_core.tiles.joint) holds the optimiser's state of the whole picture: scipy's L-BFGS-B keeps

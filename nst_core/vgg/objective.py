@@ -22,6 +22,12 @@ _cache: dict = {}
 _IMAGE = tf.TensorSpec([None, None, 3], tf.float32)  # RGB pixels in 0..255
 _SCALAR = tf.TensorSpec([], tf.float32)
 STYLE_CACHE_SIZE = 8  # style images whose Grams are kept per objective (a few MB each at most)
+TERMS = ("content", "style", "tv")  # the loss's weighted terms, in the compiled steps' ``parts`` order
+
+
+def named_terms(parts) -> dict[str, float]:
+    """The weighted terms [content, style, tv] (a step's ``parts``) by name, as Frames report them."""
+    return {name: float(v) for name, v in zip(TERMS, parts)}
 
 
 @dataclass(frozen=True)
@@ -184,8 +190,7 @@ class Objective:
 
     @staticmethod
     def _out(total, parts, grad):
-        p = parts.numpy()
-        return float(total), {"content": float(p[0]), "style": float(p[1]), "tv": float(p[2])}, grad.numpy()
+        return float(total), named_terms(parts.numpy()), grad.numpy()
 
     def __call__(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """float32 [H, W, 3] in 0..255 -> (total, {content, style, tv} weighted, gradient float32)."""

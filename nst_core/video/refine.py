@@ -8,7 +8,7 @@ from ..imaging.images import ImageInput, load_image
 from ..vgg.objective import Targets
 from ..engine.run import blend_grams, make_objective, size_images
 from ..optim.state import RunState
-from ..optim.steps import optimise_objective
+from ..optim.steps import finish, optimise_objective
 from ..settings import Settings
 from .temporal import WithTemporal
 
@@ -37,10 +37,7 @@ class FrameRefiner:
         targets = Targets(self.objective.content_targets(frame), self.grams)
         loss = WithTemporal(self.objective, warped_prev, mask, s.temporal_weight)
         run = RunState(s, self.control, [(frame.shape[0] * frame.shape[1], s.iterations)])
-        steps = optimise_objective(loss, targets, np.asarray(start, np.float32), run, s.iterations, show=lambda image: image)
-        while True:  # no previews are asked for; the loop's return value is the best picture
-            try:
-                next(steps)
-            except StopIteration as done:
-                best, _, _ = done.value
-                return np.asarray(best, np.float32)
+        # no previews (preview_every is past the last iteration): the loop's Outcome has the best picture
+        out = finish(optimise_objective(loss, targets, np.asarray(start, np.float32), run, s.iterations,
+                                        show=lambda image: image))
+        return np.asarray(out.best, np.float32)
