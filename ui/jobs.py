@@ -35,6 +35,14 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def browser_key(state: dict, browser) -> str:
+    """This page's key to its runs: the one it already has (a run started from it keeps its key), else
+    its browser's (kept from an earlier visit: a reload finds its runs again), else a new one."""
+    if "key" not in state:
+        state["key"] = browser if isinstance(browser, str) and 20 <= len(browser) <= 64 else new_key()
+    return state["key"]
+
+
 def grace_seconds() -> float:
     """How long a run goes on with nobody watching (the operator's NST_DETACHED_GRACE_S, default 10 min)."""
     try:
