@@ -185,7 +185,7 @@ def drain(agen):
 SERVER_FIXTURES = {"app_server", "server", "hostile", "plain_server", "live_server", "logged_server"}
 BROWSER_FIXTURES = {"page", "browser"}
 CLUSTER_FIXTURES = {"cluster"}
-SLOW_MODULES = {"test_integration", "test_quality", "test_many_users", "test_deploy", "test_cli"}
+SLOW_MODULES = {"test_real_vgg19", "test_quality", "test_many_users", "test_deploy", "test_cli"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from test_browser import CHROMIUM, FLAGS, new_tab_with_images
+from test_browser_picture import CHROMIUM, FLAGS, new_tab_with_images
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import ROOT, start_app
-from test_browser import CHROMIUM, FLAGS
+from test_browser_picture import CHROMIUM, FLAGS
 
 sys.path.insert(0, str(ROOT / "tools"))
 COUNT_FRAMES = """() => { window.liveFrames = []; const seen = new Set();

@@ -1,4 +1,5 @@
-"""A real headless Chromium on the launched app: upload, slider, Run, live previews, Stop, download."""
+"""The Picture tab in a real headless Chromium on the launched app: upload, slider, Run, live previews, Stop,
+download, Instant and Refine, a closed tab's run going on (and stopping after the grace time), Steer, the mask brush."""
 import shutil
 
 import pytest
@@ -143,7 +144,7 @@ def test_closing_the_tab_keeps_the_run_going_then_the_grace_time_stops_it_with_i
 
 
 def test_a_closed_tab_s_result_waits_for_its_browser_and_comes_back_in_a_new_tab(page, app_server, image_pair):
-    from test_app_server import result_folders
+    from test_api_client import result_folders
 
     ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, max_size=64, iterations=2)
     before = result_folders()
