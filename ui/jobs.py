@@ -52,9 +52,9 @@ def grace_seconds() -> float:
 
 
 class CpuTurns:
-    """The CPU, one run (or clip) at a time. The waiting go in order of arrival, watched ones first,
-    so a visitor present never waits behind runs whose pages have gone; a waiter that is stopped
-    leaves the line at once."""
+    """The CPU, one job (a picture run or a clip) at a time: the one way a long job takes it is a Job.
+    The waiting go in order of arrival, watched ones first, so a visitor present never waits behind
+    runs whose pages have gone; a waiter that is stopped leaves the line at once."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -88,14 +88,6 @@ class CpuTurns:
                 self._line.remove(me)
                 self._cond.notify_all()
 
-    def take_if_free(self) -> bool:
-        """Hold the CPU if nobody holds it or waits for it."""
-        with self._cond:
-            if self._holder is None and not self._line:
-                self._holder = object()
-                return True
-            return False
-
     def _next(self):
         present = [w for w in self._line if w[0]() and not w[1]()]
         return (present or self._line)[0]
@@ -113,13 +105,6 @@ class CpuTurns:
     def locked(self) -> bool:
         with self._cond:
             return self._holder is not None
-
-    def __enter__(self):
-        self.take()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.give_back()
 
 
 class Job:
