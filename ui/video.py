@@ -34,7 +34,7 @@ class VideoHandlers:
     def __init__(self, files: Files, jobs: Jobs | None = None):
         self.files, self.jobs = files, jobs or Jobs()
 
-    async def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
+    async def run(self, clip, style, size, strength, smoothing, refine=0, state=None):
         """Start the clip in a job of its own (it goes on if this page goes) and stream
         (preview, status, video): the latest frame every half second, then the MP4."""
         if clip is None or style is None:
