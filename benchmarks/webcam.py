@@ -7,7 +7,7 @@ Three figures, each with the CPU seconds it took and the machine's load beside i
 * handler: nst_core.video.live.LiveStylizer in this process on 320x240 camera-sized frames of a slow pan (the
   capture size the Live tab asks for), split into the model's and the smoothing's share;
 * browser: the Live tab of a freshly started ``python app.py`` in headless Chromium with a fake camera
-  playing the same pan (as tests/test_browser_live.py does), counting the stylised pictures the page
+  playing the same pan (as tests/test_browser_video_and_webcam.py does), counting the stylised pictures the page
   shows per second; the browser's CPU seconds are counted apart from the server's (both share the two
   cores). (gradio_client cannot drive a streaming event: it does not know the server's
   'process_streaming' message, so the served figure is the browser's.)
@@ -91,8 +91,8 @@ def browser(url: str, server_pid: int, seconds: float) -> dict:
     """The Live tab in Chromium with a fake camera: stylised pictures shown per second."""
     from latency_browser import cpu_seconds
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS
-    from test_browser_live import COUNT_FRAMES, write_y4m
+    from test_browser_picture import CHROMIUM, FLAGS
+    from test_browser_video_and_webcam import COUNT_FRAMES, write_y4m
 
     cam = Path(tempfile.mkdtemp(prefix="nst-webcam-")) / "camera.y4m"
     write_y4m(cam, camera_frames())

@@ -122,12 +122,6 @@ class AppServer(str):
         return obj
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def start_app(extra_env: dict, *args: str, log: Path | None = None):
     """Start `python app.py` on a free port; return (process, url) once it answers. ``log``: a file
     for the server's output (its log), to be read by the test."""
@@ -191,7 +185,7 @@ def drain(agen):
 SERVER_FIXTURES = {"app_server", "server", "hostile", "plain_server", "live_server", "logged_server"}
 BROWSER_FIXTURES = {"page", "browser"}
 CLUSTER_FIXTURES = {"cluster"}
-SLOW_MODULES = {"test_integration", "test_quality", "test_many_users", "test_deploy", "test_cli"}
+SLOW_MODULES = {"test_real_vgg19", "test_quality", "test_many_users", "test_deploy", "test_cli"}
 
 
 def pytest_collection_modifyitems(config, items):

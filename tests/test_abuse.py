@@ -14,7 +14,7 @@ from conftest import ROOT, drain, synthetic_photo
 from nst_core import NSTError, SettingsError
 from nst_core.imaging.images import image_shape
 from nst_core.recipe import MAX_STEERING, read_recipe
-from test_app import values
+from test_app_picture import values
 from ui.files import Files
 from ui.handlers import Handlers
 from ui.knobs import DEFAULTS
@@ -107,7 +107,7 @@ def test_a_run_that_overruns_its_limit_stops_with_its_picture_and_says_why(h, mo
 
     limited(h, max_run_s=3)
     monkeypatch.setattr(ui.handlers, "expected_seconds", lambda shape, s: 1.0)  # the estimate was too low
-    from test_app import outputs
+    from test_app_picture import outputs
 
     last = outputs(h, values(iterations=1000, max_size=64, multiscale=False))[-1]
     assert "Stopped" in last["status"] and "server's limit of 3 s" in last["status"]

@@ -8,7 +8,7 @@ from PIL import Image
 
 import app
 from conftest import synthetic_painting, synthetic_photo
-from test_app import outputs, values
+from test_app_picture import outputs, values
 from ui.files import Files
 from ui.handlers import Handlers
 from ui.masks import BRUSH_ALPHA, MASK_CANVAS, MaskHandlers, layer_from_mask, mask_from_layers

@@ -1,6 +1,7 @@
 """The layout's rules, read from the source with ``ast`` (no TensorFlow, nothing imported): no import
 circle, the layers' arrows pointing one way, no Gradio in the core and no TensorFlow in the app, no
-one else's private names, a short top level, and every subpackage saying what it holds. Imports
+one else's private names, a short top level, every subpackage saying what it holds, and no function of
+the app (app.py, ui/) over MAX_FUNCTION_LINES lines. Imports
 inside functions count: a circle held together by import order is still a circle."""
 from __future__ import annotations
 
@@ -166,3 +167,17 @@ def test_every_subpackage_says_what_it_holds():
         assert init.is_file(), f"{p.relative_to(ROOT)} has no __init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert doc and doc.strip(), f"{init.relative_to(ROOT)} has no docstring saying what it does and offers"
+
+
+MAX_FUNCTION_LINES = 60  # a function a newcomer reads whole, on one screen
+
+
+def test_no_function_of_the_app_is_longer_than_a_screen():
+    long = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1  # from its def (decorators aside) to its last line
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name} has {lines} lines")
+    assert not long, f"over {MAX_FUNCTION_LINES} lines (split it):\n" + "\n".join(long)

@@ -12,8 +12,8 @@ from gradio_client import Client
 from gradio_client.utils import Status
 
 from conftest import ROOT, start_app
-from test_browser import CHROMIUM, FLAGS
-from test_browser_live import write_y4m
+from test_browser_picture import CHROMIUM, FLAGS
+from test_browser_video_and_webcam import write_y4m
 from test_queue import args, poll
 
 EXAMPLES = ROOT / "examples"

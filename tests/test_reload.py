@@ -1,5 +1,6 @@
 """A reload loses nothing, in headless Chromium: the run goes on, the same browser sees it again
-live and finished with its PNG, a Stop pressed before leaving holds, and another browser sees nothing."""
+live and finished with its PNG, a Stop pressed before leaving holds, and another browser sees nothing;
+a clip on the Video tab goes on through a reload too, and the reloaded page's Stop ends it."""
 import json
 import re
 import shutil
@@ -7,7 +8,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from test_browser import CHROMIUM, FLAGS, new_tab_with_images
+from test_browser_picture import CHROMIUM, FLAGS, new_tab_with_images
 
 
 @pytest.fixture(scope="module")
@@ -91,4 +92,53 @@ def test_a_stop_pressed_before_leaving_holds_and_the_page_comes_back_stopped(bro
     status = wait_status(tab, "Stopped")
     assert int(re.search(r"iteration (\d+) / 1000", status).group(1)) < 1000
     tab.locator("#result a").first.wait_for(timeout=30_000)
+    ctx.close()
+
+
+def test_a_clip_goes_on_through_a_reload_and_the_reloaded_page_shows_it_stops_it_and_gets_its_mp4(
+        browser, app_server, tmp_path):
+    """The Video tab: a clip being stylised, the page reloaded; the clip is shown again (its latest
+    frame and status), the reloaded page's Stop ends it, and the frames done come as an MP4."""
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from clips import write_clip
+
+    from nst_core import load_image
+
+    cat = load_image(ROOT / "examples" / "chelsea.jpg", None)[:96, :128]
+    clip = write_clip(tmp_path / "cat.mp4", [np.roll(cat, 2 * t, axis=1) for t in range(48)])
+    ctx = browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.wait_for_function("() => localStorage.getItem('nst-run')", timeout=60_000)  # the browser's key, stored
+    tab.get_by_role("tab", name="Video").click()
+    tab.set_input_files("#video_in input[type=file]", str(clip))
+    tab.set_input_files("#video_style input[type=file]", str(ROOT / "examples" / "the_scream.jpg"))
+    tab.wait_for_selector("#video_style img")
+    refine = tab.locator("#video_refine input[type=number]")  # Gatys iterations: seconds a frame, a long clip
+    refine.fill("10")
+    refine.press("Enter")
+    tab.click("#video_run")
+    video_status = "w => (document.querySelector('#video_status')?.innerText ?? '').includes(w)"
+    tab.wait_for_function(video_status, arg="Frame", timeout=180_000)
+    tab.reload()
+    tab.get_by_role("tab", name="Video").click()
+    tab.wait_for_function(video_status, arg="Frame", timeout=60_000)  # the clip, shown again, going on
+    tab.wait_for_selector("#video_preview img")
+    tab.click("#video_stop")
+    tab.wait_for_function(video_status, arg="Stopped", timeout=180_000)
+    assert "frames" in tab.locator("#video_status").inner_text()
+    tab.wait_for_selector("#video_out video", timeout=30_000)
+    other_ctx = browser.new_context()  # another browser sees none of it
+    other = other_ctx.new_page()
+    other.goto(app_server)
+    other.get_by_role("tab", name="Video").click()
+    other.wait_for_function("() => localStorage.getItem('nst-run')", timeout=60_000)
+    assert other.locator("#video_status").inner_text().strip() == "Ready." and not other.query_selector("#video_out video")
+    other_ctx.close()
     ctx.close()

@@ -1,5 +1,5 @@
 """Print sizes by tiles: the grid and its windows, the tiled loss against the untiled one, and a tiled
-run's frames, stop, masks, styles and recipes (tiny model; the real VGG19 in test_integration)."""
+run's frames, stop, masks, styles and recipes (tiny model; the real VGG19 in test_real_vgg19)."""
 import json
 
 import numpy as np

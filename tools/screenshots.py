@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 def shoot(url: str, out: Path, width: int, height: int) -> Path:
     from playwright.sync_api import sync_playwright
 
-    from test_browser import CHROMIUM, FLAGS
+    from test_browser_picture import CHROMIUM, FLAGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

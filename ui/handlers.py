@@ -21,7 +21,7 @@ from nst_core.engine.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
 from .admission import Line
-from .jobs import STOPPED_BEFORE, Jobs, new_key
+from .jobs import STOPPED_BEFORE, Jobs, browser_key, new_key
 from .knobs import DEFAULTS, PRINT_OFF, WEIGHTS, from_log, settings_from, widget_values, with_print_size
 from .masks import save_mask
 from .report import STOPPING, chart_rows, status_text, steer_change, steer_mark, visitor_message
@@ -325,12 +325,9 @@ class Handlers:
     async def attach(self, v: dict, request=None):
         """On page load: the browser's key (made on its first visit), and its run, live where it is
         or finished with its result, if it has one (a reload, a dropped connection)."""
-        state = v["run_state"]
-        browser = v.get("browser")
-        if "key" not in state:  # a run already started from this page keeps its key
-            state["key"] = browser if isinstance(browser, str) and 20 <= len(browser) <= 64 else new_key()
-        yield {"browser": state["key"]}
-        job = self.jobs.get(state["key"])
+        key = browser_key(v["run_state"], v.get("browser"))
+        yield {"browser": key}
+        job = self.jobs.get(key)
         if job is not None:
             async for out in job.watch(raise_error=False):  # a failed run's status says why; no toast again
                 yield out

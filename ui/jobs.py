@@ -35,6 +35,14 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def browser_key(state: dict, browser) -> str:
+    """This page's key to its runs: the one it already has (a run started from it keeps its key), else
+    its browser's (kept from an earlier visit: a reload finds its runs again), else a new one."""
+    if "key" not in state:
+        state["key"] = browser if isinstance(browser, str) and 20 <= len(browser) <= 64 else new_key()
+    return state["key"]
+
+
 def grace_seconds() -> float:
     """How long a run goes on with nobody watching (the operator's NST_DETACHED_GRACE_S, default 10 min)."""
     try:
@@ -44,9 +52,9 @@ def grace_seconds() -> float:
 
 
 class CpuTurns:
-    """The CPU, one run (or clip) at a time. The waiting go in order of arrival, watched ones first,
-    so a visitor present never waits behind runs whose pages have gone; a waiter that is stopped
-    leaves the line at once."""
+    """The CPU, one job (a picture run or a clip) at a time: the one way a long job takes it is a Job.
+    The waiting go in order of arrival, watched ones first, so a visitor present never waits behind
+    runs whose pages have gone; a waiter that is stopped leaves the line at once."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -80,14 +88,6 @@ class CpuTurns:
                 self._line.remove(me)
                 self._cond.notify_all()
 
-    def take_if_free(self) -> bool:
-        """Hold the CPU if nobody holds it or waits for it."""
-        with self._cond:
-            if self._holder is None and not self._line:
-                self._holder = object()
-                return True
-            return False
-
     def _next(self):
         present = [w for w in self._line if w[0]() and not w[1]()]
         return (present or self._line)[0]
@@ -105,13 +105,6 @@ class CpuTurns:
     def locked(self) -> bool:
         with self._cond:
             return self._holder is not None
-
-    def __enter__(self):
-        self.take()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.give_back()
 
 
 class Job:

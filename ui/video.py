@@ -5,53 +5,67 @@ import os
 
 import gradio as gr
 
-from nst_core import NSTError, RunControl, Settings
+from nst_core import NSTError, Settings
 from nst_core.optim.memory import trim
 
 from .files import Files
-from .jobs import CpuTurns
+from .jobs import Jobs, browser_key, new_key
 from .report import visitor_message
 
 CLIP_TYPES = [".mp4", ".webm", ".mov", ".gif"]
 UI_UPDATE_S = 0.5  # at most this often the preview and status go to the browser
 CPU = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # clips take the CPU in turn with the picture runs
+OUTPUTS = ("preview", "status", "video")  # the Video tab's outputs, in the order Gradio takes them
+CLIP = "/clip"  # a clip's job is under its browser's key and this: a clip and a picture run go on side by side
+
+
+def _positional(out: dict) -> tuple:
+    """A job's changed outputs by name -> Gradio's tuple, the unchanged ones skipped."""
+    return tuple(out.get(name, gr.skip()) for name in OUTPUTS)
 
 
 class VideoHandlers:
-    """A clip's run and Stop, and the webcam's frames. The running clip's RunControl and the webcam's
-    LiveStylizer live in the visitor's gr.State, never here: visitors share this object.
+    """A clip's run, Stop and re-attach, and the webcam's frames. A clip runs as a job (ui/jobs.py), as a
+    picture run does: it outlives its page, a reloaded page finds it again by the browser's key (kept in
+    the visitor's ``run_state`` and their browser), and it takes the CPU in turn with the picture runs
+    (``jobs.cpu``: watched ones first, an unwatched one gives way). The webcam's LiveStylizer lives in the
+    visitor's gr.State, never here: visitors share this object."""
 
-    ``cpu`` is the CPU's turns the picture runs take (ui.jobs.Jobs.cpu): a clip takes it too, so a picture run
-    going on for a page that has gone (it holds no place in Gradio's queue) never shares the CPU with a clip."""
+    def __init__(self, files: Files, jobs: Jobs | None = None):
+        self.files, self.jobs = files, jobs or Jobs()
 
-    def __init__(self, files: Files, cpu: CpuTurns | None = None):
-        self.files, self.cpu = files, cpu or CpuTurns()
-
-    def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
-        """Stream (preview, status, video): the latest frame every half second, then the MP4."""
+    async def run(self, clip, style, size, strength, smoothing, refine=0, state=None):
+        """Start the clip in a job of its own (it goes on if this page goes) and stream
+        (preview, status, video): the latest frame every half second, then the MP4."""
         if clip is None or style is None:
             raise gr.Error("Drop a clip and a style painting first.")
-        state = state if isinstance(state, dict) else {}
-        control = state["control"] = RunControl()
+        state = state if isinstance(state, dict) else {}  # an API call without a session: a key of its own
+        key = state.setdefault("key", new_key()) + CLIP
+        job = self.jobs.start(key, lambda control: self._produce(clip, style, size, strength, smoothing, refine,
+                                                                  key, control))
+        async for out in job.watch():
+            yield _positional(out)
+
+    async def attach(self, browser, state):
+        """On page load: this browser's clip, live where it is or finished with its MP4 (a reload)."""
+        job = self.jobs.get(browser_key(state, browser) + CLIP) if isinstance(state, dict) else None
+        if job is None:
+            yield _positional({})
+            return
+        async for out in job.watch(raise_error=False):  # a failed clip's status says why; no toast again
+            yield _positional(out)
+
+    def _produce(self, clip, style, size, strength, smoothing, refine, key, control):
+        """The clip itself, in its job's thread, once it has the CPU: {preview, status, video} by name."""
         try:
-            if not self.cpu.take_if_free():
-                yield None, "**Waiting** — the picture run before yours is finishing; your clip starts next.", None
-                if not self.cpu.take(stopped=lambda: control.stopped):
-                    yield None, "**Stopped** before it started.", None
-                    return
-            try:
-                yield from self._stylise(clip, style, size, strength, smoothing, refine, control, request)
-            finally:
-                self.cpu.give_back()
+            yield from self._stylise(clip, style, size, strength, smoothing, refine, key, control)
         finally:
-            if state.get("control") is control:
-                del state["control"]
             trim()  # the clip's and the painting's decoded copies go back to the system
 
-    def _stylise(self, clip, style, size, strength, smoothing, refine, control, request):
+    def _stylise(self, clip, style, size, strength, smoothing, refine, key, control):
         from nst_core.video.clip import stylize_video
 
-        folder = self.files.results.new(getattr(request, "session_hash", None), "video")
+        folder = self.files.results.new(key, "video")
         shown, f = -1.0, None
         try:
             settings = Settings(max_size=int(size), fast_strength=float(strength))
@@ -59,21 +73,25 @@ class VideoHandlers:
                                    smoothing=float(smoothing), refine=int(refine or 0), control=control):
                 if not f.final and f.elapsed_s - shown >= UI_UPDATE_S:
                     shown = f.elapsed_s
-                    yield f.image, (f"Frame **{f.done} / {f.total}** — {f.frames_per_s:.1f} frames/s, about "
-                                    f"{f.eta_s:.0f} s left. **Stop** keeps the frames done."), None
+                    yield {"preview": f.image, "video": None,
+                           "status": (f"Frame **{f.done} / {f.total}** — {f.frames_per_s:.1f} frames/s, about "
+                                      f"{f.eta_s:.0f} s left. **Stop** keeps the frames done.")}
         except NSTError as exc:
-            yield None, f"**Not run** — {visitor_message(exc)}", None
+            yield {"preview": None, "status": f"**Not run** — {visitor_message(exc)}", "video": None}
             raise gr.Error(visitor_message(exc)) from None
         how = "Stopped: the video has the frames done" if f.stopped else "Done"
         note = f" ({f.message})" if f.message else ""
-        yield f.image, (f"**{how}** — {f.done} frames at {f.fps:g} fps, {f.image.shape[1]}x{f.image.shape[0]}, "
-                        f"in {f.elapsed_s:.0f} s{note}."), f.output
-        self.files.results.keep_newest(getattr(request, "session_hash", None), "video")
+        yield {"preview": f.image, "video": f.output,
+               "status": (f"**{how}** — {f.done} frames at {f.fps:g} fps, {f.image.shape[1]}x{f.image.shape[0]}, "
+                          f"in {f.elapsed_s:.0f} s{note}.")}
+        self.files.results.keep_newest(key, "video")
 
     def stop(self, state) -> None:
-        control = (state or {}).get("control") if isinstance(state, dict) else None
-        if control is not None:
-            control.stop()
+        """Stop this visitor's clip (the frames done are written), or take it out of the line for the CPU."""
+        key = state.get("key") if isinstance(state, dict) else None
+        job = self.jobs.get(key + CLIP) if isinstance(key, str) else None
+        if job is not None and job.running:
+            job.control.stop()
 
     def live(self, frame, style, smoothing, state):
         """One webcam frame -> its stylisation; the session's LiveStylizer is made again for a new style."""
@@ -93,12 +111,14 @@ class VideoHandlers:
         return state["live"](frame), state
 
 
-def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
-    """The Video and Webcam tabs, laid out and wired where they are called (inside the page's Tabs);
-    ``cpu``: the picture runs' lock, which a clip takes too."""
+def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, browser: gr.BrowserState
+               ) -> VideoHandlers:
+    """The Video and Webcam tabs, laid out and wired where they are called (inside the page's Tabs).
+    ``jobs``, ``run_state`` and ``browser``: the picture runs' jobs and the visitor's key to them (in
+    the session and in the browser): a clip is a job of the same kind, found again on a reload."""
     from .components import PathImage, Slider
 
-    h = VideoHandlers(files, cpu)
+    h = VideoHandlers(files, jobs)
     with gr.Tab("Video", elem_id="video_tab"):
         gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
                     "blended with the previous one moved along the optical flow, so the strokes do not flicker.")
@@ -119,10 +139,12 @@ def video_tabs(files: Files, cpu: CpuTurns | None = None) -> VideoHandlers:
                 preview = gr.Image(label="Latest frame", interactive=False, format="jpeg", elem_id="video_preview")
                 status = gr.Markdown("Ready.", elem_id="video_status")
                 out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
-        state = gr.State({})
-        run.click(h.run, [clip, style, size, strength, smoothing, refine, state], [preview, status, out],
+        run.click(h.run, [clip, style, size, strength, smoothing, refine, run_state], [preview, status, out],
                   api_name="stylize_video", **CPU)
-        stop.click(h.stop, [state], None, queue=False, api_name="stop_video")
+        stop.click(h.stop, [run_state], None, queue=False, api_name="stop_video")
+        # A reload or a new tab of the same browser finds its clip again, live or finished.
+        demo.load(h.attach, [browser, run_state], [preview, status, out], concurrency_limit=None,
+                  show_progress="hidden", api_visibility="private")
     with gr.Tab("Webcam", elem_id="live_tab"):
         gr.Markdown("Your webcam, stylised as it streams (256 px, smoothed along the optical flow).")
         with gr.Row():

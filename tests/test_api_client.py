@@ -108,3 +108,31 @@ def test_a_mask_file_places_the_style_through_the_api(app_server, image_pair, tm
         assert json.loads(im.text["nst-recipe"])["mask"].startswith("data:image/png")
     diff = np.abs(out - photo).mean(axis=2)
     assert diff[:, :50].mean() > 3 * diff[:, 78:].mean() and diff[:, 78:].mean() < 6
+
+
+def test_stop_video_reaches_the_clip_that_stylize_video_runs_in_the_same_session(app_server, tmp_path):
+    """A script's clip is a job under its session's key, as a page's is: /stop_video ends it, and the
+    frames done come back as an MP4."""
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from clips import write_clip
+
+    from nst_core import load_image
+
+    cat = load_image(ROOT / "examples" / "chelsea.jpg", None)[:72, :96]
+    clip = write_clip(tmp_path / "cat.mp4", [np.roll(cat, 2 * t, axis=1) for t in range(48)])
+    client = Client(app_server, verbose=False)
+    job = client.submit(clip=handle_file(str(clip)), style=handle_file(str(ROOT / "examples" / "the_scream.jpg")),
+                        size=128, strength=1.0, smoothing=0.7, refine=10, api_name="/stylize_video")  # seconds a frame
+    for out in job:
+        if "Frame" in str(out[1]):  # the clip is being stylised
+            client.predict(api_name="/stop_video")
+            break
+    preview, status, video = job.result(timeout=300)
+    assert "Stopped" in status and str(video).endswith(".mp4")
+    assert int(status.split("— ")[1].split(" frames")[0]) < 48

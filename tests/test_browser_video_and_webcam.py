@@ -1,4 +1,5 @@
-"""The Video and Live tabs in a real headless Chromium: a MOV in, a playable MP4 out; a fake camera, stylised frames per second."""
+"""The Video and Webcam tabs in a real headless Chromium: a MOV in, a playable MP4 out; a fake camera's frames
+come back stylised (the rate is printed, not asserted: benchmarks/webcam.py measures it)."""
 import os
 import sys
 import time
@@ -6,7 +7,7 @@ import time
 import pytest
 
 from conftest import ROOT, start_app
-from test_browser import CHROMIUM, FLAGS
+from test_browser_picture import CHROMIUM, FLAGS
 
 sys.path.insert(0, str(ROOT / "tools"))
 COUNT_FRAMES = """() => { window.liveFrames = []; const seen = new Set();
@@ -34,7 +35,7 @@ def live_server():
     proc.wait(timeout=30)
 
 
-def test_the_webcam_comes_back_stylised_at_five_frames_a_second(live_server, tmp_path):
+def test_the_webcam_comes_back_stylised_frame_after_frame(live_server, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")

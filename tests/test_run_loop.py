@@ -1,7 +1,6 @@
 """The run loop with a tiny stand-in model: frames, cancellation, L-BFGS state, no retracing."""
 import dataclasses
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -53,10 +52,8 @@ def test_closing_the_generator_stops_the_work(tiny_extractor):
                   extractor=tiny_extractor)
     first = next(gen)
     assert first.iteration == 1 and len(lbfgs_threads()) == before + 1
-    t = time.perf_counter()
-    gen.close()
-    assert time.perf_counter() - t < 1.0  # within one iteration of a tiny model
-    assert len(lbfgs_threads()) == before  # the optimiser's worker is gone
+    gen.close()  # (how soon: benchmarks/stop.py)
+    assert len(lbfgs_threads()) == before  # the optimiser's worker is gone once close returns
 
 
 def test_lbfgs_state_survives_preview_frames(tiny_extractor):

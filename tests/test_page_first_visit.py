@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from test_browser import CHROMIUM, FLAGS, preview_src, wait_for_new_preview
+from test_browser_picture import CHROMIUM, FLAGS, preview_src, wait_for_new_preview
 
 
 @pytest.fixture(scope="module")

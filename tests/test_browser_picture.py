@@ -1,4 +1,5 @@
-"""A real headless Chromium on the launched app: upload, slider, Run, live previews, Stop, download."""
+"""The Picture tab in a real headless Chromium on the launched app: upload, slider, Run, live previews, Stop,
+download, Instant and Refine, a closed tab's run going on (and stopping after the grace time), Steer, the mask brush."""
 import shutil
 
 import pytest
@@ -27,29 +28,6 @@ def preview_src(page) -> str:
     return page.eval_on_selector("#preview img", "e => e.src") if page.query_selector("#preview img") else ""
 
 
-def server_cores_busy(pid: int, window: float = 1.5) -> float:
-    """Cores the server used over a short measuring window (not a wait for an event)."""
-    import time
-
-    from conftest import cpu_seconds
-
-    c0, t0 = cpu_seconds(pid), time.monotonic()
-    time.sleep(window)
-    return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
-
-
-def cpu_goes_idle(pid: int, idle: float = 0.25, within_s: float = 20) -> bool:
-    """True once the server's CPU use falls below ``idle`` cores (the start-up warm-up may still be
-    finishing in the first seconds of a fresh server, hence the allowance)."""
-    import time
-
-    deadline = time.monotonic() + within_s
-    while server_cores_busy(pid) > idle:
-        if time.monotonic() > deadline:
-            return False
-    return True
-
-
 def test_upload_slide_run_watch_stop_download(page, app_server, image_pair, tmp_path):
     page.set_input_files("#content input[type=file]", str(image_pair[0]))
     page.set_input_files("#style input[type=file]", str(image_pair[1]))
@@ -74,7 +52,7 @@ def test_upload_slide_run_watch_stop_download(page, app_server, image_pair, tmp_
     page.click("#stop")
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('Stopped')",
                            timeout=60_000)
-    assert cpu_goes_idle(app_server.pid)  # Stop freed the CPU
+    # (that Stop frees the CPU at once is measured, with the figures, by benchmarks/stop.py)
     link = page.locator("#result a").first
     link.wait_for(timeout=30_000)
     with page.expect_download() as dl:
@@ -126,25 +104,47 @@ def new_tab_with_images(browser, app_server, image_pair, **knobs):
     return ctx, tab
 
 
-def test_closing_the_tab_keeps_the_run_going_then_the_grace_time_frees_the_cpu(page, app_server, image_pair):
-    """A visitor whose tab closes (or phone drops) may come back: the run goes on; with nobody back
-    within the grace time (NST_DETACHED_GRACE_S, short on the test server) it stops and the CPU is
-    free for the next visitor."""
+def iteration(tab) -> int:
+    import re
+
+    m = re.search(r"iteration (\d+) /", tab.locator("#status").inner_text())
+    return int(m.group(1)) if m else 0
+
+
+def test_closing_the_tab_keeps_the_run_going_then_the_grace_time_stops_it_with_its_picture(page, app_server,
+                                                                                           image_pair):
+    """A visitor whose tab closes (or phone drops) may come back: the run has gone on meanwhile; one
+    who comes back only after the grace time (NST_DETACHED_GRACE_S, short on the test server) finds
+    it stopped there, its picture kept (and the CPU was free for the next visitor meanwhile: the
+    figures are in benchmarks/stop.py)."""
+    import time
+
     from conftest import DETACHED_GRACE_S
 
     # long enough to outlast the grace time, within the server's 15 minutes a run (NST_MAX_RUN_S)
     ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, iterations=500)
     tab.click("#run")
-    tab.wait_for_function("() => document.querySelector('#status').innerText.includes('Painting')",
-                          timeout=60_000)
+    tab.wait_for_function("() => /iteration [1-9]/.test(document.querySelector('#status').innerText)",
+                          timeout=120_000)
+    left_at = iteration(tab)
     tab.close()
+    back = ctx.new_page()  # the same browser, back at once: the run went on while the tab was closed
+    back.goto(app_server)
+    back.wait_for_function("n => { const m = /Painting\\D+iteration (\\d+) \\//.exec(document.querySelector("
+                           "'#status')?.innerText ?? ''); return m && +m[1] > n; }", arg=left_at, timeout=120_000)
+    back.close()
+    time.sleep(DETACHED_GRACE_S + 5)  # away for longer than the grace time (a visitor's absence, not a measurement)
+    late = ctx.new_page()
+    late.goto(app_server)
+    late.wait_for_function("() => (document.querySelector('#status')?.innerText ?? '').includes('Stopped')",
+                           timeout=120_000)
+    assert 0 < iteration(late) < 500  # it stopped long before its end ...
+    late.locator("#result a").first.wait_for(timeout=30_000)  # ... and kept its picture
     ctx.close()
-    assert server_cores_busy(app_server.pid) > 0.4  # still painting with nobody watching
-    assert cpu_goes_idle(app_server.pid, idle=0.2, within_s=DETACHED_GRACE_S + 60), "the run never stopped"
 
 
 def test_a_closed_tab_s_result_waits_for_its_browser_and_comes_back_in_a_new_tab(page, app_server, image_pair):
-    from test_app_server import result_folders
+    from test_api_client import result_folders
 
     ctx, tab = new_tab_with_images(page.context.browser, app_server, image_pair, max_size=64, iterations=2)
     before = result_folders()
