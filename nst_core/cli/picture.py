@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 from ..errors import NSTError
 from ..presets import PRINT_FROM, at_print_size
 from ..settings import Settings
-from .kit import Parser, add_settings_options, fail, preset_settings
+from .kit import (EXIT_INTERRUPTED, EXIT_OK, Parser, add_settings_options, ctrl_c_stops, draw_bar, fail,
+                  interrupted, output_path, starting_settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +54,7 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
                            "output": str(out)}))
     else:
         print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
@@ -72,15 +71,12 @@ def _mask(path: str | None, recipe: str | None, content, settings: Settings, fas
 
 
 def _progress(frame, out) -> None:
-    width = 30
-    done = int(width * frame.iteration / frame.total)
     scale, scales, size = frame.scale
     where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
     if frame.tile:
         where += f" tile {frame.tile[0]}/{frame.tile[1]} sweep {frame.tile[2]}/{frame.tile[3]}"
-    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total}{where} "
-              f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
-    out.flush()
+    draw_bar(out, frame.iteration, frame.total, f"{frame.iteration}/{frame.total}{where} "
+             f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
                               "animation", "mask"))
     try:
-        base = preset_settings(preset) if preset else Settings()
-        if recipe:
-            from ..recipe import read_recipe
-
-            base = read_recipe(recipe, base)
-        settings = base.replace(**args)
+        settings = starting_settings(preset, recipe).replace(**args)
         if not preset and not recipe and settings.max_size >= PRINT_FROM:  # a print: the print schedule
             settings = at_print_size(settings, settings.max_size, given=tuple(args), enlarge=settings.enlarge)
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
@@ -105,9 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         s = [load_image(path, settings.limits, "style image") for path in style]
         init = load_image(init_image, settings.limits, "initial image") if init_image else None
         m = _mask(mask, recipe, c, settings, fast)
-        out = Path(output)
-        if not out.parent.exists():
-            fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
+        out = output_path(output)
     except NSTError as exc:
         fail(str(exc))
 
@@ -120,32 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     from .. import RunControl, conv_choice, save_result, stylize
 
     control, last, shown = RunControl(), None, []
+    with ctrl_c_stops(control):  # the first Ctrl-C ends the run with its best image; a second one aborts
+        try:
+            for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
+                last = frame
+                if animation:
+                    from ..imaging.animation import frame_for_gif
 
-    def stop_on_ctrl_c(signum, stack):  # the first Ctrl-C ends the run with its best image; a second one aborts
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
-    previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
-    try:
-        for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
-            last = frame
-            if animation:
-                from ..imaging.animation import frame_for_gif
-
-                shown.append(frame_for_gif(frame.image))
-            if as_json and not frame.final:  # the final frame is printed with its "output" below
-                print(json.dumps(frame.to_json()), flush=True)
-            else:
-                _progress(frame, sys.stderr)
-    except NSTError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        print("\ninterrupted; nothing written", file=sys.stderr)
-        return 130
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous)
+                    shown.append(frame_for_gif(frame.image))
+                if as_json and not frame.final:  # the final frame is printed with its "output" below
+                    print(json.dumps(frame.to_json()), flush=True)
+                else:
+                    _progress(frame, sys.stderr)
+        except NSTError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            return interrupted("nothing written")
     save_result(last, settings, out, m)
     if animation:
         from ..imaging.animation import gif_bytes
@@ -161,4 +140,4 @@ def main(argv: list[str] | None = None) -> int:
         how = f"stopped at iteration {last.iteration}; wrote the best image so far to" if last.stopped else "wrote"
         print(f"\n{how} {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
               file=sys.stderr)
-    return 130 if last.stopped else 0
+    return EXIT_INTERRUPTED if last.stopped else EXIT_OK
