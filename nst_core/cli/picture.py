@@ -79,52 +79,53 @@ def _progress(frame, out) -> None:
              f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
-        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
-                              "animation", "mask"))
-    try:
-        settings = starting_settings(preset, recipe).replace(**args)
-        if not preset and not recipe and settings.max_size >= PRINT_FROM:  # a print: the print schedule
-            settings = at_print_size(settings, settings.max_size, given=tuple(args), enlarge=settings.enlarge)
-        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
-        from ..imaging.images import load_image
+def _settings(options: dict, preset: str | None, recipe: str | None) -> Settings:
+    """The options over the preset's or the recipe's settings (or the defaults). A print size given
+    without either takes the print preset's schedule; a preset or a recipe keeps its own."""
+    settings = starting_settings(preset, recipe).replace(**options)
+    if not preset and not recipe and settings.max_size >= PRINT_FROM:
+        settings = at_print_size(settings, settings.max_size, given=tuple(options), enlarge=settings.enlarge)
+    return settings
 
-        c = load_image(content, settings.limits, "content image")
-        s = [load_image(path, settings.limits, "style image") for path in style]
-        init = load_image(init_image, settings.limits, "initial image") if init_image else None
-        m = _mask(mask, recipe, c, settings, fast)
-        out = output_path(output)
-    except NSTError as exc:
-        fail(str(exc))
 
-    if fast:
-        return _fast(c, s[0], settings, out, as_json)
+def _images(content: str, style: list[str], init_image: str | None, settings: Settings):
+    """The photo, the paintings and the initial image (or None), decoded with the limits."""
+    from ..imaging.images import load_image
+
+    c = load_image(content, settings.limits, "content image")
+    s = [load_image(path, settings.limits, "style image") for path in style]
+    init = load_image(init_image, settings.limits, "initial image") if init_image else None
+    return c, s, init
+
+
+def _note_if_small(c, settings: Settings) -> None:
     if max(c.shape[:2]) < settings.max_size and not settings.enlarge:
         print(f"note: the photo is {c.shape[1]}x{c.shape[0]}, smaller than --size {settings.max_size}: the result "
               f"stays at {max(c.shape[:2])} px (add --enlarge to paint it at {settings.max_size})", file=sys.stderr)
 
-    from .. import RunControl, conv_choice, save_result, stylize
 
-    control, last, shown = RunControl(), None, []
-    with ctrl_c_stops(control):  # the first Ctrl-C ends the run with its best image; a second one aborts
-        try:
-            for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
-                last = frame
-                if animation:
-                    from ..imaging.animation import frame_for_gif
+def _run(c, s, settings: Settings, init, m, control, as_json: bool, animation: str | None):
+    """stylize() to its last frame, each frame shown as it comes: (the last frame, the GIF's frames)."""
+    from .. import stylize
 
-                    shown.append(frame_for_gif(frame.image))
-                if as_json and not frame.final:  # the final frame is printed with its "output" below
-                    print(json.dumps(frame.to_json()), flush=True)
-                else:
-                    _progress(frame, sys.stderr)
-        except NSTError as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            return interrupted("nothing written")
+    last, shown = None, []
+    for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
+        last = frame
+        if animation:
+            from ..imaging.animation import frame_for_gif
+
+            shown.append(frame_for_gif(frame.image))
+        if as_json and not frame.final:  # the final frame is printed with its "output" below
+            print(json.dumps(frame.to_json()), flush=True)
+        else:
+            _progress(frame, sys.stderr)
+    return last, shown
+
+
+def _write(last, shown: list, settings: Settings, out: Path, m, animation: str | None, as_json: bool) -> int:
+    """The PNG (and the GIF) written and said; the exit code."""
+    from .. import conv_choice, save_result
+
     save_result(last, settings, out, m)
     if animation:
         from ..imaging.animation import gif_bytes
@@ -141,3 +142,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{how} {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
               file=sys.stderr)
     return EXIT_INTERRUPTED if last.stopped else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = vars(build_parser().parse_args(argv))
+    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
+                              "animation", "mask"))
+    try:
+        settings = _settings(args, preset, recipe)
+        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
+        c, s, init = _images(content, style, init_image, settings)
+        m = _mask(mask, recipe, c, settings, fast)
+        out = output_path(output)
+    except NSTError as exc:
+        fail(str(exc))
+    if fast:
+        return _fast(c, s[0], settings, out, as_json)
+    _note_if_small(c, settings)
+
+    from .. import RunControl
+
+    control = RunControl()
+    with ctrl_c_stops(control):  # the first Ctrl-C ends the run with its best image; a second one aborts
+        try:
+            last, shown = _run(c, s, settings, init, m, control, as_json, animation)
+        except NSTError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            return interrupted("nothing written")
+    return _write(last, shown, settings, out, m, animation, as_json)
