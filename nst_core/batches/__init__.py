@@ -1,7 +1,7 @@
 """Batches of photos x paintings, here or on Ray (the package's own ``nst_core.batch()`` drives them).
 
 - ``pairs``: the pairs, manifests, output names, the resume check, outcomes and the report
-  (``Pair``, ``cross_pairs``, ``read_manifest``, ``check_pairs``, ``plan``, ``Outcome``,
+  (``Pair``, ``cross_pairs``, ``read_manifest``, ``check_pairs``, ``plan_pictures``, ``Outcome``,
   ``BatchReport``, ``BatchError``).
 - ``work``: one picture's work, the same here and in a Ray task (``paint``, ``write_atomic``, ``failure``),
   and ``settle_attempt``: done, failed or tried again, decided alike for both runners.

@@ -49,7 +49,8 @@ class Progress:
         self.out, self.t0, self.total, self.todo = out, time.monotonic(), 0, 0
         self.seen, self.painted, self.failed, self.skipped = 0, 0, 0, 0
 
-    def plan(self, total: int, todo: int) -> None:
+    def start(self, total: int, todo: int) -> None:
+        """The batch is planned: ``todo`` of its ``total`` pictures are to paint; the clock starts."""
         self.total, self.todo, self.t0 = total, todo, time.monotonic()
         self.draw()
 
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = read_manifest(manifest) if manifest else cross_pairs(photos, styles)
         progress = Progress(sys.stderr)
         report = run_batch(pairs, output, settings, use_ray=not in_process, address=address, cpus_per_task=cpt,
-                           num_cpus=num_cpus, retries=retries, on_outcome=progress, on_plan=progress.plan)
+                           num_cpus=num_cpus, retries=retries, on_outcome=progress, on_plan=progress.start)
     except KeyboardInterrupt:  # before the first task or during the stop itself: nothing half-written
         return interrupted("the pictures written so far are kept")
     except NSTError as exc:
