@@ -183,6 +183,100 @@ def test_a_cluster_that_keeps_refusing_says_why_in_one_line(monkeypatch):
     assert "\n" not in str(err.value) and "server failed with: GCS busy" in str(err.value), err.value
 
 
+class InProcessRay:
+    """Stands in for a connected ``ray`` module: a task runs when it is submitted (its picture is the
+    pair's name as bytes, no TensorFlow), and ``crash`` maps a photo's name to the exceptions its
+    first attempts raise in ``ray.get``, the way Ray reports a dead worker or a task's own error."""
+
+    def __init__(self, crash: dict[str, list[BaseException]], interrupt_after: int | None = None) -> None:
+        self.crash, self.interrupt_after, self.results, self.cancelled = crash, interrupt_after, {}, []
+        self.waits = 0
+
+    def is_initialized(self) -> bool:
+        return True  # the caller's own Ray: used as it is, never shut down here
+
+    def remote(self, fn):
+        ray = self
+
+        class Task:
+            def options(self, **_):
+                return self
+
+            def remote(self, photo, painting, settings, extra):
+                ref = object()
+                crashes = ray.crash.get(extra["batch"]["photo"], [])
+                ray.results[ref] = crashes.pop(0) if crashes else (f"{photo}+{painting}".encode(), "", 0.5)
+                return ref
+
+        return Task()
+
+    def put(self, data: bytes) -> str:
+        return data.decode()
+
+    def cluster_resources(self) -> dict:
+        return {"CPU": 2}
+
+    def wait(self, refs, num_returns, timeout):
+        self.waits += 1
+        if self.interrupt_after is not None and self.waits > self.interrupt_after:
+            raise KeyboardInterrupt
+        return refs[:num_returns], refs[num_returns:]
+
+    def get(self, ref):
+        result = self.results.pop(ref)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def cancel(self, ref, force=False) -> None:
+        self.cancelled.append(ref)
+
+
+class TaskError(Exception):
+    """Like Ray's RayTaskError: the task's own exception in ``cause``."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"task failed: {cause}")
+        self.cause = cause
+
+
+def run_on_fake_ray(monkeypatch, tmp_path, ray, retries=1):
+    from nst_core.batches import ray_runner
+
+    monkeypatch.setattr(ray_runner, "require_ray", lambda local: ray)
+    names = ["a", "b", "c"]
+    for n in [*names, "p"]:
+        (tmp_path / f"{n}.png").write_text(n)
+    todo = [(Pair(tmp_path / f"{n}.png", tmp_path / "p.png"), {"batch": {"photo": f"{n}.png"}}) for n in names]
+    seen = []
+    outcomes, stopped = ray_runner.run_on_ray(todo, Settings(), tmp_path, retries=retries, on_outcome=seen.append)
+    assert outcomes == seen
+    return {o.pair.photo.stem: o for o in outcomes}, stopped
+
+
+def test_on_ray_a_crashed_task_is_retried_and_a_bad_input_is_not(monkeypatch, tmp_path):
+    from nst_core.errors import ImageError
+
+    ray = InProcessRay({"a.png": [RuntimeError("the worker died\nmore")],
+                        "b.png": [TaskError(ImageError("photo b.png is too small"))],
+                        "c.png": [RuntimeError("died"), RuntimeError("died again")]})
+    outcomes, stopped = run_on_fake_ray(monkeypatch, tmp_path, ray)
+    a, b, c = outcomes["a"], outcomes["b"], outcomes["c"]
+    assert not stopped
+    assert (a.status, a.attempts, a.errors) == ("done", 2, ("RuntimeError: the worker died",))
+    assert (tmp_path / "a__p.png").read_text() == "a+p"  # each file's bytes reached the retried task
+    assert (b.status, b.message, b.attempts) == ("failed", "photo b.png is too small", 1)
+    assert (c.status, c.attempts, c.errors) == ("failed", 2, ("RuntimeError: died", "RuntimeError: died again"))
+    assert not (tmp_path / "b__p.png").exists() and not (tmp_path / "c__p.png").exists()
+
+
+def test_on_ray_ctrl_c_cancels_the_tasks_in_flight_and_keeps_what_is_written(monkeypatch, tmp_path):
+    ray = InProcessRay({}, interrupt_after=1)
+    outcomes, stopped = run_on_fake_ray(monkeypatch, tmp_path, ray)
+    assert stopped and list(outcomes) == ["a"] and (tmp_path / "a__p.png").is_file()
+    assert len(ray.cancelled) == 2  # b and c were in flight (the window holds 4 here)
+
+
 # --- on a real Ray cluster -------------------------------------------------------------------------
 
 ray_missing = pytest.mark.skipif(
@@ -286,12 +380,11 @@ def test_ctrl_c_stops_the_batch_and_keeps_the_finished_pictures(cluster, files, 
     out = tmp_path / "out"
     photos = [files["city"], files["hill"]]
     paintings = [files["stripes"], files["waves"]]
-    # long enough that pictures are still running when the first is written (L-BFGS-B starts faster now)
+    # long enough that pictures are still running when the first is written
     slow = ["--size", "64", "--iterations", "200", "--no-multiscale", "--conv", "winograd"]
     # A process started in the background by a non-interactive shell (nohup ... &) ignores SIGINT, and
-    # an ignored signal stays ignored across exec: the batch then never saw the Ctrl-C and painted all
-    # four (two CI-like runs failed so). A handler here is reset to the default in the child, as a
-    # terminal's foreground job has it.
+    # an ignored signal stays ignored across exec: the batch would never see the Ctrl-C and paint all
+    # four. A handler here is reset to the default in the child, as a terminal's foreground job has it.
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         proc = subprocess.Popen([*cluster.command(), sys.executable, "-m", "nst_core", "batch", *photos, "--styles",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..settings import Settings
-from .pairs import BatchReport, Pair, check_pairs, check_settings, plan
+from .pairs import BatchReport, Pair, check_pairs, check_settings, plan_pictures
 
 
 def run_batch(pairs: Sequence[Pair], outdir: str | os.PathLike, settings: Settings | None = None, *,
@@ -24,7 +24,7 @@ def run_batch(pairs: Sequence[Pair], outdir: str | os.PathLike, settings: Settin
         require_ray(local=not (address or os.environ.get("RAY_ADDRESS")))
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    todo, known = plan(pairs, settings, out)
+    todo, known = plan_pictures(pairs, settings, out)
     if on_plan:
         on_plan(len(pairs), len(todo))
     for o in known:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..settings import Settings
 from .pairs import Outcome, Pair
-from .work import failure, paint, write_atomic
+from .work import paint, settle_attempt
 
 
 def run_in_process(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Path, on_outcome=None,
@@ -16,20 +16,13 @@ def run_in_process(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir
     outcomes: list[Outcome] = []
     try:
         for pair, extra in todo:
-            errors: list[str] = []
-            outcome = None
+            outcome, errors = None, ()
             while outcome is None:
                 try:
-                    png, warning, seconds = paint(pair.photo.read_bytes(), pair.painting.read_bytes(), settings, extra)
+                    result = paint(pair.photo.read_bytes(), pair.painting.read_bytes(), settings, extra)
                 except Exception as exc:  # noqa: BLE001 - one picture's crash must not stop the others
-                    why, again = failure(exc)
-                    errors.append(why)
-                    if not again or len(errors) > retries:
-                        outcome = Outcome(pair, "failed", why, attempts=len(errors), errors=tuple(errors))
-                    continue
-                unwritten = write_atomic(outdir / pair.name, png)
-                outcome = (Outcome(pair, "failed", unwritten, seconds, len(errors) + 1, tuple(errors)) if unwritten
-                           else Outcome(pair, "done", warning, seconds, len(errors) + 1, tuple(errors)))
+                    result = exc
+                outcome, errors = settle_attempt(pair, result, errors, retries, outdir)
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)

@@ -129,7 +129,8 @@ class Inputs:
                           "painting_sha256": self.check(pair.painting, "style image")}}
 
 
-def plan(pairs: Sequence[Pair], settings: Settings, outdir: Path) -> tuple[list[tuple[Pair, dict]], list[Outcome]]:
+def plan_pictures(pairs: Sequence[Pair], settings: Settings,
+                  outdir: Path) -> tuple[list[tuple[Pair, dict]], list[Outcome]]:
     """(pairs still to paint with their recipe's extra fields, outcomes known already: finished pictures
     skipped, pairs with a bad file failed) without starting any worker."""
     inputs, todo, known = Inputs(settings), [], []

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from ..settings import Settings
 from .pairs import BatchError, Outcome, Pair
-from .work import failure, paint, write_atomic
+from .work import paint, settle_attempt
 
 MISSING = "Ray is not installed: pip install -r requirements-batch.txt (or run with --in-process)"
 INIT_TRIES = 3  # a ray:// connection the cluster refused at start-up is tried this often
@@ -73,7 +73,7 @@ def connect(ray, address: str | None, cpus_per_task: int, num_cpus: int | None, 
                 ray.init(num_cpus=num_cpus, include_dashboard=False, **common)
             return True
         except ConnectionAbortedError as exc:
-            # ray:// refused by the cluster's own ray.init (seen in CI on a busy head); Ray's client has
+            # ray:// refused by the cluster's own ray.init, as a busy head does; Ray's client has
             # disconnected, so trying again starts clean. Anything else is the user's to fix: said at once.
             if attempt == INIT_TRIES:
                 raise _cannot_connect(address, exc) from None
@@ -99,6 +99,86 @@ def _window(ray, cpus_per_task: int) -> int:
     return max(2, 2 * int(cpus // cpus_per_task))
 
 
+class _SharedImages:
+    """Each input file put in Ray's object store once for all the pairs still to be submitted that use
+    it, and let go of here when the last of them has taken it, so a long batch's images do not all sit
+    in the store (a retried pair's file is put again if it was let go)."""
+
+    def __init__(self, ray, todo: Sequence[tuple[Pair, dict]]):
+        self.ray, self.refs, self.uses = ray, {}, {}
+        for pair, _ in todo:
+            for path in (pair.photo, pair.painting):
+                self.uses[path] = self.uses.get(path, 0) + 1
+
+    def take(self, path: Path):
+        """The file's object reference for one more task; reads and puts it on first use."""
+        if path not in self.refs:
+            self.refs[path] = self.ray.put(path.read_bytes())
+        self.uses[path] -= 1
+        return self.refs.pop(path) if self.uses[path] == 0 else self.refs[path]
+
+    def again(self, pair: Pair) -> None:
+        """The pair is sent once more: its files are needed once more."""
+        self.uses[pair.photo] += 1
+        self.uses[pair.painting] += 1
+
+
+class _RayRun:
+    """One batch's tasks on Ray: the pairs still to submit, the tasks in flight, the outcomes so far."""
+
+    def __init__(self, ray, task, todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Path,
+                 retries: int, on_outcome: Callable[[Outcome], None] | None):
+        self.ray, self.task, self.settings, self.outdir = ray, task, settings, outdir
+        self.retries, self.on_outcome = retries, on_outcome
+        self.images = _SharedImages(ray, todo)
+        self.queue = list(todo)
+        self.queue.reverse()  # pop() from the end takes them in order
+        self.flight: dict = {}  # ObjectRef -> (pair, extra, errors so far)
+        self.outcomes: list[Outcome] = []
+
+    def until_done(self, window: int) -> None:
+        """Keep ``window`` tasks in flight and settle each as it returns, until every pair has its outcome."""
+        while self.queue or self.flight:
+            while self.queue and len(self.flight) < window:
+                self.submit(*self.queue.pop(), ())
+            ready, _ = self.ray.wait(list(self.flight), num_returns=1, timeout=WAIT_S)
+            for ref in ready:
+                self.collect(ref)
+
+    def submit(self, pair: Pair, extra: dict, errors: tuple[str, ...]) -> None:
+        try:
+            ref = self.task.remote(self.images.take(pair.photo), self.images.take(pair.painting), self.settings,
+                                   extra)
+        except OSError as exc:  # the file went away since it was checked
+            self.finish(Outcome(pair, "failed", f"cannot read {exc.filename}: {exc.strerror}",
+                                attempts=len(errors), errors=errors))
+            return
+        self.flight[ref] = (pair, extra, errors)
+
+    def collect(self, ref) -> None:
+        """A returned task's picture written, or its pair sent again or failed."""
+        pair, extra, errors = self.flight.pop(ref)
+        try:
+            result = self.ray.get(ref)
+        except Exception as exc:  # noqa: BLE001 - a task's failure is one picture's, not the batch's
+            result = getattr(exc, "cause", None) or exc  # Ray wraps the task's own exception
+        outcome, errors = settle_attempt(pair, result, errors, self.retries, self.outdir)
+        if outcome is None:
+            self.images.again(pair)
+            self.submit(pair, extra, errors)
+        else:
+            self.finish(outcome)
+
+    def finish(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def cancel(self) -> None:
+        for ref in self.flight:
+            self.ray.cancel(ref, force=True)
+
+
 def run_on_ray(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Path, *, address: str | None = None,
                cpus_per_task: int = 1, num_cpus: int | None = None, retries: int = 1,
                on_outcome: Callable[[Outcome], None] | None = None) -> tuple[list[Outcome], bool]:
@@ -108,64 +188,13 @@ def run_on_ray(todo: Sequence[tuple[Pair, dict]], settings: Settings, outdir: Pa
     ray = require_ray(local=not address)
     started = connect(ray, address, cpus_per_task, num_cpus, settings)
     task = ray.remote(_task).options(num_cpus=cpus_per_task, max_retries=0)  # retried here, to report it
-    outcomes: list[Outcome] = []
-    queue = list(todo)
-    queue.reverse()  # pop() from the end takes them in order
-    flight: dict = {}  # ObjectRef -> (pair, extra, errors so far)
-    refs: dict[Path, object] = {}  # each file put once, while pairs still to submit use it
-    uses: dict[Path, int] = {}
-    for pair, _ in todo:
-        for path in (pair.photo, pair.painting):
-            uses[path] = uses.get(path, 0) + 1
-
-    def image(path: Path):
-        if path not in refs:
-            refs[path] = ray.put(path.read_bytes())
-        uses[path] -= 1
-        return refs.pop(path) if uses[path] == 0 else refs[path]
-
-    def submit(pair: Pair, extra: dict, errors: tuple[str, ...]) -> None:
-        try:
-            ref = task.remote(image(pair.photo), image(pair.painting), settings, extra)
-        except OSError as exc:  # the file went away since it was checked
-            finish(Outcome(pair, "failed", f"cannot read {exc.filename}: {exc.strerror}", attempts=len(errors),
-                           errors=errors))
-            return
-        flight[ref] = (pair, extra, errors)
-
-    def finish(outcome: Outcome) -> None:
-        outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
-
+    run = _RayRun(ray, task, todo, settings, outdir, retries, on_outcome)
     try:
-        window = _window(ray, cpus_per_task)
-        while queue or flight:
-            while queue and len(flight) < window:
-                submit(*queue.pop(), ())
-            ready, _ = ray.wait(list(flight), num_returns=1, timeout=WAIT_S)
-            for ref in ready:
-                pair, extra, errors = flight.pop(ref)
-                try:
-                    png, warning, seconds = ray.get(ref)
-                except Exception as exc:  # noqa: BLE001 - a task's failure is one picture's, not the batch's
-                    why, again = failure(getattr(exc, "cause", None) or exc)
-                    errors = (*errors, why)
-                    if again and len(errors) <= retries:
-                        uses[pair.photo] += 1  # sent again: its bytes are needed once more
-                        uses[pair.painting] += 1
-                        submit(pair, extra, errors)
-                    else:
-                        finish(Outcome(pair, "failed", why, attempts=len(errors), errors=errors))
-                    continue
-                unwritten = write_atomic(outdir / pair.name, png)
-                finish(Outcome(pair, "failed", unwritten, seconds, len(errors) + 1, errors) if unwritten
-                       else Outcome(pair, "done", warning, seconds, len(errors) + 1, errors))
-        return outcomes, False
+        run.until_done(_window(ray, cpus_per_task))
+        return run.outcomes, False
     except KeyboardInterrupt:
-        for ref in flight:
-            ray.cancel(ref, force=True)
-        return outcomes, True
+        run.cancel()
+        return run.outcomes, True
     finally:
         if started:
             ray.shutdown()

@@ -7,12 +7,9 @@ import time
 from typing import TextIO
 
 from ..batches.pairs import BatchReport, Outcome
-from .kit import Parser, add_settings_options, fail, preset_settings
+from .kit import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Parser, add_settings_options, draw_bar, fail,
+                  interrupted, starting_settings)
 from ..errors import NSTError
-from ..settings import Settings
-
-EXIT_FAILED = 1  # some pictures failed (each says why); the rest are written
-EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +49,8 @@ class Progress:
         self.out, self.t0, self.total, self.todo = out, time.monotonic(), 0, 0
         self.seen, self.painted, self.failed, self.skipped = 0, 0, 0, 0
 
-    def plan(self, total: int, todo: int) -> None:
+    def start(self, total: int, todo: int) -> None:
+        """The batch is planned: ``todo`` of its ``total`` pictures are to paint; the clock starts."""
         self.total, self.todo, self.t0 = total, todo, time.monotonic()
         self.draw()
 
@@ -74,12 +72,8 @@ class Progress:
         return f"ETA {_duration((time.monotonic() - self.t0) / self.painted * left)}"
 
     def draw(self) -> None:
-        width = 30
-        full = int(width * self.seen / self.total) if self.total else width
         extra = "".join(f", {n} {what}" for n, what in ((self.skipped, "skipped"), (self.failed, "failed")) if n)
-        self.out.write(f"\r[{'#' * full}{'.' * (width - full)}] {self.seen}/{self.total} pictures{extra}  "
-                       f"{self.eta()} ")
-        self.out.flush()
+        draw_bar(self.out, self.seen, self.total, f"{self.seen}/{self.total} pictures{extra}  {self.eta()} ")
 
 
 def summary(report: BatchReport, out: TextIO) -> None:
@@ -118,19 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             fail("give PHOTOS and --styles PAINTINGS (or --manifest FILE)")
         if cpt < 1 or retries < 0 or (num_cpus is not None and num_cpus < 1):
             fail("--cpus-per-task and --num-cpus must be at least 1, --retries at least 0")
-        base = preset_settings(preset) if preset else Settings()
-        if recipe:
-            from ..recipe import read_recipe
-
-            base = read_recipe(recipe, base)
-        settings = base.replace(**args)
+        settings = starting_settings(preset, recipe).replace(**args)
         pairs = read_manifest(manifest) if manifest else cross_pairs(photos, styles)
         progress = Progress(sys.stderr)
         report = run_batch(pairs, output, settings, use_ray=not in_process, address=address, cpus_per_task=cpt,
-                           num_cpus=num_cpus, retries=retries, on_outcome=progress, on_plan=progress.plan)
+                           num_cpus=num_cpus, retries=retries, on_outcome=progress, on_plan=progress.start)
     except KeyboardInterrupt:  # before the first task or during the stop itself: nothing half-written
-        print("\ninterrupted; the pictures written so far are kept", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted("the pictures written so far are kept")
     except NSTError as exc:
         if progress is not None and progress.total:  # the bar is on the line: the error goes below it
             sys.stderr.write("\n")
@@ -138,4 +126,4 @@ def main(argv: list[str] | None = None) -> int:
     summary(report, sys.stderr)
     if report.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if report.count("failed") else 0
+    return EXIT_FAILED if report.count("failed") else EXIT_OK

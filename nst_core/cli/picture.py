@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 from ..errors import NSTError
 from ..presets import PRINT_FROM, at_print_size
 from ..settings import Settings
-from .kit import Parser, add_settings_options, fail, preset_settings
+from .kit import (EXIT_INTERRUPTED, EXIT_OK, Parser, add_settings_options, ctrl_c_stops, draw_bar, fail,
+                  interrupted, output_path, starting_settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +54,7 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
                            "output": str(out)}))
     else:
         print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
@@ -72,80 +71,61 @@ def _mask(path: str | None, recipe: str | None, content, settings: Settings, fas
 
 
 def _progress(frame, out) -> None:
-    width = 30
-    done = int(width * frame.iteration / frame.total)
     scale, scales, size = frame.scale
     where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
     if frame.tile:
         where += f" tile {frame.tile[0]}/{frame.tile[1]} sweep {frame.tile[2]}/{frame.tile[3]}"
-    out.write(f"\r[{'#' * done}{'.' * (width - done)}] {frame.iteration}/{frame.total}{where} "
-              f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
-    out.flush()
+    draw_bar(out, frame.iteration, frame.total, f"{frame.iteration}/{frame.total}{where} "
+             f"loss {frame.losses['total']:.4g}  {frame.iterations_per_s:.2f} it/s  ETA {frame.eta_s:4.0f}s ")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
-        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
-                              "animation", "mask"))
-    try:
-        base = preset_settings(preset) if preset else Settings()
-        if recipe:
-            from ..recipe import read_recipe
+def _settings(options: dict, preset: str | None, recipe: str | None) -> Settings:
+    """The options over the preset's or the recipe's settings (or the defaults). A print size given
+    without either takes the print preset's schedule; a preset or a recipe keeps its own."""
+    settings = starting_settings(preset, recipe).replace(**options)
+    if not preset and not recipe and settings.max_size >= PRINT_FROM:
+        settings = at_print_size(settings, settings.max_size, given=tuple(options), enlarge=settings.enlarge)
+    return settings
 
-            base = read_recipe(recipe, base)
-        settings = base.replace(**args)
-        if not preset and not recipe and settings.max_size >= PRINT_FROM:  # a print: the print schedule
-            settings = at_print_size(settings, settings.max_size, given=tuple(args), enlarge=settings.enlarge)
-        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
-        from ..imaging.images import load_image
 
-        c = load_image(content, settings.limits, "content image")
-        s = [load_image(path, settings.limits, "style image") for path in style]
-        init = load_image(init_image, settings.limits, "initial image") if init_image else None
-        m = _mask(mask, recipe, c, settings, fast)
-        out = Path(output)
-        if not out.parent.exists():
-            fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
-    except NSTError as exc:
-        fail(str(exc))
+def _images(content: str, style: list[str], init_image: str | None, settings: Settings):
+    """The photo, the paintings and the initial image (or None), decoded with the limits."""
+    from ..imaging.images import load_image
 
-    if fast:
-        return _fast(c, s[0], settings, out, as_json)
+    c = load_image(content, settings.limits, "content image")
+    s = [load_image(path, settings.limits, "style image") for path in style]
+    init = load_image(init_image, settings.limits, "initial image") if init_image else None
+    return c, s, init
+
+
+def _note_if_small(c, settings: Settings) -> None:
     if max(c.shape[:2]) < settings.max_size and not settings.enlarge:
         print(f"note: the photo is {c.shape[1]}x{c.shape[0]}, smaller than --size {settings.max_size}: the result "
               f"stays at {max(c.shape[:2])} px (add --enlarge to paint it at {settings.max_size})", file=sys.stderr)
 
-    from .. import RunControl, conv_choice, save_result, stylize
 
-    control, last, shown = RunControl(), None, []
+def _run(c, s, settings: Settings, init, m, control, as_json: bool, animation: str | None):
+    """stylize() to its last frame, each frame shown as it comes: (the last frame, the GIF's frames)."""
+    from .. import stylize
 
-    def stop_on_ctrl_c(signum, stack):  # the first Ctrl-C ends the run with its best image; a second one aborts
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    last, shown = None, []
+    for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
+        last = frame
+        if animation:
+            from ..imaging.animation import frame_for_gif
 
-    main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
-    previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
-    try:
-        for frame in stylize(c, s, settings, init_image=init, mask=m, control=control):
-            last = frame
-            if animation:
-                from ..imaging.animation import frame_for_gif
+            shown.append(frame_for_gif(frame.image))
+        if as_json and not frame.final:  # the final frame is printed with its "output" below
+            print(json.dumps(frame.to_json()), flush=True)
+        else:
+            _progress(frame, sys.stderr)
+    return last, shown
 
-                shown.append(frame_for_gif(frame.image))
-            if as_json and not frame.final:  # the final frame is printed with its "output" below
-                print(json.dumps(frame.to_json()), flush=True)
-            else:
-                _progress(frame, sys.stderr)
-    except NSTError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        print("\ninterrupted; nothing written", file=sys.stderr)
-        return 130
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous)
+
+def _write(last, shown: list, settings: Settings, out: Path, m, animation: str | None, as_json: bool) -> int:
+    """The PNG (and the GIF) written and said; the exit code."""
+    from .. import conv_choice, save_result
+
     save_result(last, settings, out, m)
     if animation:
         from ..imaging.animation import gif_bytes
@@ -161,4 +141,35 @@ def main(argv: list[str] | None = None) -> int:
         how = f"stopped at iteration {last.iteration}; wrote the best image so far to" if last.stopped else "wrote"
         print(f"\n{how} {out} ({last.image.shape[1]}x{last.image.shape[0]}) in {last.elapsed_s:.1f}s{used}",
               file=sys.stderr)
-    return 130 if last.stopped else 0
+    return EXIT_INTERRUPTED if last.stopped else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = vars(build_parser().parse_args(argv))
+    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
+                              "animation", "mask"))
+    try:
+        settings = _settings(args, preset, recipe)
+        # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
+        c, s, init = _images(content, style, init_image, settings)
+        m = _mask(mask, recipe, c, settings, fast)
+        out = output_path(output)
+    except NSTError as exc:
+        fail(str(exc))
+    if fast:
+        return _fast(c, s[0], settings, out, as_json)
+    _note_if_small(c, settings)
+
+    from .. import RunControl
+
+    control = RunControl()
+    with ctrl_c_stops(control):  # the first Ctrl-C ends the run with its best image; a second one aborts
+        try:
+            last, shown = _run(c, s, settings, init, m, control, as_json, animation)
+        except NSTError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            return interrupted("nothing written")
+    return _write(last, shown, settings, out, m, animation, as_json)

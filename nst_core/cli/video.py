@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-from pathlib import Path
 
-from .kit import fail
+from .kit import (EXIT_INTERRUPTED, EXIT_OK, Parser, ctrl_c_stops, draw_bar, fail, interrupted,
+                  output_path)
 from ..errors import NSTError
 from ..video.flow import DEFAULT_SMOOTHING
 from ..settings import Settings
@@ -16,14 +14,10 @@ from ..settings import Settings
 DEFAULT_SIZE = 854  # a 480p clip keeps its size; larger ones are scaled down to 854 px wide
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, as the main command's
-        fail(f"{message} (see python -m nst_core video --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     d = Settings()
-    p = _Parser(prog="python -m nst_core video", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = Parser(prog="python -m nst_core video", see="python -m nst_core video",
+               formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                 description="Stylise a clip (MP4, WebM, MOV, GIF) frame by frame with the fast path, smoothed "
                             "along the optical flow; writes an H.264 MP4 at the clip's frame rate with its sound.")
     p.add_argument("input", help="the clip")
@@ -46,11 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _bar(f, out) -> None:
-    width = 30
-    done = int(width * f.done / max(1, f.total))
-    out.write(f"\r[{'#' * done}{'.' * (width - done)}] frame {f.done}/{f.total}  {f.frames_per_s:.2f} frames/s  "
-              f"ETA {f.eta_s:4.0f}s ")
-    out.flush()
+    draw_bar(out, f.done, max(1, f.total), f"frame {f.done}/{f.total}  {f.frames_per_s:.2f} frames/s  "
+             f"ETA {f.eta_s:4.0f}s ")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,42 +49,30 @@ def main(argv: list[str] | None = None) -> int:
     from ..control import RunControl
     from ..video.clip import stylize_video
 
-    out = Path(args.output)
-    if not out.parent.exists():
-        fail(f"output folder {out.parent} does not exist: create it or pick another -o path")
+    out = output_path(args.output)
     control = RunControl()
-    main_thread = threading.current_thread() is threading.main_thread()
-
-    def stop_on_ctrl_c(signum, stack):  # the first Ctrl-C ends the clip there and writes it; a second aborts
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, stop_on_ctrl_c) if main_thread else None
     last = None
-    try:
-        settings = Settings(max_size=args.size, fast_strength=args.strength, hub_model=args.hub_model,
-                            video_refine=args.refine, temporal_weight=args.temporal_weight)
-        for f in stylize_video(args.input, args.style, settings, output=out, smoothing=args.smoothing,
-                               control=control):
-            last = f
-            if args.json:
-                print(json.dumps({"done": f.done, "total": f.total, "elapsed_s": round(f.elapsed_s, 3),
-                                  **({"output": f.output, "stopped": f.stopped, "message": f.message}
-                                     if f.final else {})}), flush=True)
-            elif not args.quiet and not f.final:
-                _bar(f, sys.stderr)
-    except NSTError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous)
+    with ctrl_c_stops(control):  # the first Ctrl-C ends the clip there and writes it; a second aborts
+        try:
+            settings = Settings(max_size=args.size, fast_strength=args.strength, hub_model=args.hub_model,
+                                video_refine=args.refine, temporal_weight=args.temporal_weight)
+            for f in stylize_video(args.input, args.style, settings, output=out, smoothing=args.smoothing,
+                                   control=control):
+                last = f
+                if args.json:
+                    print(json.dumps({"done": f.done, "total": f.total, "elapsed_s": round(f.elapsed_s, 3),
+                                      **({"output": f.output, "stopped": f.stopped, "message": f.message}
+                                         if f.final else {})}), flush=True)
+                elif not args.quiet and not f.final:
+                    _bar(f, sys.stderr)
+        except NSTError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            return interrupted()
     if last.message:
         print(f"\nwarning: {last.message}", file=sys.stderr)
     how = f"stopped at frame {last.done}; wrote the frames so far to" if last.stopped else "wrote"
     h, w = last.image.shape[:2]
     print(f"\n{how} {out} ({w}x{h}, {last.done} frames at {last.fps:g} fps) in {last.elapsed_s:.1f}s",
           file=sys.stderr)
-    return 130 if last.stopped else 0
+    return EXIT_INTERRUPTED if last.stopped else EXIT_OK

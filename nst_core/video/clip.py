@@ -14,7 +14,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
 
@@ -85,74 +85,103 @@ def stylize_video(path: str | os.PathLike, style: ImageInput, settings: Settings
     container, info = open_clip(path, s.limits)
     t0 = time.perf_counter()
     try:
-        if stylizer is None:
-            from ..fast import frame_stylizer
-
-            stylizer = frame_stylizer(style, s)
-        refiner = None
-        if s.video_refine:
-            from .refine import FrameRefiner
-
-            refiner = FrameRefiner(style, s, s.video_refine, extractor=extractor, control=control)
+        stylizer, paint = _painters(style, s, smoother, control, stylizer, extractor)
         h, w = output_size(info.width, info.height, s.max_size)
         out = Path(output) if output is not None else Path(tempfile.mkstemp(suffix=".mp4", prefix="nst-video-")[1])
         frames = _frames(container, s.limits.max_video_frames)
-        head = []  # up to the first picture: a clip without one is answered before a file is made
-        for item in frames:
-            head.append(item)
-            if hasattr(item, "to_ndarray") or isinstance(item, str):
-                break
-        if not head or not hasattr(head[-1], "to_ndarray"):
-            raise VideoError(f"video {Path(path).name} has no frames that can be decoded: it is empty or damaged")
+        head = _up_to_the_first_picture(frames, path)
         audio = container.streams.audio[0] if info.has_audio else None
-        writer, done, last, message, complete = ClipWriter(out, w, h, info.fps, audio), 0, None, "", False
-
-        def finish(rgb: np.ndarray, styled: Future) -> np.ndarray:
-            """Frame t's model output, smoothed (and refined) against frame t-1's result."""
-            if refiner is None:
-                return smoother.smooth(rgb, styled.result())
-            warped, mask = smoother.warped_previous(rgb)  # the temporal term needs the flow even where the blend is off
-            return smoother.keep(refiner(rgb, smoother.blended(styled.result(), warped, mask), warped, mask))
-
-        # One frame ahead: the model paints frame t+1 in a thread of its own while frame t is smoothed and
-        # encoded here (OpenCV, x264 and TensorFlow all leave Python's lock while they work).
-        ahead = None  # (frame, its fast stylisation on its way)
-        try:
-            with ThreadPoolExecutor(1, thread_name_prefix="nst-video-model") as model:
-                for item in _chain(head, frames):
-                    if isinstance(item, str):  # the decoder's note on why the clip ends early
-                        message = item
-                        break
-                    if not hasattr(item, "to_ndarray"):  # a sound packet
-                        writer.add_audio(item)
-                        continue
-                    if control is not None and control.stopped:
-                        break
-                    rgb = item.to_ndarray(width=w, height=h, format="rgb24")
-                    current, ahead = ahead, (rgb, model.submit(stylizer, rgb))
-                    if current is not None:
-                        last = finish(*current)
-                        writer.write(last)
-                        done += 1
-                        yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last,
-                                         fps=float(info.fps))
-                else:
-                    complete = True
-                if control is not None and control.stopped:  # the frame on its way is dropped: Stop was pressed
-                    complete = False
-                elif ahead is not None:
-                    last = finish(*ahead)
-                    writer.write(last)
-                    done += 1
-                    yield VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, last, fps=float(info.fps))
-        finally:  # also when the caller closes the generator: the frames done so far make a playable clip
-            writer.close(complete=complete)
+        writer = ClipWriter(out, w, h, info.fps, audio)
+        done, last, message, complete = yield from _paint_and_write(
+            _chain(head, frames), (h, w), stylizer, paint, writer, control, info, t0)
         stopped = not complete and not message
         yield VideoFrame(done, done if not complete else max(info.frames, done), time.perf_counter() - t0,
                          last, final=True, stopped=stopped, output=str(out), message=message,
                          fps=float(info.fps))
     finally:
         container.close()
+
+
+def _painters(style: ImageInput, s: Settings, smoother: TemporalSmoother, control: RunControl | None,
+              stylizer: Callable[[np.ndarray], np.ndarray] | None, extractor):
+    """(the fast path's stylizer, unless one is given; ``paint(rgb, styled)``: frame t's model output
+    (a Future) smoothed, and refined if ``s.video_refine``, against frame t-1's result)."""
+    if stylizer is None:
+        from ..fast import frame_stylizer
+
+        stylizer = frame_stylizer(style, s)
+    refiner = None
+    if s.video_refine:
+        from .refine import FrameRefiner
+
+        refiner = FrameRefiner(style, s, s.video_refine, extractor=extractor, control=control)
+
+    def paint(rgb: np.ndarray, styled: Future) -> np.ndarray:
+        if refiner is None:
+            return smoother.smooth(rgb, styled.result())
+        warped, mask = smoother.warped_previous(rgb)  # the temporal term needs the flow even where the blend is off
+        return smoother.keep(refiner(rgb, smoother.blended(styled.result(), warped, mask), warped, mask))
+
+    return stylizer, paint
+
+
+def _up_to_the_first_picture(frames: Iterator, path: str | os.PathLike) -> list:
+    """The decoder's items up to its first picture, so that a clip without one is answered (VideoError)
+    before a writer is made."""
+    head = []
+    for item in frames:
+        head.append(item)
+        if hasattr(item, "to_ndarray") or isinstance(item, str):
+            break
+    if not head or not hasattr(head[-1], "to_ndarray"):
+        raise VideoError(f"video {Path(path).name} has no frames that can be decoded: it is empty or damaged")
+    return head
+
+
+def _paint_and_write(items: Iterator, size: tuple[int, int], stylizer, paint, writer, control: RunControl | None,
+                     info, t0: float) -> Generator[VideoFrame, None, tuple[int, np.ndarray | None, str, bool]]:
+    """Each decoded picture painted and written, sound packets passed on, a VideoFrame yielded per
+    frame written. Returns (frames written, the last one, why the clip ended early or "", whether it
+    was read to its end). The writer is closed however this ends, closing the generator too: the
+    frames done so far make a playable clip."""
+    h, w = size
+    done, last, message, complete = 0, None, "", False
+
+    def written(image: np.ndarray) -> VideoFrame:
+        nonlocal done
+        writer.write(image)
+        done += 1
+        return VideoFrame(done, max(info.frames, done), time.perf_counter() - t0, image, fps=float(info.fps))
+
+    # One frame ahead: the model paints frame t+1 in a thread of its own while frame t is smoothed and
+    # encoded here (OpenCV, x264 and TensorFlow all leave Python's lock while they work).
+    ahead = None  # (frame, its fast stylisation on its way)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="nst-video-model") as model:
+            for item in items:
+                if isinstance(item, str):  # the decoder's note on why the clip ends early
+                    message = item
+                    break
+                if not hasattr(item, "to_ndarray"):  # a sound packet
+                    writer.add_audio(item)
+                    continue
+                if control is not None and control.stopped:
+                    break
+                rgb = item.to_ndarray(width=w, height=h, format="rgb24")
+                current, ahead = ahead, (rgb, model.submit(stylizer, rgb))
+                if current is not None:
+                    last = paint(*current)
+                    yield written(last)
+            else:
+                complete = True
+            if control is not None and control.stopped:  # the frame on its way is dropped: Stop was pressed
+                complete = False
+            elif ahead is not None:
+                last = paint(*ahead)
+                yield written(last)
+    finally:
+        writer.close(complete=complete)
+    return done, last, message, complete
 
 
 def _chain(head: list, rest):
