@@ -46,12 +46,12 @@ def run_cli(photo: str, painting: str, size: int, out: Path, *extra: str, env: d
 
 def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
     """Rows and columns where the finest tiled scale's tiles meet: each overlap's two edges and middle."""
-    from nst_core.tiles.sweeps import plan, tile_size_at
+    from nst_core.tiles.sweeps import tile_size_at, tiles_of
     from nst_core.tiles.tiling import should_tile
 
     if not should_tile(shape, settings.tile_size, settings.memory_budget_mb):
         return [], []
-    tiles = plan(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb))
+    tiles = tiles_of(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb))
     lines = ([], [])
     for axis, (lo, hi) in ((0, (0, 1)), (1, (2, 3))):
         spans = sorted({(t.support[lo], t.support[hi]) for t in tiles})

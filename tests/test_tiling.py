@@ -42,11 +42,11 @@ def test_only_scales_over_the_budget_are_tiled():
 def test_tiles_shrink_to_fit_the_memory_budget_beside_the_picture():
     # A larger picture holds more of its own copies, so its tiles must be smaller for the same budget;
     # an operator's lower budget gets smaller tiles rather than a process over it.
-    from nst_core.tiles.sweeps import plan, tile_size_at
+    from nst_core.tiles.sweeps import tile_size_at, tiles_of
     from nst_core.tiles.tiling import picture_mb, tile_mb
 
     def peak(shape, size):
-        return max(tile_mb((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])) for t in plan(shape, size)) + picture_mb(shape)
+        return max(tile_mb((t.crop[1] - t.crop[0]) * (t.crop[3] - t.crop[2])) for t in tiles_of(shape, size)) + picture_mb(shape)
 
     assert tile_size_at((3072, 4096), 768, 0) == 768  # no budget: the tile size asked
     small, large = tile_size_at((1536, 2048), 768, 3000), tile_size_at((4096, 4096), 768, 3000)

@@ -53,7 +53,7 @@ def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
         shape = fit_size(content_shape, size, s.enlarge)
         if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb):
             side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb)
-            tiles = sweeps.plan(shape, side)
+            tiles = sweeps.tiles_of(shape, side)
             largest = max(t.pixels for t in tiles)
             together = s.tile_mode == "joint" or (
                 s.tile_mode == "auto" and joint_fits(shape, largest, s.memory_budget_mb, s.lbfgs_history))

@@ -7,7 +7,7 @@
 - ``joint``: one optimiser over the whole picture, its loss and gradient summed over the tiles
   (``optimise_joint``), through optim's loop.
 - ``sweeps``: sweeps over the tiles where that does not fit, each visit a run of optim's loop
-  (``optimise_tiled``, ``style_grams``, ``plan``, ``tile_size_at``).
+  (``optimise_tiled``, ``style_grams``, ``tiles_of``, ``tile_size_at``).
 - ``kept_lbfgs``: an L-BFGS that keeps each tile's history between sweeps (``KeptLBFGS``, ``TileHistory``).
 - ``spill``: arrays kept on disk instead of in memory (``Spill``, ``PairSpill``).
 

@@ -76,7 +76,8 @@ class _Sums:
             self.grams.close()
 
 
-def plan(shape: tuple[int, int], tile_size: int) -> list[Tile]:
+def tiles_of(shape: tuple[int, int], tile_size: int) -> list[Tile]:
+    """The tiles a swept or joint scale of ``shape`` is cut into (overlap and context as the sweeps use)."""
     return tile_grid(shape, tile_size, TILE_OVERLAP, TILE_CONTEXT)
 
 
@@ -97,7 +98,7 @@ def style_grams(tiled, style: np.ndarray, tile_size: int) -> tuple:
     with the same windows, over the summed weights (one forward pass of it would not fit either)."""
     import tensorflow as tf
 
-    tiles = plan(style.shape[:2], tile_size)
+    tiles = tiles_of(style.shape[:2], tile_size)
     total, denom = None, None
     for t, w in zip(tiles, Windows(style.shape[:2], tiles, tile_size, TILE_OVERLAP)):
         g, d = tiled.gram_sums(tf.constant(crop(style, t.crop), tf.float32), tf.constant(w))
@@ -109,7 +110,7 @@ def style_grams(tiled, style: np.ndarray, tile_size: int) -> tuple:
 def layout(shape: tuple[int, int], tile_size: int, masks: np.ndarray | None):
     """A tiled scale's tiles, their windows, the mask regions' count R and each region's share of the
     picture (float32 [R]), as sweeps and the joint mode both cut it."""
-    tiles = plan(shape, tile_size)
+    tiles = tiles_of(shape, tile_size)
     regions = 1 if masks is None else masks.shape[-1]
     share = np.ones(1, np.float32) if masks is None else masks.mean(axis=(0, 1)).astype(np.float32)
     return tiles, Windows(shape, tiles, tile_size, TILE_OVERLAP), regions, share
