@@ -95,7 +95,7 @@ def read_recipe(source: str | Path | dict, base: Settings | None = None) -> Sett
 
 
 def _pin_layer_weights(s: Settings, data: dict) -> Settings:
-    """The style layers' weights the recipe's run used, where today's rule for "none given" differs.
+    """The style layers' weights the recipe's run used, where the current rule for "none given" differs.
     Recipes written before 2026-12-02 do not say: their runs weighed the layers equally."""
     if s.style_layer_weights:
         return s

@@ -120,8 +120,8 @@ class PreviewFiles:
     shows them) into the run's own folder, however many pages watch it. The ``keep`` newest stay (a
     browser may still be fetching one); ``clear`` removes them all once the result is there.
 
-    PNG previews cost 74 ms to encode at 512x384 and 356 kB to send and decode, JPEG 1 ms and 47 kB
-    (2026-12-03): a default run shows about 50 of them, on the cores the run paints with."""
+    JPEG, not PNG: a default run shows about 50 previews, encoded on the cores the run paints with, and
+    a JPEG costs a small fraction of a PNG's time to encode and bytes to send (docs/benchmarks.md)."""
 
     def __init__(self, folder: str, keep: int = 3):
         self.folder, self.keep, self.paths, self.count = folder, keep, [], 0
