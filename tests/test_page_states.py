@@ -31,6 +31,12 @@ def server(hub_model, tmp_path_factory):
     proc.wait(timeout=30)
 
 
+def assert_log_clean(server) -> None:
+    """Nothing went wrong behind the page: no traceback in the server's log so far."""
+    log = server.log.read_text()
+    assert not re.search(r"Traceback|didn't return enough output values|UnboundLocalError", log), log[-3000:]
+
+
 def long_run(client):
     return client.submit(*args(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg", iterations=1000, size=256,
                                style_weight=1.3), api_name="/stylize")
@@ -48,6 +54,7 @@ def test_stop_while_waiting_in_the_queue_takes_the_run_out_and_it_never_paints(s
     painted = [o for o in (final[0], final[3]) if isinstance(o, str)]  # a preview's or a result's file
     assert STOPPED_BEFORE in final[1] and not painted
     assert "Stopped" in ahead.result(timeout=120)[1]
+    assert_log_clean(server)
 
 
 def test_three_runs_whose_pages_left_do_not_hold_up_a_visitor(server):
@@ -62,6 +69,7 @@ def test_three_runs_whose_pages_left_do_not_hold_up_a_visitor(server):
     assert "Done" in final[1]
     for client in left:
         client.predict(api_name="/stop")
+    assert_log_clean(server)
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +154,7 @@ def test_a_visit_keeps_the_status_and_stop_true_and_the_log_clean(server, page, 
     mask_and_refine(page, tmp_path)
     a_clip(page, tmp_path)
     the_webcam(page)
-    log = server.log.read_text()
-    assert not re.search(r"Traceback|didn't return enough output values|UnboundLocalError", log), log[-3000:]
+    assert_log_clean(server)
 
 
 def mask_and_refine(page, tmp_path) -> None:
@@ -225,3 +232,4 @@ def test_stop_pressed_in_the_page_while_its_run_is_queued_ends_it_unpainted(serv
         assert not page.query_selector("#preview img") and not page.query_selector("#result a")
     finally:
         page.close()
+    assert_log_clean(server)
