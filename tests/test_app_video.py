@@ -172,6 +172,25 @@ def test_stop_while_a_clip_waits_for_the_cpu_ends_it_there(jobs, tmp_path, clip)
     assert not jobs.get(state["key"] + CLIP).running
 
 
+def test_stop_while_a_clip_waits_in_the_queue_ends_it_unstarted_and_leaves_the_picture_run_be(h, clip):
+    """Stop pressed while the clip still waits in Gradio's queue (no job yet): its status says so at
+    once, and the clip, on leaving the queue, ends there; the same visitor's picture run keeps its
+    place, and a clip sent after the Stop runs."""
+    from types import SimpleNamespace
+
+    request, state = SimpleNamespace(session_hash="visitor"), {}
+    h.line.joined("visitor" + CLIP)  # the clip joined the queue (ui/admission.py notes it)
+    h.line.joined("visitor")  # and a picture run of the same visitor
+    assert h.stopping(state, request) == STOPPED_BEFORE
+    h.stop(state)
+    assert list(drain(h.run(clip, STYLE, 96, 1.0, 0.7, 0, state, request))) == [(None, STOPPED_BEFORE, None)]
+    assert "key" not in state or h.jobs.get(state["key"] + CLIP) is None  # it never started
+    assert h.line.waiting("visitor")  # the picture run's place is its own
+    h.line.joined("visitor" + CLIP)  # sent again, after the Stop
+    last = list(drain(h.run(clip, STYLE, 96, 1.0, 0.7, 0, state, request)))[-1]
+    assert "Done" in last[1] and last[2].endswith(".mp4")
+
+
 def test_a_clip_goes_on_through_a_reload_and_the_reloaded_page_sees_it_stops_it_and_gets_its_video(
         jobs, tmp_path, clip, held):
     h, page = VideoHandlers(Files(str(tmp_path / "cache")), jobs), {}

@@ -57,6 +57,29 @@ def test_stop_while_waiting_in_the_queue_takes_the_run_out_and_it_never_paints(s
     assert_log_clean(server)
 
 
+def test_stop_while_a_clip_waits_in_the_queue_takes_it_out_and_it_never_starts(server, tmp_path):
+    from gradio_client import handle_file
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from clips import write_clip
+
+    from nst_core import load_image
+
+    cat = load_image(EXAMPLES / "chelsea.jpg", None)[:72, :96]
+    clip = write_clip(tmp_path / "cat.mp4", [np.roll(cat, 2 * t, axis=1) for t in range(6)])
+    holder, visitor = Client(server, verbose=False), Client(server, verbose=False)
+    ahead = long_run(holder)
+    poll(lambda: ahead.status().code in (Status.PROCESSING, Status.ITERATING))
+    mine = visitor.submit(clip=handle_file(str(clip)), style=handle_file(str(EXAMPLES / "the_scream.jpg")),
+                          size=128, strength=1.0, smoothing=0.5, refine=0, api_name="/stylize_video")
+    poll(lambda: mine.status().code == Status.IN_QUEUE)
+    visitor.predict(api_name="/stop_video")  # the visitor's Stop, while their clip waits behind the run
+    holder.predict(api_name="/stop")
+    preview, said, video = mine.result(timeout=120)
+    assert STOPPED_BEFORE in said and preview is None and video is None
+    assert_log_clean(server)
+
+
 def test_three_runs_whose_pages_left_do_not_hold_up_a_visitor(server):
     """Each abandoned run would take many minutes; the visitor's short run finishes long before."""
     left = [Client(server, verbose=False) for _ in range(3)]

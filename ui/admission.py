@@ -52,7 +52,9 @@ class Line:
         return joined is not None and stop_at is not None and stop_at >= joined
 
 
-RUNS = ("stylize", "refine")  # the events whose place in the line a Stop can take back
+# The events whose place in the line a Stop can take back, and what follows the session in their
+# line entry: a visitor's clip waits apart from their picture run, and each Stop takes back its own.
+RUNS = {"stylize": "", "refine": "", "stylize_video": "/clip"}
 
 
 def turn_away_only_runs(demo, max_waiting: int, line: Line, groups: tuple[str, ...] = ("cpu", "live")) -> None:
@@ -75,8 +77,8 @@ def turn_away_only_runs(demo, max_waiting: int, line: Line, groups: tuple[str, .
         if fn is not None and fn.concurrency_id in groups:
             if len(queue) >= max_waiting:
                 return False, f"Queue is full. Max size is {max_waiting} and size is {len(queue)}.", "queue_full"
-            if fn.api_name in RUNS:
-                line.joined(body.session_hash)
+            if fn.api_name in RUNS and body.session_hash:
+                line.joined(body.session_hash + RUNS[fn.api_name])
         return await join(body, request, username)
 
     queue.push = push

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import gradio as gr
 
@@ -9,14 +10,16 @@ from nst_core import NSTError, Settings
 from nst_core.optim.memory import trim
 
 from .files import Files
-from .jobs import Jobs, browser_key, new_key
+from .admission import RUNS, Line
+from .jobs import STOPPED_BEFORE, Jobs, browser_key, new_key
 from .report import visitor_message
 
 CLIP_TYPES = [".mp4", ".webm", ".mov", ".gif"]
 UI_UPDATE_S = 0.5  # at most this often the preview and status go to the browser
 CPU = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # clips take the CPU in turn with the picture runs
 OUTPUTS = ("preview", "status", "video")  # the Video tab's outputs, in the order Gradio takes them
-CLIP = "/clip"  # a clip's job is under its browser's key and this: a clip and a picture run go on side by side
+CLIP = RUNS["stylize_video"]  # a clip's job and line entry: under its browser's key (its session's) and this,
+# so a clip and a picture run go on side by side
 
 
 def _positional(out: dict) -> tuple:
@@ -31,15 +34,19 @@ class VideoHandlers:
     (``jobs.cpu``: watched ones first, an unwatched one gives way). The webcam's LiveStylizer lives in the
     visitor's gr.State, never here: visitors share this object."""
 
-    def __init__(self, files: Files, jobs: Jobs | None = None):
-        self.files, self.jobs = files, jobs or Jobs()
+    def __init__(self, files: Files, jobs: Jobs | None = None, line: Line | None = None):
+        self.files, self.jobs, self.line = files, jobs or Jobs(), line or Line()
 
-    async def run(self, clip, style, size, strength, smoothing, refine=0, state=None):
+    async def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
         """Start the clip in a job of its own (it goes on if this page goes) and stream
-        (preview, status, video): the latest frame every half second, then the MP4."""
+        (preview, status, video): the latest frame every half second, then the MP4. A clip whose
+        Stop was pressed while it waited in Gradio's queue ends here, before it starts."""
         if clip is None or style is None:
             raise gr.Error("Drop a clip and a style painting first.")
         state = state if isinstance(state, dict) else {}  # an API call without a session: a key of its own
+        if self.line.left(_line_entry(request), state.get("clip_stop_at")):
+            yield None, STOPPED_BEFORE, None
+            return
         key = state.setdefault("key", new_key()) + CLIP
         job = self.jobs.start(key, lambda control: self._produce(clip, style, size, strength, smoothing, refine,
                                                                   key, control))
@@ -86,12 +93,27 @@ class VideoHandlers:
                           f"in {f.elapsed_s:.0f} s{note}.")}
         self.files.results.keep_newest(key, "video")
 
-    def stop(self, state) -> None:
-        """Stop this visitor's clip (the frames done are written), or take it out of the line for the CPU."""
+    def _running(self, state) -> object | None:
         key = state.get("key") if isinstance(state, dict) else None
         job = self.jobs.get(key + CLIP) if isinstance(key, str) else None
-        if job is not None and job.running:
+        return job if job is not None and job.running else None
+
+    def stop(self, state) -> None:
+        """Stop this visitor's clip (the frames done are written), take it out of the line for the CPU,
+        or, while it still waits in Gradio's queue, note the Stop's time for it to find on leaving."""
+        job = self._running(state)
+        if job is not None:
             job.control.stop()
+        elif isinstance(state, dict):
+            state["clip_stop_at"] = time.monotonic()
+
+    def stopping(self, state, request: gr.Request = None):
+        """What the clip's Stop does, on its status line at once."""
+        if self._running(state) is not None:
+            return "**Stopping** — the frames done are being written to the clip."
+        if self.line.waiting(_line_entry(request)):
+            return STOPPED_BEFORE
+        return gr.skip()
 
     def live(self, frame, style, smoothing, state):
         """One webcam frame -> its stylisation; the session's LiveStylizer is made again for a new style."""
@@ -111,14 +133,15 @@ class VideoHandlers:
         return state["live"](frame), state
 
 
-def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, browser: gr.BrowserState
-               ) -> VideoHandlers:
+def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, browser: gr.BrowserState,
+               line: Line | None = None) -> VideoHandlers:
     """The Video and Webcam tabs, laid out and wired where they are called (inside the page's Tabs).
     ``jobs``, ``run_state`` and ``browser``: the picture runs' jobs and the visitor's key to them (in
-    the session and in the browser): a clip is a job of the same kind, found again on a reload."""
+    the session and in the browser): a clip is a job of the same kind, found again on a reload.
+    ``line``: the page's line (ui/admission.py), where a clip's Stop pressed while it waits is kept."""
     from .components import PathImage, Slider
 
-    h = VideoHandlers(files, jobs)
+    h = VideoHandlers(files, jobs, line)
     with gr.Tab("Video", elem_id="video_tab"):
         gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
                     "blended with the previous one moved along the optical flow, so the strokes do not flicker.")
@@ -142,6 +165,7 @@ def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, b
         run.click(h.run, [clip, style, size, strength, smoothing, refine, run_state], [preview, status, out],
                   api_name="stylize_video", **CPU)
         stop.click(h.stop, [run_state], None, queue=False, api_name="stop_video")
+        stop.click(h.stopping, [run_state], [status], queue=False, show_progress="hidden", api_visibility="private")
         # A reload or a new tab of the same browser finds its clip again, live or finished.
         demo.load(h.attach, [browser, run_state], [preview, status, out], concurrency_limit=None,
                   show_progress="hidden", api_visibility="private")
@@ -164,6 +188,12 @@ def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, b
                    api_name="live", stream_every=0.1, time_limit=300, concurrency_limit=1,
                    concurrency_id="live")
     return h
+
+
+def _line_entry(request) -> str | None:
+    """This session's clip's entry in the line (ui/admission.py)."""
+    session = getattr(request, "session_hash", None)
+    return session + CLIP if session else None
 
 
 def _default_smoothing() -> float:
