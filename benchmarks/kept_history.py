@@ -35,7 +35,7 @@ def _drive(opt, f, n: int, best):
 def restarts(photo: str, painting: str, size: int) -> None:
     from nst_core import Settings, load_image
     from nst_core.tiles.kept_lbfgs import KeptLBFGS
-    from nst_core.optim.optimize import LBFGS
+    from nst_core.optim.optimisers import LBFGS
     from nst_core.engine.run import make_objective, size_images
 
     s = Settings(enlarge=True)
@@ -68,7 +68,7 @@ def restarts(photo: str, painting: str, size: int) -> None:
 
 def overhead(side: int = 704, n: int = 20) -> None:
     from nst_core.tiles.kept_lbfgs import KeptLBFGS
-    from nst_core.optim.optimize import LBFGS
+    from nst_core.optim.optimisers import LBFGS
 
     rng = np.random.default_rng(0)
     a = rng.uniform(0.5, 2, (side, side, 3)).astype(np.float32)

@@ -7,7 +7,7 @@ state.
   it takes and leaves), ``diverged``, ``finish``.
 - ``state``: ``RunState``, what one run carries across its scales (settings in force, steering, ETA,
   Frames), handed to the loop by whole-picture scales, tiled ones and video refine; ``STEP_OVERHEAD_PX``.
-- ``optimize``: L-BFGS, Adam and SGD behind one ask/tell interface (``make_optimiser``, ``LBFGS``).
+- ``optimisers``: L-BFGS, Adam and SGD behind one ask/tell interface (``make_optimiser``, ``LBFGS``).
 - ``lbfgsb``: scipy's compiled L-BFGS-B without ``minimize``'s start-up loops (``minimize_box``).
 - ``autotune``: which convolutions to use on this machine, timed on the compiled step (``resolve``,
   ``chosen``); it times optimiser steps, so it sits here, above vgg.

@@ -168,7 +168,7 @@ def _check_run(conv: str, source: str, padding: str) -> tuple[float, np.ndarray]
     which itself asks this module which step to use)."""
     from ..imaging.images import to_uint8
     from ..vgg.objective import Targets, objective_for
-    from .optimize import make_optimiser
+    from .optimisers import make_optimiser
     from ..settings import Settings
 
     photo, painting = _pair((CHECK_SIZE * 3 // 4, CHECK_SIZE))

@@ -5,7 +5,7 @@ and back and classifies each variable in Python loops before its first step: abo
 512 px tile (780 000 variables) and 11 s for a whole 1024 px picture, at every start, while the
 engine waits (tiled scales start it once per tile visit). The work itself is scipy's compiled
 ``setulb``; this module drives it the way ``minimize`` does (same calls, same memoised evaluations,
-so the same iterates: tests/test_optimize.py compares them), with the box as two constant arrays.
+so the same iterates: tests/test_optimisers.py compares them), with the box as two constant arrays.
 
 ``setulb`` is not public API: when its signature is not the one this driver was written against
 (scipy 1.15 - 1.17), ``minimize_box`` falls back to ``minimize`` (slower, same result).

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..imaging.images import to_uint8
 from ..vgg.objective import TERMS
-from .optimize import make_optimiser
+from .optimisers import make_optimiser
 
 if TYPE_CHECKING:
     from ..frame import Frame

@@ -18,7 +18,7 @@ from typing import Generator
 
 import numpy as np
 
-from ..optim.optimize import HIGH, LBFGS, LOW
+from ..optim.optimisers import HIGH, LBFGS, LOW
 from .spill import PairSpill
 
 STEP = LBFGS.STEP  # pixel levels, RMS, of a step with no curvature to go by, as scipy's first

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nst_core.optim.optimize import LBFGS
+from nst_core.optim.optimisers import LBFGS
 
 
 def evaluations_to_reach(scale: float, fraction: float = 0.01, limit: int = 40) -> int:
