@@ -346,7 +346,7 @@ class Handlers:
         others are ahead, the line's timer restates the place (``place``) until the run starts."""
         if _missing_images(v):  # the run itself says so in a moment
             return None
-        ahead = self.line.ahead_of(_session(request)) + (1 if self.jobs.cpu.locked() else 0)
+        ahead = self._ahead(_session(request))
         if not ahead:
             return {"status": "**Starting** — reading the pictures; the first preview comes in a moment."}
         return {"status": _in_line(ahead), "line_timer": gr.Timer(active=True)}
@@ -358,7 +358,11 @@ class Handlers:
         joined = self.line.joined_at(session)
         if joined is None or (stop_at is not None and stop_at >= joined):
             return {"line_timer": gr.Timer(active=False)}
-        return {"status": _in_line(self.line.ahead_of(session) + (1 if self.jobs.cpu.locked() else 0))}
+        return {"status": _in_line(self._ahead(session))}
+
+    def _ahead(self, session: str | None) -> int:
+        """Runs before this session's: those that joined the line earlier, and the one holding the CPU."""
+        return self.line.ahead_of(session) + (1 if self.jobs.cpu.locked() else 0)
 
     def stopping(self, v: dict, request=None) -> dict | None:
         """What Stop does, on the status line at once: stopping a run, or taking one out of the line."""
