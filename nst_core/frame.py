@@ -20,6 +20,7 @@ class Frame:
     (e.g. the loss diverged), else "". ``settings`` are those in force (weights as steered), ``scale``
     is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales;
     at a print size's tiled scale ``tile`` says which tile is being painted (its support box in px).
+    ``conv`` is the convolution path that painted it (``conv="auto"`` resolved; "" over a test model).
     """
 
     iteration: int
@@ -34,6 +35,7 @@ class Frame:
     scale: tuple[int, int, int] = (1, 1, 0)
     eta_s: float = 0.0
     tile: tuple[int, ...] = ()  # at a tiled scale: (tile, of tiles, sweep, of sweeps, y0, y1, x0, x1)
+    conv: str = ""
 
     @property
     def iterations_per_s(self) -> float:

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import SettingsError
+from .machine import precision, this_cpu
 from .settings import Settings
 
 KEY = "nst-recipe"
@@ -45,9 +46,20 @@ def recipe_json(settings: Settings, **extra) -> str:
     return json.dumps(make_recipe(settings, **extra), indent=1)
 
 
+def engine_record(conv: str) -> dict:
+    """How a picture was computed: the convolution path, its precision and the CPU. A replay keeps
+    ``conv`` as its settings say ("auto" picks this machine's path again): on the same kind of machine
+    it gives the same bytes, on another the same picture within the acceptance check's tolerance."""
+    cpu = this_cpu()
+    return {"conv": conv, "precision": precision(conv), "cpu": cpu["model"], "cpu_flags": cpu["flags"]}
+
+
 def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
     """The recipe of the run that ended at ``frame`` (its last): ``settings`` as the run started, the
-    steering it took, where it stopped if it was stopped, and its mask (uint8 [H, W]) if it had one."""
+    steering it took, where it stopped if it was stopped, its mask (uint8 [H, W]) if it had one, and
+    the convolution path and precision that painted it."""
+    if frame.conv:
+        extra["engine"] = engine_record(frame.conv)
     if frame.settings is not None:
         settings = settings.replace(steering=frame.settings.steering)
     if mask is not None:

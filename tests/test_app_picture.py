@@ -1,5 +1,6 @@
 """The app's handlers, called directly and by name: sliders, presets, a run, Stop, Steer and errors."""
 import json
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -405,7 +406,8 @@ def test_the_status_names_the_scale_being_painted_and_the_time_left_over_all_sca
 
 def test_a_print_size_says_its_size_tiles_and_time_before_run_and_reaches_the_run(h):
     note = h.print_note(values(content=synthetic_photo(300, 400), print_size="2048 px"))["print_note"]
-    assert note.visible and "2048×1536" in note.value and "tiles" in note.value and "min" in note.value
+    assert note.visible and "2048×1536" in note.value and "tiles" in note.value
+    assert re.search(r"about \*\*\d+(\.\d)? (s|min)\*\* on this server", note.value), note.value  # how long, here
     assert "4:3" not in note.value  # the dropped photo's own shape, not a guess
     # on the print schedule, as the print preset's prints were measured: every tiled scale in sweeps
     assert "4 tiles at 1024 px" in note.value and "tiles at 2048 px" in note.value

@@ -15,7 +15,7 @@ CORE = ROOT / "nst_core"
 #: the layers listed before its own, never those after it; layers on one line (video and batches)
 #: do not import each other. docs/architecture.md mirrors this table.
 LAYERS: list[tuple[str, ...]] = [
-    ("base",),  # settings, frame, control, errors, tf_quiet: every layer may import them
+    ("base",),  # settings, frame, control, errors, tf_quiet, machine: every layer may import them
     ("imaging",),  # decode, resize, PNG/GIF, masks, colour: numpy and PIL
     ("face",),  # recipe, presets, fast: the public face's helpers (recipes, presets, the fast path)
     ("vgg",),  # weights, features, Winograd, losses, the compiled objective
@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("cli",),  # python -m nst_core ..., picture, video and batch commands
     ("main",),  # nst_core/__main__.py
 ]
-TOP_LEVEL = {"settings": "base", "frame": "base", "control": "base", "errors": "base", "tf_quiet": "base",
+TOP_LEVEL = {"settings": "base", "frame": "base", "machine": "base", "control": "base", "errors": "base", "tf_quiet": "base",
              "recipe": "face", "presets": "face", "fast": "face", "__init__": "package", "__main__": "main"}
 MAX_TOP_LEVEL = 12
 RANK = {layer: rank for rank, row in enumerate(LAYERS) for layer in row}

@@ -46,16 +46,46 @@ def test_without_native_bf16_the_faster_float32_path_is_used_and_bf16_never_time
     assert choice.conv == "direct"
 
 
-def test_a_faster_bf16_path_counts_only_if_its_picture_matches_float32():
+def test_a_faster_bf16_path_counts_only_if_its_pictures_are_as_good_as_float32s():
     cpu = autotune.cpu_info(SAPPHIRE)
     times = {"winograd": 0.37, "direct": 0.33, "direct-bf16": 0.17, "winograd-bf16": 0.20}
-    gaps = {"direct-bf16": (0.03, 45.0), "winograd-bf16": (0.004, 41.0)}  # direct-bf16: loss 3 % off
-    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=gaps.get, use_cache=False)
-    assert choice.conv == "winograd-bf16" and "loss 3.00 % off" in choice.rejected["direct-bf16"]
-    gaps = {"direct-bf16": (0.002, 35.0), "winograd-bf16": (0.002, 39.9)}  # both blurrier than 40 dB
+    fine = {"loss": 0.004, "texture": 0.01, "palette": 0.02, "content": 0.001}
+    gaps = {"direct-bf16": {**fine, "loss": 0.03}, "winograd-bf16": fine}  # direct-bf16: loss 3 % off
+    judged_against = []
+    checker = lambda c, ref: judged_against.append(ref) or gaps[c]  # noqa: E731
+    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=checker, use_cache=False)
+    assert choice.conv == "winograd-bf16" and "loss 3.0 % off" in choice.rejected["direct-bf16"]
+    assert set(judged_against) == {"direct"}  # judged against the float32 path that would run otherwise
+    gaps = {"direct-bf16": {**fine, "palette": 0.035}, "winograd-bf16": {**fine, "texture": 0.031}}
     autotune._memo.clear()
-    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=gaps.get, use_cache=False)
+    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=lambda c, ref: gaps[c], use_cache=False)
     assert choice.conv == "direct" and set(choice.rejected) == {"direct-bf16", "winograd-bf16"}
+    assert "palette 3.5 % off" in choice.rejected["direct-bf16"]
+
+
+def test_the_picture_check_rejects_a_path_whose_pictures_look_different_not_one_whose_pixels_differ():
+    """The real judging (VGG19's figures at the check size) of made-up paths' pictures: the float32
+    reference's own, the same within a level of noise (pixels differ, picture the same), and one
+    with its palette pushed (a picture anyone would call different)."""
+    rng = np.random.default_rng(0)
+    made_up = {
+        "winograd": lambda photo: photo,  # standing for the float32 run's picture
+        "noisy": lambda photo: np.clip(photo.astype(int) + rng.integers(-1, 2, photo.shape), 0, 255).astype(np.uint8),
+        "pushed": lambda photo: (photo * np.array([1.0, 0.8, 0.6])).astype(np.uint8),
+    }
+    pictures = lambda conv, pair: made_up[conv](autotune.check_pairs()[pair][0])  # noqa: E731
+    gaps = {c: autotune.picture_gaps(c, "winograd", pictures=pictures) for c in made_up}
+    assert gaps["winograd"] == {"loss": 0.0, "texture": 0.0, "palette": 0.0, "content": 0.0}
+    assert autotune.verdict(gaps["noisy"]) == "" and max(gaps["noisy"].values()) > 0
+    assert "content" in autotune.verdict(gaps["pushed"]), gaps["pushed"]
+
+
+def test_the_check_pairs_are_a_portrait_and_a_landscape_at_the_check_size():
+    pairs = autotune.check_pairs()
+    photo_shapes = {kind: photo.shape for kind, (photo, _) in pairs.items()}
+    assert photo_shapes["portrait"][0] >= photo_shapes["portrait"][1]
+    assert photo_shapes["landscape"][1] > photo_shapes["landscape"][0]
+    assert all(max(im.shape[:2]) == autotune.CHECK_SIZE for pair in pairs.values() for im in pair)
 
 
 def test_the_choice_is_kept_on_disk_per_cpu_and_read_back_without_timing(tmp_path, caplog):
@@ -134,7 +164,7 @@ def test_the_kernel_choice_depends_on_the_step_it_times_not_on_the_run_loop():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "run" not in imported and not any(str(m).endswith(".run") for m in imported)
     code = ("import sys, nst_core.optim.autotune as a; a.time_step('winograd'); a._check_run('winograd', 'embedded', "
-            "'reflect'); print('nst_core.engine.run' in sys.modules)")
+            "'reflect', 'portrait'); print('nst_core.engine.run' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"  # timing and checking never load the run loop

@@ -88,3 +88,30 @@ def make() -> None:
 
 if __name__ == "__main__":
     make()
+
+
+def test_the_recipe_records_the_path_and_precision_that_painted_it_and_replays_to_the_same_bytes(monkeypatch, tmp_path):
+    """conv="auto" on a machine where it picks bfloat16: the recipe says so (and on what CPU); replayed
+    here, where auto picks the same path, it gives the same PNG. Real VGG19, tiny picture."""
+    from nst_core import Settings, result_png, stylize
+    from nst_core.optim import autotune
+    from nst_core.recipe import read_recipe, recipe_data
+
+    monkeypatch.setattr(autotune, "choose", lambda *a, **k: autotune.ConvChoice("direct-bf16", {}))
+    photo, painting = synthetic_photo(40, 48), synthetic_swirls(40, 48)
+    s = Settings(iterations=3, max_size=48, multiscale=False, seed=1)
+
+    def png(settings):
+        *_, last = stylize(photo, painting, settings)
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.png"
+        path.write_bytes(result_png(last, settings))
+        return path
+
+    first = png(s)
+    engine = recipe_data(first)["engine"]
+    assert engine["conv"] == "direct-bf16" and engine["precision"] == "bfloat16"
+    assert engine["cpu"] and isinstance(engine["cpu_flags"], list)
+    assert recipe_data(first)["settings"]["conv"] == "auto"  # replayed elsewhere, auto picks that machine's path
+    assert png(read_recipe(first)).read_bytes() == first.read_bytes()
+    explicit = png(s.replace(conv="winograd"))
+    assert recipe_data(explicit)["engine"]["precision"] == "float32"

@@ -106,14 +106,20 @@ def _checked_mask(mask: ImageInput, content: np.ndarray, n_styles: int, s: Setti
     return m
 
 
-def make_objective(s: Settings, extractor=None):
-    """The compiled objective for these settings: over ``extractor`` when given (tests pass a tiny
-    model), else over VGG19 with the convolutions ``s.conv`` names or autotune picks."""
+def run_conv(s: Settings, extractor=None) -> str:
+    """The convolution path a run of ``s`` paints with: the one ``s.conv`` names, or for "auto" the one
+    autotune picks (timed once per machine, then cached); "" over a test model."""
     if extractor is not None:
-        return objective_for(s, s.conv, extractor)
+        return ""
     from ..optim.autotune import resolve
 
-    return objective_for(s, resolve(s.conv, s.weights, s.padding))  # "auto": timed once per machine, then cached
+    return resolve(s.conv, s.weights, s.padding)
+
+
+def make_objective(s: Settings, extractor=None):
+    """The compiled objective for these settings: over ``extractor`` when given (tests pass a tiny
+    model), else over VGG19 with the path :func:`run_conv` gives."""
+    return objective_for(s, s.conv, extractor) if extractor is not None else objective_for(s, run_conv(s))
 
 
 def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput], settings: Settings | None = None,
@@ -160,7 +166,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     content_full, styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
     objective = make_objective(s, extractor)
     scales = plan(content_full.shape[:2], s)
-    run = RunState(s, control, [sc.work for sc in scales])
+    run = RunState(s, control, [sc.work for sc in scales], run_conv(s, extractor))
     best, best_losses, message, c = None, None, "", None
     for run.scale, scale in enumerate(scales):
         if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result

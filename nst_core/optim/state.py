@@ -18,7 +18,8 @@ class RunState:
     """The state one run carries across its scales: the settings in force, steering, timing. Local
     to one stylize() call (never shared between runs)."""
 
-    def __init__(self, s: Settings, control: RunControl | None, work: list[tuple[float, int]]):
+    def __init__(self, s: Settings, control: RunControl | None, work: list[tuple[float, int]], conv: str = ""):
+        self.conv = conv  # the convolution path in use, for the Frames (and so the recipe)
         self.s = s.replace(steering=())  # in force: weights as steered so far, steering as applied
         self.schedule = list(s.steering)  # a recipe's steering, replayed at its iterations
         self.control, self.t0 = control, time.perf_counter()
@@ -67,6 +68,6 @@ class RunState:
 
     def frame(self, it: int, losses, image, **kw) -> Frame:
         elapsed = self.elapsed()
-        return Frame(it, self.total, losses, elapsed, image, settings=self.s,
+        return Frame(it, self.total, losses, elapsed, image, settings=self.s, conv=self.conv,
                      scale=(self.scale + 1, self.scales, max(image.shape[:2])),
                      eta_s=0.0 if kw.get("final") else self.eta(it, elapsed), **kw)

@@ -3,9 +3,14 @@
 Block 1 (3 and 64 channels at full resolution) runs oneDNN's direct convolution in [H, W, C];
 blocks 2-5 run Winograd F(4x4, 3x3) in channel-major [C, H, W] (see ``winograd``), which is
 1.5-2x faster per iteration here with the same losses to float32 rounding. ``conv="direct"``
-keeps oneDNN everywhere. A ``-bf16`` path runs the convolutions (Winograd: its large matmuls) in
-bfloat16 and everything else (bias, ReLU, pooling, Grams, losses) in float32; it pays only on CPUs
-with native bf16 (``autotune`` picks). Keras is only needed by :func:`keras_vgg19`.
+keeps oneDNN everywhere. ``direct-bf16`` carries the activations in bfloat16 (convolutions, bias,
+ReLU and pooling, forward and backward: where the time goes) and hands the layers out in float32,
+so Grams and losses are float32 (in bf16 they were 10 % faster, but a picture's palette moved 3.5 %:
+docs/how-it-works.md, bfloat16). block1_conv1's convolution reads the pixels in float32: in bf16 the
+pixels themselves would be rounded (a step of 1 level above 128), and the optimiser's smaller steps
+would not move the loss.
+``winograd-bf16`` runs only Winograd's large matmuls in bf16 (its transforms need float32). Both
+pay only on CPUs with native bf16 (``autotune`` picks). Keras is only needed by :func:`keras_vgg19`.
 
 Block 1's convolutions pad the border by reflection (``padding="reflect"``, the default) rather than
 with zeros: in VGG's mean-subtracted input a zero is a flat grey frame, which the style loss reads as
@@ -60,7 +65,9 @@ class _Stack:
                 algorithm, _, precision = self.conv.partition("-")
                 dtype = tf.bfloat16 if precision == "bf16" else tf.float32
                 if algorithm == "direct" or _block(name) == 1:
-                    self._layers[name] = ("hwc", tf.cast(kernel, dtype), tf.constant(bias))
+                    act = tf.bfloat16 if self.conv == "direct-bf16" else tf.float32  # the layer's output
+                    kdtype = tf.float32 if name == "block1_conv1" else dtype  # see the module's docstring
+                    self._layers[name] = ("hwc", tf.cast(kernel, kdtype), tf.cast(bias, act))
                 else:
                     self._layers[name] = ("chw", winograd.conv3x3(kernel, dtype), tf.constant(bias[:, None, None]))
             return self._layers[name]
@@ -78,23 +85,23 @@ class VGGFeatures:
         self._convs = [(n, *stack.layer(n)) for n in CONV_LAYERS[:deepest + 1]]
 
     def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        out, x, block, layout = {}, x[0], 1, "hwc"
+        out, block, layout = {}, 1, "hwc"  # 'hwc' tensors are [1, H, W, C], 'chw' ones [C, H, W]
         for name, kind, conv, bias in self._convs:
             if _block(name) != block:  # 2x2 max pool between blocks; batch=C in channel-major
                 block = _block(name)
-                x = tf.nn.max_pool2d(x[None], 2, 2, "VALID")[0] if layout == "hwc" else \
+                x = tf.nn.max_pool2d(x, 2, 2, "VALID") if layout == "hwc" else \
                     tf.nn.max_pool2d(x[..., None], 2, 2, "VALID")[..., 0]
-            if kind != layout:
-                x, layout = tf.transpose(x, (2, 0, 1)), kind
+            if kind != layout:  # block 1 runs direct, so the only change is to channel-major
+                x, layout = tf.transpose(x[0], (2, 0, 1)), kind
             if kind == "chw":
                 x = conv(x)
             else:
                 pad = self.reflect and block == 1
-                xin = tf.cast(tf.pad(x, ((1, 1), (1, 1), (0, 0)), "REFLECT") if pad else x, conv.dtype)
-                x = tf.cast(tf.nn.conv2d(xin[None], conv, 1, "VALID" if pad else "SAME")[0], tf.float32)
+                xin = tf.cast(tf.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), "REFLECT") if pad else x, conv.dtype)
+                x = tf.cast(tf.nn.conv2d(xin, conv, 1, "VALID" if pad else "SAME"), bias.dtype)
             x = tf.nn.relu(x + bias)
             if name in self.layers:
-                out[name] = (x if layout == "hwc" else tf.transpose(x, (1, 2, 0)))[None]
+                out[name] = tf.cast(x if layout == "hwc" else tf.transpose(x, (1, 2, 0))[None], tf.float32)
         return out
 
 

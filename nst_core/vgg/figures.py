@@ -1,0 +1,53 @@
+"""How a picture looks, in three figures: how much it has the painting's texture, its palette, and
+the photo's content. ``conv="auto"`` judges a faster convolution path by them (``optim.autotune``),
+and ``benchmarks/quality.py`` reports them (there on Keras' VGG19, so that a change to the engine
+cannot flatter its own score).
+
+* texture: mean over the style layers of ||G(R) - G(S)||_F / ||G(S)||_F (per-pixel Grams);
+* palette: sliced Wasserstein-1 distance between the RGB pixel sets of R and S, in levels (0..255);
+* content: ||F(R) - F(C)|| / ||F(C)|| at the content layer.
+
+R is the result, S the painting at the result's longer side, C the photo at the result's size.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+FIGURES = ("texture", "palette", "content")
+
+
+def palette_distance(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: int = 0) -> float:
+    """Sliced Wasserstein-1 between the RGB pixel sets of two uint8 images, in levels (0..255)."""
+    rng = np.random.default_rng(seed)
+    dirs = rng.normal(size=(projections, 3))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    qs = np.linspace(0, 1, 1001)
+    pa = np.quantile(a.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
+    pb = np.quantile(b.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
+    return float(np.mean(np.abs(pa - pb)))
+
+
+def gram(f: np.ndarray) -> np.ndarray:
+    f = f.reshape(-1, f.shape[-1]).astype(np.float64)
+    return f.T @ f / f.shape[0]
+
+
+def figures(features, result: np.ndarray, photo: np.ndarray, painting: np.ndarray) -> dict[str, float]:
+    """The three figures of ``result`` (uint8 [H, W, 3]) for the ``photo`` and ``painting`` it was made
+    from, sized here as the engine sizes them. ``features``: uint8 image -> (style layers' activations
+    [h, w, C]..., content layer's activations), float32 arrays."""
+    from ..imaging.images import resize
+
+    h, w = result.shape[:2]
+    photo = resize(photo, (h, w))
+    k = max(h, w) / max(painting.shape[:2])
+    painting = resize(painting, (round(painting.shape[0] * k), round(painting.shape[1] * k)))
+    fr, fc, fs = features(result), features(photo), features(painting)
+    texture = np.mean([np.linalg.norm(gram(a) - gram(b)) / np.linalg.norm(gram(b)) for a, b in zip(fr[:-1], fs[:-1])])
+    content = np.linalg.norm(fr[-1].astype(np.float64) - fc[-1]) / np.linalg.norm(fc[-1].astype(np.float64))
+    return {"texture": float(texture), "palette": palette_distance(result, painting), "content": float(content)}
+
+
+def figure_gaps(figs: dict[str, float], reference: dict[str, float]) -> dict[str, float]:
+    """Each figure's relative difference from the reference's, |a / b - 1|."""
+    return {k: abs(figs[k] / reference[k] - 1) if reference[k] else abs(figs[k]) for k in reference}
