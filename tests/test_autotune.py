@@ -142,6 +142,7 @@ def test_bf16_paths_compute_the_float32_features_and_gradient_to_bf16_precision(
         with tf.GradientTape() as tape:
             tape.watch(x)
             feats = vgg_features("embedded", layers, c)(preprocess(x))
+            feats = {n: tf.cast(feats[n], tf.float32) for n in layers}  # direct-bf16 hands out bf16
             loss = tf.add_n([tf.reduce_mean(tf.square(feats[n])) for n in layers])
         return {n: feats[n].numpy() for n in layers}, tape.gradient(loss, x).numpy()
 
@@ -151,6 +152,29 @@ def test_bf16_paths_compute_the_float32_features_and_gradient_to_bf16_precision(
         assert np.linalg.norm(out[n] - ref[n]) / np.linalg.norm(ref[n]) < tolerance, n
     cosine = np.sum(grad * ref_grad) / np.linalg.norm(grad) / np.linalg.norm(ref_grad)
     assert cosine > 0.995
+
+
+def test_a_bf16_layer_s_gram_is_float32_s_gram_of_its_values_and_its_gradient_is_bf16_close():
+    """direct-bf16 keeps the Grams float32: the same matrix float32 computes from the bf16 values; only
+    the gradient going back into the bf16 network is computed in bf16."""
+    from nst_core.vgg import losses
+    from nst_core.vgg.features import tf
+
+    rng = np.random.default_rng(1)
+    f16 = tf.constant(rng.uniform(0, 3, (24, 20, 16)), tf.bfloat16)
+    f32 = tf.cast(f16, tf.float32)
+    target = tf.constant(rng.uniform(0, 3, (16, 16)), tf.float32)
+
+    def loss_and_grad(f):
+        with tf.GradientTape() as tape:
+            tape.watch(f)
+            g = losses.gram(f)
+            loss = losses.balanced_style_loss(g, target)
+        return g, tf.cast(tape.gradient(loss, f), tf.float32).numpy()
+
+    (g16, d16), (g32, d32) = loss_and_grad(f16), loss_and_grad(f32)
+    assert g16.dtype == tf.float32 and np.allclose(g16.numpy(), g32.numpy(), rtol=1e-6)
+    assert np.linalg.norm(d16 - d32) / np.linalg.norm(d32) < 0.01
 
 
 def test_the_kernel_choice_depends_on_the_step_it_times_not_on_the_run_loop():

@@ -115,7 +115,7 @@ class TiledObjective:
 
     def _content_targets(self, content):
         p = self.o.extractor(preprocess(content))
-        return tuple(p[n][0] for n in self.o.content_layers)
+        return tuple(tf.cast(p[n][0], tf.float32) for n in self.o.content_layers)
 
     def _tv_weights(self, win, masks):
         return win * tf.minimum(tf.reduce_sum(masks, axis=-1), 1.0)

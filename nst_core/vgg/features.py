@@ -4,11 +4,11 @@ Block 1 (3 and 64 channels at full resolution) runs oneDNN's direct convolution 
 blocks 2-5 run Winograd F(4x4, 3x3) in channel-major [C, H, W] (see ``winograd``), which is
 1.5-2x faster per iteration here with the same losses to float32 rounding. ``conv="direct"``
 keeps oneDNN everywhere. ``direct-bf16`` carries the activations in bfloat16 (convolutions, bias,
-ReLU and pooling, forward and backward: where the time goes) and hands the layers out in float32,
-so Grams and losses are float32 (in bf16 they were 10 % faster, but a picture's palette moved 3.5 %:
-docs/how-it-works.md, bfloat16). block1_conv1's convolution reads the pixels in float32: in bf16 the
-pixels themselves would be rounded (a step of 1 level above 128), and the optimiser's smaller steps
-would not move the loss.
+ReLU and pooling, forward and backward: where the time goes) and hands the layers out in bf16; the
+losses take them to float32, so Grams and losses are float32 (``losses.gram``; bf16 Grams moved a
+picture's palette by 3.5 %: docs/how-it-works.md, bfloat16). block1_conv1's convolution reads the
+pixels in float32: in bf16 the pixels themselves would be rounded (a step of 1 level above 128), and
+the optimiser's smaller steps would not move the loss.
 ``winograd-bf16`` runs only Winograd's large matmuls in bf16 (its transforms need float32). Both
 pay only on CPUs with native bf16 (``autotune`` picks). Keras is only needed by :func:`keras_vgg19`.
 
@@ -101,7 +101,7 @@ class VGGFeatures:
                 x = tf.cast(tf.nn.conv2d(xin, conv, 1, "VALID" if pad else "SAME"), bias.dtype)
             x = tf.nn.relu(x + bias)
             if name in self.layers:
-                out[name] = tf.cast(x if layout == "hwc" else tf.transpose(x, (1, 2, 0))[None], tf.float32)
+                out[name] = x if layout == "hwc" else tf.transpose(x, (1, 2, 0))[None]
         return out
 
 

@@ -24,16 +24,36 @@ from ..tf_quiet import import_tensorflow
 tf = import_tensorflow()
 
 
+def _f32(t: tf.Tensor) -> tf.Tensor:
+    return tf.cast(t, tf.float32)
+
+
 def gram(features: tf.Tensor) -> tf.Tensor:
-    """[H, W, C] -> [C, C], normalised by the number of positions H*W (a per-pixel average)."""
+    """[H, W, C] -> [C, C] float32, normalised by the number of positions H*W (a per-pixel average).
+    bfloat16 features (``conv="direct-bf16"``) give the same float32 Gram (a product of two bf16
+    numbers is exact in float32), with its gradient computed in bf16 (:func:`_bf16_gram`)."""
     f = tf.reshape(features, (-1, tf.shape(features)[-1]))
-    return tf.matmul(f, f, transpose_a=True) / tf.cast(tf.shape(f)[0], f.dtype)
+    n = tf.cast(tf.shape(f)[0], tf.float32)
+    return (tf.matmul(f, f, transpose_a=True) if f.dtype == tf.float32 else _bf16_gram(f)) / n
+
+
+@tf.custom_gradient
+def _bf16_gram(f: tf.Tensor):
+    """[N, C] bfloat16 -> F^T F in float32. Its gradient F (dG + dG^T) goes back into a bf16 network,
+    where it is rounded to bf16 anyway: computed in bf16 (oneDNN sums in float32) it costs a sixth of
+    the float32 matmul's time on AMX and differs by that rounding only."""
+    f32 = _f32(f)
+
+    def grad(dg):
+        return tf.matmul(f, tf.cast(dg + tf.transpose(dg), f.dtype))
+
+    return tf.matmul(f32, f32, transpose_a=True), grad
 
 
 def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
     """[H, W, C] features and [H, W] weights in 0..1 -> [C, C] = F^T diag(m) F / sum(m): the Gram of
     the region only (Gatys et al. 2017). An all-ones mask gives :func:`gram`; an empty one gives 0."""
-    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
     m = tf.reshape(mask, (-1, 1))
     return tf.matmul(f, f * m, transpose_a=True) / (tf.reduce_sum(m) + 1e-8)
 
@@ -41,13 +61,13 @@ def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
 def weighted_gram_sum(features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
     """[H, W, C] features and [H, W] weights -> [C, C] = F^T diag(w) F, not normalised: one tile's
     share of a picture's Gram, summed over tiles and divided by the summed weights (nst_core.tiles.tiled)."""
-    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
     return tf.matmul(f, f * tf.reshape(weights, (-1, 1)), transpose_a=True)
 
 
 def weighted_square_error(features: tf.Tensor, target: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
     """[H, W, C] feature maps and [H, W] weights -> sum_p w_p ||F_p - P_p||^2 (a tile's share)."""
-    return tf.reduce_sum(tf.reduce_sum(tf.square(features - target), axis=-1) * weights)
+    return tf.reduce_sum(tf.reduce_sum(tf.square(_f32(features) - target), axis=-1) * weights)
 
 
 def tv_sum(image: tf.Tensor, power: tf.Tensor | float, weights: tf.Tensor) -> tf.Tensor:
@@ -66,7 +86,7 @@ def layer_mask(masks: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
 
 def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """Mean squared error between [H, W, C] feature maps."""
-    return tf.reduce_mean(tf.square(features - target))
+    return tf.reduce_mean(tf.square(_f32(features) - target))
 
 
 def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
@@ -76,7 +96,7 @@ def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
 
 def balanced_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """[H, W, C] feature maps -> ||F - P||^2 / ||P||^2 (0 at the photo, 1 where F is 0)."""
-    return tf.reduce_sum(tf.square(features - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+    return tf.reduce_sum(tf.square(_f32(features) - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
 
 
 def balanced_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
@@ -95,13 +115,13 @@ def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0, where: tf.Tensor |
 
 def kio_gram(features: tf.Tensor) -> tf.Tensor:
     """keras.io's Gram: [H, W, C] -> [C, C] = F^T F, unnormalised."""
-    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
     return tf.matmul(f, f, transpose_a=True)
 
 
 def kio_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """keras.io: sum of squared differences."""
-    return tf.reduce_sum(tf.square(features - target))
+    return tf.reduce_sum(tf.square(_f32(features) - target))
 
 
 def kio_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor, pixels: tf.Tensor) -> tf.Tensor:

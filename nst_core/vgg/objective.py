@@ -93,7 +93,7 @@ class Objective:
 
     def _content_targets(self, content):
         c = self._features(content)
-        return tuple(c[n][0] for n in self.content_layers)
+        return tuple(tf.cast(c[n][0], tf.float32) for n in self.content_layers)
 
     def _style_targets(self, style):
         s = self._features(style)
@@ -147,7 +147,7 @@ class Objective:
             tape.watch(pixels)
             feats = self._features(pixels)
             if content_from_pixels:
-                content_t = tuple(tf.stop_gradient(feats[n][0]) for n in self.content_layers)
+                content_t = tuple(tf.stop_gradient(tf.cast(feats[n][0], tf.float32)) for n in self.content_layers)
             content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power, masks)
             parts = tf.stack([content, style, tv]) * weights
             total = tf.reduce_sum(parts)
