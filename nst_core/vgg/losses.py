@@ -37,32 +37,39 @@ def gram(features: tf.Tensor) -> tf.Tensor:
     return (tf.matmul(f, f, transpose_a=True) if f.dtype == tf.float32 else _bf16_gram(f)) / n
 
 
-@tf.custom_gradient
-def _bf16_gram(f: tf.Tensor):
-    """[N, C] bfloat16 -> F^T F in float32. Its gradient F (dG + dG^T) goes back into a bf16 network,
-    where it is rounded to bf16 anyway: computed in bf16 (oneDNN sums in float32) it costs a sixth of
-    the float32 matmul's time on AMX and differs by that rounding only."""
-    f32 = _f32(f)
+def _bf16_gram(f: tf.Tensor, w: tf.Tensor | None = None) -> tf.Tensor:
+    """[N, C] bfloat16 (and weights [N, 1]) -> F^T diag(w) F in float32. Its gradient diag(w) F (dG + dG^T)
+    goes back into a bf16 network, where it is rounded to bf16 anyway: computed in bf16 (oneDNN sums
+    in float32) it costs a sixth of the float32 matmul's time on AMX and differs by that rounding only."""
 
-    def grad(dg):
-        return tf.matmul(f, tf.cast(dg + tf.transpose(dg), f.dtype))
+    @tf.custom_gradient
+    def gram_(f):
+        f32 = _f32(f)
 
-    return tf.matmul(f32, f32, transpose_a=True), grad
+        def grad(dg):
+            df = tf.matmul(f, tf.cast(dg + tf.transpose(dg), f.dtype))
+            return df if w is None else df * tf.cast(w, f.dtype)
+
+        return tf.matmul(f32, f32 if w is None else f32 * w, transpose_a=True), grad
+
+    return gram_(f)
 
 
 def masked_gram(features: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
     """[H, W, C] features and [H, W] weights in 0..1 -> [C, C] = F^T diag(m) F / sum(m): the Gram of
     the region only (Gatys et al. 2017). An all-ones mask gives :func:`gram`; an empty one gives 0."""
-    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
     m = tf.reshape(mask, (-1, 1))
-    return tf.matmul(f, f * m, transpose_a=True) / (tf.reduce_sum(m) + 1e-8)
+    g = tf.matmul(f, f * m, transpose_a=True) if f.dtype == tf.float32 else _bf16_gram(f, m)
+    return g / (tf.reduce_sum(m) + 1e-8)
 
 
 def weighted_gram_sum(features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
     """[H, W, C] features and [H, W] weights -> [C, C] = F^T diag(w) F, not normalised: one tile's
     share of a picture's Gram, summed over tiles and divided by the summed weights (nst_core.tiles.tiled)."""
-    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
-    return tf.matmul(f, f * tf.reshape(weights, (-1, 1)), transpose_a=True)
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    w = tf.reshape(weights, (-1, 1))
+    return tf.matmul(f, f * w, transpose_a=True) if f.dtype == tf.float32 else _bf16_gram(f, w)
 
 
 def weighted_square_error(features: tf.Tensor, target: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
@@ -115,8 +122,8 @@ def tv_loss(image: tf.Tensor, power: tf.Tensor | float = 1.0, where: tf.Tensor |
 
 def kio_gram(features: tf.Tensor) -> tf.Tensor:
     """keras.io's Gram: [H, W, C] -> [C, C] = F^T F, unnormalised."""
-    f = _f32(tf.reshape(features, (-1, tf.shape(features)[-1])))
-    return tf.matmul(f, f, transpose_a=True)
+    f = tf.reshape(features, (-1, tf.shape(features)[-1]))
+    return tf.matmul(f, f, transpose_a=True) if f.dtype == tf.float32 else _bf16_gram(f)
 
 
 def kio_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
