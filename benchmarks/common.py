@@ -26,7 +26,7 @@ def emit(**record) -> None:
 
 
 def machine() -> dict:
-    from nst_core.optim.autotune import REPORTED_FLAGS, cpu_info
+    from nst_core.machine import REPORTED_FLAGS, cpu_info
     from nst_core.vgg.features import tf
 
     cpu = cpu_info()

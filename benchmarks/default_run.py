@@ -13,22 +13,34 @@ import time
 from common import CONTENT, STYLE, emit, machine, median_time, require_images
 
 
-def plain_step_seconds(shape=(384, 512), build_only: bool = False):
-    """Median seconds of the plain step at ``shape``, or (``build_only``) the step itself to time."""
-    from nst_core.vgg.features import keras_vgg19, tf
-    from nst_core.vgg.losses import content_loss, gram, style_loss
+def plain_step_seconds(shape=(384, 512), build_only: bool = False, policy: str = "float32"):
+    """Median seconds of the plain step at ``shape``, or (``build_only``) the step itself to time.
+    ``policy="mixed_bfloat16"``: the same VGG19 under Keras' mixed precision (bf16 layers, float32
+    weights, Grams and losses in float32 from the layers' bf16 outputs)."""
+    import keras
 
-    vgg = keras_vgg19("embedded")
+    from nst_core.vgg.features import tf
+    from nst_core.vgg.losses import content_loss, gram, style_loss
+    from nst_core.vgg.weights import CONV_LAYERS, load_weights
+
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    weights = load_weights("embedded")
+    for name in CONV_LAYERS:
+        vgg.get_layer(name).set_weights(list(weights[name]))
     names = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1", "block5_conv2")
     model = tf.keras.Model(vgg.input, [vgg.get_layer(n).output for n in names])
     x = tf.Variable(tf.random.uniform((1, *shape, 3), -100, 100))
-    feats = model(x)
+    feats = [tf.cast(f, tf.float32) for f in model(x)]
     grams, content = [gram(f[0]) for f in feats[:5]], feats[5][0]
 
     @tf.function
     def step():
         with tf.GradientTape() as tape:
-            f = model(x)
+            f = [tf.cast(a, tf.float32) for a in model(x)]
             loss = content_loss(f[5][0], content) + tf.add_n([style_loss(gram(a[0]), g) for a, g in zip(f, grams)])
         return tape.gradient(loss, x)
 

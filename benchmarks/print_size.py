@@ -2,7 +2,7 @@
 
     python benchmarks/print_size.py [--sizes 1024,2048,4096] [--pairs tubingen:starry_night,astronaut:the_scream]
     python benchmarks/print_size.py --compare [--pairs ...]   # 1024 px tiled against untiled, same settings
-    python benchmarks/print_size.py --probe                   # peak memory of whole-picture steps by size
+    python benchmarks/print_size.py --probe                   # peak memory of whole-picture steps by size and path
 
 Each picture is made by the command line (`python -m nst_core ... --size N`) in a process of its own
 under `/usr/bin/time -v`, so the figures are a user's: wall time from start to PNG (imports, model,
@@ -44,14 +44,17 @@ def run_cli(photo: str, painting: str, size: int, out: Path, *extra: str, env: d
     return {"seconds": round(seconds, 1), "peak_mb": round(peak_kb / 1024), "last": last}
 
 
-def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
-    """Rows and columns where the finest tiled scale's tiles meet: each overlap's two edges and middle."""
+def tile_lines(shape: tuple[int, int], settings, conv: str = "") -> tuple[list[int], list[int]]:
+    """Rows and columns where the finest tiled scale's tiles meet: each overlap's two edges and middle
+    (tiled as a run with the convolution path ``conv`` tiles it)."""
+    from nst_core.machine import precision
     from nst_core.tiles.sweeps import tile_size_at, tiles_of
     from nst_core.tiles.tiling import should_tile
 
-    if not should_tile(shape, settings.tile_size, settings.memory_budget_mb):
+    bits = precision(conv) if conv else "float32"
+    if not should_tile(shape, settings.tile_size, settings.memory_budget_mb, bits):
         return [], []
-    tiles = tiles_of(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb))
+    tiles = tiles_of(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb, bits))
     lines = ([], [])
     for axis, (lo, hi) in ((0, (0, 1)), (1, (2, 3))):
         spans = sorted({(t.support[lo], t.support[hi]) for t in tiles})
@@ -63,23 +66,25 @@ def tile_lines(shape: tuple[int, int], settings) -> tuple[list[int], list[int]]:
 def score(scorer, path: Path, photo: str, painting: str, side: int, settings=None) -> dict:
     from nst_core import load_image
     from nst_core.imaging.images import fit_size, resize
-    from nst_core.recipe import read_recipe
+    from nst_core.recipe import read_recipe, recipe_data
 
     out = load_image(path)
     settings = settings or read_recipe(path)  # by default the picture's own, from its PNG's recipe
-    rows, cols = tile_lines(out.shape[:2], settings)
+    rows, cols = tile_lines(out.shape[:2], settings, recipe_data(path).get("engine", {}).get("conv", ""))
     small = resize(out, fit_size(out.shape[:2], side))
     figures = scorer.score(small, load_image(image_path(photo)), load_image(image_path(painting)))
     figures["seam"] = seam_ratio(out, rows, cols) if rows or cols else None
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
 
 
-def probe() -> None:
-    """Peak memory of single-scale, untiled runs (3 iterations) by size: the data behind tiling.py's model."""
-    for size in (256, 512, 768, 1024):
-        r = run_cli("tubingen", "starry_night", size, Path(f"/tmp/probe-{size}.png"), "--iterations", "3",
-                    "--no-multiscale", "--tile-size", "0")
-        emit(kind="probe", size=size, peak_mb=r["peak_mb"], seconds=r["seconds"])
+def probe(convs: list[str]) -> None:
+    """Peak memory of single-scale, untiled runs (3 iterations) by size and convolution path: the data
+    behind tiling.py's model."""
+    for conv in convs:
+        for size in (256, 512, 768, 1024):
+            r = run_cli("tubingen", "starry_night", size, Path(f"/tmp/probe-{size}.png"), "--iterations", "3",
+                        "--no-multiscale", "--tile-size", "0", "--conv", conv)
+            emit(kind="probe", conv=conv, size=size, peak_mb=r["peak_mb"], seconds=r["seconds"])
 
 
 def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str]) -> None:
@@ -102,7 +107,7 @@ def sweeps_trial(counts: list[int], size: int, iterations: int, pair: list[str])
         total, parts, _ = objective(last.image.astype("float32"), targets,
                                     (s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights,
                                     s.tv_power)
-        rows, cols = tile_lines(last.image.shape[:2], s)
+        rows, cols = tile_lines(last.image.shape[:2], s, last.conv)
         from nst_core.imaging.images import save_png
 
         save_png(last.image, f"/tmp/nst-print-sweeps-{n}.png")
@@ -118,6 +123,7 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/nst-print", help="where the pictures go")
     ap.add_argument("--compare", action="store_true", help="1024 px tiled (budget 0) against untiled")
     ap.add_argument("--probe", action="store_true")
+    ap.add_argument("--probe-convs", default="winograd,direct-bf16", help="the paths --probe measures")
     ap.add_argument("--sweeps", help="compare sweep counts, e.g. 1,2,3 (at --trial-size, --trial-iterations)")
     ap.add_argument("--trial-size", type=int, default=1024)
     ap.add_argument("--trial-iterations", type=int, default=12)
@@ -129,7 +135,7 @@ def main() -> None:
 
     emit(kind="machine", **machine(), settings=Settings().to_dict())
     if args.probe:
-        return probe()
+        return probe(args.probe_convs.split(","))
     if args.sweeps:
         pair = (args.pairs or DEFAULT_PAIRS).split(",")[0].split(":")
         return sweeps_trial([int(n) for n in args.sweeps.split(",")], args.trial_size, args.trial_iterations, pair)

@@ -18,7 +18,7 @@ from .settings import LAYER_PRESETS, Limits, Settings
 
 __all__ = ["Settings", "Limits", "Frame", "RunControl", "stylize", "result_png", "save_result", "prepare", "fast_stylize", "load_image", "save_png", "png_bytes", "warm_up", "expected_seconds",
            "batch",
-           "conv_choice", "fast_model_problem",
+           "conv_choice", "conv_in_use", "fast_model_problem",
            "LAYER_PRESETS", "NSTError", "SettingsError", "ImageError", "WeightsError", "ModelLoadError",
            "DivergedError"]
 
@@ -115,7 +115,14 @@ def expected_seconds(content_shape: tuple[int, int], settings: Settings | None =
     if choice:
         h, w = (96, 128)  # autotune.TIME_SHAPE, the size its timings are for
         us = choice["conv_seconds_per_step"][choice["conv_chosen"]] / (h * w) * SMALL_TO_LARGE * 1e6
-    return estimate_seconds(plan(content_shape, s), us, warm=bool(choice))
+    return estimate_seconds(plan(content_shape, s, conv_in_use(s)), us, warm=bool(choice))
+
+
+def conv_in_use(settings: Settings | None = None) -> str:
+    """The convolution path a run of ``settings`` uses here: the one it names, or the one ``conv="auto"``
+    picked in this process; "" before that is known. Measures nothing, imports no TensorFlow."""
+    s = settings or Settings()
+    return s.conv if s.conv != "auto" else conv_choice(s).get("conv_chosen", "")
 
 
 def warm_up(settings: Settings | None = None, fast: bool = False) -> None:

@@ -10,7 +10,7 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from nst_core import (NSTError, Settings, SettingsError, conv_choice, expected_seconds,
+from nst_core import (NSTError, Settings, SettingsError, conv_choice, conv_in_use, expected_seconds,
                       fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
 from nst_core.imaging.animation import frame_for_gif, gif_bytes
 from nst_core.imaging.images import check_size, fit_size, image_shape, resize
@@ -133,7 +133,7 @@ class Handlers:
             s = self.run_settings(v)
             images = self._images(v, remove=False)
             shape = (3, 4) if images["content"] is None else image_shape(images["content"], s.limits)  # no decode
-            scales = plan(shape, s)
+            scales = plan(shape, s, conv_in_use(s))
         except NSTError as exc:
             return {"print_note": gr.Markdown(f"⚠️ {exc}", visible=True)}
         h, w = scales[-1].shape

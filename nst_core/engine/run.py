@@ -164,9 +164,9 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     """
     s = settings or Settings()
     content_full, styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
-    objective = make_objective(s, extractor)
-    scales = plan(content_full.shape[:2], s)
-    run = RunState(s, control, [sc.work for sc in scales], run_conv(s, extractor))
+    objective, conv = make_objective(s, extractor), run_conv(s, extractor)
+    scales = plan(content_full.shape[:2], s, conv)
+    run = RunState(s, control, [sc.work for sc in scales], conv)
     best, best_losses, message, c = None, None, "", None
     for run.scale, scale in enumerate(scales):
         if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..tiles import joint, sweeps
 from ..imaging.images import fit_size
+from ..machine import precision
 from ..settings import Settings
 from ..tiles.tiling import joint_fits, should_tile
 
@@ -45,18 +46,19 @@ class Scale:
     joint: bool = False  # tiled with one optimiser over the whole picture (nst_core.tiles.joint), not in sweeps
 
 
-def plan(content_shape: tuple[int, int], s: Settings) -> list[Scale]:
+def plan(content_shape: tuple[int, int], s: Settings, conv: str = "") -> list[Scale]:
     """The scales a run of ``s`` on a photo of ``content_shape`` (h, w) goes through, coarse to fine,
-    and which of them are tiled (those whose whole-picture step would not fit ``memory_budget_mb``)."""
-    out = []
+    and which of them are tiled (those whose whole-picture step would not fit ``memory_budget_mb``
+    with the convolution path ``conv``; "" if not known: float32's, the larger)."""
+    out, bits = [], precision(conv) if conv else "float32"
     for size, n in zip(scale_sizes(s.max_size, s.multiscale), scale_iterations(s)):
         shape = fit_size(content_shape, size, s.enlarge)
-        if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb):
-            side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb)
+        if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb, bits):
+            side = sweeps.tile_size_at(shape, s.tile_size, s.memory_budget_mb, bits)
             tiles = sweeps.tiles_of(shape, side)
             largest = max(t.pixels for t in tiles)
             together = s.tile_mode == "joint" or (
-                s.tile_mode == "auto" and joint_fits(shape, largest, s.memory_budget_mb, s.lbfgs_history))
+                s.tile_mode == "auto" and joint_fits(shape, largest, s.memory_budget_mb, s.lbfgs_history, bits))
             out.append(Scale(size, shape, n, len(tiles), joint.cost(tiles, n) if together
                              else sweeps.cost(tiles, n, s.tile_sweeps), side, together))
         else:

@@ -81,9 +81,9 @@ def tiles_of(shape: tuple[int, int], tile_size: int) -> list[Tile]:
     return tile_grid(shape, tile_size, TILE_OVERLAP, TILE_CONTEXT)
 
 
-def tile_size_at(shape: tuple[int, int], tile_size: int, budget_mb: int) -> int:
+def tile_size_at(shape: tuple[int, int], tile_size: int, budget_mb: int, precision: str = "float32") -> int:
     """The tiles' side at a tiled scale of ``shape``: ``tile_size`` where it fits the budget, else less."""
-    return fitted_tile_size(shape, tile_size, budget_mb, TILE_OVERLAP, TILE_CONTEXT)
+    return fitted_tile_size(shape, tile_size, budget_mb, TILE_OVERLAP, TILE_CONTEXT, precision)
 
 
 def cost(tiles: list[Tile], iterations: int, sweeps: int) -> tuple[float, int]:

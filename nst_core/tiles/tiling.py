@@ -21,12 +21,13 @@ Box = tuple[int, int, int, int]  # (y0, y1, x0, x1), half-open
 # gradients and Winograd's transformed tiles, and scipy's float64 history. The base is TensorFlow, the
 # weights and the traced graphs. The fits: docs/print-sizes.md, The memory model's figures.
 MIB = 1 << 20
-STEP_BYTES_PER_PIXEL = 3775
+# By the precision of the activations (``direct-bf16`` holds them, and their gradients, in half the bytes).
+STEP_BYTES_PER_PIXEL = {"float32": 3775, "bfloat16": 2150}
 PROCESS_BASE_MB = 1200
 # A tile's step at a print size takes more a pixel than the probe's: its L-BFGS history is full (10
 # pairs of float64 after a visit of 10 iterations, 480 bytes a pixel; the probe ran 3) and tiles of
 # varying shapes leave the allocator more.
-TILE_BYTES_PER_PIXEL = 4300
+TILE_BYTES_PER_PIXEL = {"float32": 4300, "bfloat16": 2700}
 # A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo (3), the
 # previous scale's result (3), the preview's copies (3 + 3 + 3), and what the allocator keeps of the
 # visits' buffers. 50 keeps a 2048x2048 print's 640 px tiles.
@@ -121,14 +122,15 @@ class Windows:
         return (self[i] for i in range(len(self)))
 
 
-def step_mb(pixels: int) -> float:
-    """Estimated peak memory, in MiB, of a process running one step on ``pixels`` pixels."""
-    return PROCESS_BASE_MB + pixels * STEP_BYTES_PER_PIXEL / MIB
+def step_mb(pixels: int, precision: str = "float32") -> float:
+    """Estimated peak memory, in MiB, of a process running one step on ``pixels`` pixels with
+    activations in ``precision`` (nst_core.machine.precision of the convolution path)."""
+    return PROCESS_BASE_MB + pixels * STEP_BYTES_PER_PIXEL[precision] / MIB
 
 
-def tile_mb(pixels: int) -> float:
+def tile_mb(pixels: int, precision: str = "float32") -> float:
     """Estimated peak memory, in MiB, of a process running a tile's visit on a crop of ``pixels``."""
-    return PROCESS_BASE_MB + pixels * TILE_BYTES_PER_PIXEL / MIB
+    return PROCESS_BASE_MB + pixels * TILE_BYTES_PER_PIXEL[precision] / MIB
 
 
 def picture_mb(shape: tuple[int, int]) -> float:
@@ -137,26 +139,27 @@ def picture_mb(shape: tuple[int, int]) -> float:
     return shape[0] * shape[1] * PICTURE_BYTES_PER_PIXEL / MIB
 
 
-def fitted_tile_size(shape: tuple[int, int], tile_size: int, budget_mb: int, overlap: int, context: int) -> int:
+def fitted_tile_size(shape: tuple[int, int], tile_size: int, budget_mb: int, overlap: int, context: int,
+                     precision: str = "float32") -> int:
     """The tiles' side at a scale of ``shape``: ``tile_size``, or less where a tile's step beside the
     picture's own copies would not fit ``budget_mb`` (0: no budget). Never below MIN_TILE_SIZE."""
     if budget_mb <= 0:
         return tile_size
     for size in range(tile_size, MIN_TILE_SIZE, -16):
         largest = max(t.pixels for t in tile_grid(shape, size, overlap, context))
-        if tile_mb(largest) + picture_mb(shape) <= budget_mb:
+        if tile_mb(largest, precision) + picture_mb(shape) <= budget_mb:
             return size
     return MIN_TILE_SIZE
 
 
-def should_tile(shape: tuple[int, int], tile_size: int, budget_mb: int) -> bool:
+def should_tile(shape: tuple[int, int], tile_size: int, budget_mb: int, precision: str = "float32") -> bool:
     """Tile a scale when tiling is on and a whole-picture step would not fit the memory budget."""
     h, w = shape
-    return tile_size > 0 and max(h, w) > tile_size and step_mb(h * w) > budget_mb
+    return tile_size > 0 and max(h, w) > tile_size and step_mb(h * w, precision) > budget_mb
 
 
-def joint_fits(shape: tuple[int, int], crop_px: int, budget_mb: int, history: int) -> bool:
+def joint_fits(shape: tuple[int, int], crop_px: int, budget_mb: int, history: int, precision: str = "float32") -> bool:
     """Whether a tiled scale of ``shape`` can hold one optimiser's state of the whole picture beside a
     tile's step on ``crop_px`` pixels and the picture's own copies (budget 0: no budget)."""
     extra = shape[0] * shape[1] * joint_bytes_per_pixel(history) / MIB
-    return budget_mb <= 0 or tile_mb(crop_px) + picture_mb(shape) + extra <= budget_mb
+    return budget_mb <= 0 or tile_mb(crop_px, precision) + picture_mb(shape) + extra <= budget_mb
