@@ -27,7 +27,7 @@ PROCESS_BASE_MB = 1200
 # A tile's step at a print size takes more a pixel than the probe's: its L-BFGS history is full (10
 # pairs of float64 after a visit of 10 iterations, 480 bytes a pixel; the probe ran 3) and tiles of
 # varying shapes leave the allocator more.
-TILE_BYTES_PER_PIXEL = {"float32": 4300, "bfloat16": 2700}
+TILE_BYTES_PER_PIXEL = {"float32": 4300, "bfloat16": 2950}
 # A tiled scale also holds the whole picture: float32 pixels (12 bytes a pixel), the photo (3), the
 # previous scale's result (3), the preview's copies (3 + 3 + 3), and what the allocator keeps of the
 # visits' buffers. 50 keeps a 2048x2048 print's 640 px tiles.
