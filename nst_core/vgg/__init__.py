@@ -9,6 +9,8 @@ the compiled objective.
 - ``losses``: content, Gram style, masked Gram and total-variation losses: short pure functions.
 - ``objective``: the targets and the loss + gradient compiled once per process (``Targets``,
   ``objective_for``, ``get_objective``).
+- ``figures``: a picture's texture, palette and content figures, by which ``conv="auto"`` judges a
+  faster path (``figures``, ``figure_gaps``, ``palette_distance``).
 
 Imports imaging and the top-level modules only. Nothing here runs an optimiser.
 """
