@@ -11,12 +11,14 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 PREVIEW_SIDE = 768  # px: the preview box is 380 px high, half a wide page across
+PREVIEW_GRACE_S = 30.0  # s a sent preview may still be fetched (a slow link, a busy server)
 KEPT_UPLOADS = 8  # uploaded files kept (as bytes) per session for re-runs: the four drop zones, twice
 
 
@@ -117,14 +119,19 @@ def write_files(folder: str, files: dict[str, bytes]) -> dict[str, str]:
 
 class PreviewFiles:
     """A run's live previews, each encoded once (JPEG, at most ``PREVIEW_SIDE`` px, the size the page
-    shows them) into the run's own folder, however many pages watch it. The ``keep`` newest stay (a
-    browser may still be fetching one); ``clear`` removes them all once the result is there.
+    shows them) into the run's own folder, however many pages watch it. A preview goes once ``keep``
+    newer ones exist and it is ``grace_s`` old: a browser may still be fetching it that long after it
+    was sent (a bf16 run sends several a second, and a preview deleted under a fetch is a traceback in
+    the server's log and a broken image). ``clear`` removes the old ones once the result is there; the
+    rest go with the run's folder.
 
     JPEG, not PNG: a default run shows about 50 previews, encoded on the cores the run paints with, and
     a JPEG costs a small fraction of a PNG's time to encode and bytes to send (docs/benchmarks.md)."""
 
-    def __init__(self, folder: str, keep: int = 3):
-        self.folder, self.keep, self.paths, self.count = folder, keep, [], 0
+    def __init__(self, folder: str, keep: int = 3, grace_s: float = PREVIEW_GRACE_S, clock=time.monotonic):
+        self.folder, self.keep, self.grace_s, self.clock = folder, keep, grace_s, clock
+        self.paths: list[tuple[float, str]] = []  # (written at, path), oldest first
+        self.count = 0
 
     def write(self, image: np.ndarray, box: tuple = ()) -> str:
         """The preview as a JPEG of at most PREVIEW_SIDE px; ``box`` (y0, y1, x0, x1 in the image's
@@ -139,14 +146,18 @@ class PreviewFiles:
         self.count += 1
         path = os.path.join(self.folder, f"preview-{self.count}.jpg")
         im.save(path, "JPEG", quality=85)
-        self.paths.append(path)
-        while len(self.paths) > self.keep:
-            _unlink(self.paths.pop(0))
+        self.paths.append((self.clock(), path))
+        self._drop(self.keep)
         return path
 
     def clear(self) -> None:
-        while self.paths:
-            _unlink(self.paths.pop())
+        """Remove every preview no browser can still be fetching."""
+        self._drop(0)
+
+    def _drop(self, keep: int) -> None:
+        now = self.clock()
+        while len(self.paths) > keep and now - self.paths[0][0] >= self.grace_s:
+            _unlink(self.paths.pop(0)[1])
 
 
 def _unlink(path: str) -> None:
