@@ -129,10 +129,9 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)
-    for button, api in (("stop_btn", {"api_name": "stop"}), ("stop_near", private)):
-        c[button].click(**wire(h.stop, pick("run_state")), queue=False, **api)
+    for button, api in (("stop_btn", {"api_name": "stop"}), ("stop_near", private)):  # said, then done: a run
         c[button].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
-                        **private)
+                        **private).then(**wire(h.stop, pick("run_state")), queue=False, **api)  # ends after "Stopping"
     c["line_timer"].tick(**wire(h.place, pick("run_state"), pick("status", "line_timer")), queue=False,
                          show_progress="hidden", **private)
     # A released weight slider steers the running run from its current picture (a no-op between runs).

@@ -164,8 +164,8 @@ def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, b
                 out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
         run.click(h.run, [clip, style, size, strength, smoothing, refine, run_state], [preview, status, out],
                   api_name="stylize_video", **CPU)
-        stop.click(h.stop, [run_state], None, queue=False, api_name="stop_video")
-        stop.click(h.stopping, [run_state], [status], queue=False, show_progress="hidden", api_visibility="private")
+        stop.click(h.stopping, [run_state], [status], queue=False, show_progress="hidden", api_visibility="private"
+                   ).then(h.stop, [run_state], None, queue=False, api_name="stop_video")  # said, then done
         # A reload or a new tab of the same browser finds its clip again, live or finished.
         demo.load(h.attach, [browser, run_state], [preview, status, out], concurrency_limit=None,
                   show_progress="hidden", api_visibility="private")
