@@ -51,7 +51,7 @@ def tile_lines(shape: tuple[int, int], settings, conv: str = "") -> tuple[list[i
     from nst_core.tiles.sweeps import tile_size_at, tiles_of
     from nst_core.tiles.tiling import should_tile
 
-    bits = precision(conv) if conv else "float32"
+    bits = precision(conv)
     if not should_tile(shape, settings.tile_size, settings.memory_budget_mb, bits):
         return [], []
     tiles = tiles_of(shape, tile_size_at(shape, settings.tile_size, settings.memory_budget_mb, bits))

@@ -31,5 +31,6 @@ def this_cpu() -> dict:
 
 
 def precision(conv: str) -> str:
-    """The number format a convolution path computes VGG19's activations in."""
+    """The number format a convolution path computes VGG19's activations in ("" - not known yet -
+    counts as float32, whose memory figures are the larger)."""
     return "bfloat16" if conv.endswith("-bf16") else "float32"

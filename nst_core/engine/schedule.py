@@ -50,7 +50,7 @@ def plan(content_shape: tuple[int, int], s: Settings, conv: str = "") -> list[Sc
     """The scales a run of ``s`` on a photo of ``content_shape`` (h, w) goes through, coarse to fine,
     and which of them are tiled (those whose whole-picture step would not fit ``memory_budget_mb``
     with the convolution path ``conv``; "" if not known: float32's, the larger)."""
-    out, bits = [], precision(conv) if conv else "float32"
+    out, bits = [], precision(conv)
     for size, n in zip(scale_sizes(s.max_size, s.multiscale), scale_iterations(s)):
         shape = fit_size(content_shape, size, s.enlarge)
         if s.normalization != "keras-io" and should_tile(shape, s.tile_size, s.memory_budget_mb, bits):
