@@ -1,9 +1,10 @@
 """Write examples/: the app's one-click example pairs, small (<= 640 px, <= 200 KB each), with CREDITS.md.
 
-    pip install scikit-image && python tools/make_examples.py
+    pip install scikit-image matplotlib && python tools/make_examples.py
 
-Photos from scikit-image's data (public domain or CC0); paintings from ../shared/images (the three
-in the public domain). Which preset suits each pair lives in examples/pairs.json, read by the app.
+Photos from scikit-image's data (public domain or CC0) and matplotlib's sample data (Grace Hopper's
+portrait, a second face for keep_faces' figures); paintings from ../shared/images (the three in the
+public domain). Which preset suits each pair lives in examples/pairs.json, read by the app.
 """
 import json
 import sys
@@ -26,6 +27,10 @@ PHOTO_CREDITS = {
     "astronaut": "Eileen Collins, NASA astronaut (NASA, public domain), from scikit-image's data",
     "coffee": "A cup of coffee, by Rachel Michetti (CC0), from scikit-image's data",
     "chelsea": "Chelsea the cat, by Stéfan van der Walt (CC0), from scikit-image's data",
+}
+# photos shipped for the benchmarks and docs but not an example pair: name -> (its credit, how to load it)
+EXTRA_PHOTOS = {
+    "grace_hopper": "Rear Admiral Grace Hopper (U.S. Navy photo, public domain), from matplotlib's sample data",
 }
 PAINTING_CREDITS = {
     "the_scream": "Edvard Munch, The Scream (1893), public domain",
@@ -53,7 +58,12 @@ def main() -> None:
         save_small(Image.fromarray(getattr(data, photo)()), OUT / f"{photo}.jpg")
         save_small(Image.open(PAINTINGS / f"{painting}.jpg"), OUT / f"{painting}.jpg")
         rows.append({"content": f"{photo}.jpg", "style": f"{painting}.jpg", "preset": preset})
-    for name, text in {**PHOTO_CREDITS, **PAINTING_CREDITS}.items():
+    import matplotlib.cbook
+
+    for name in EXTRA_PHOTOS:
+        with matplotlib.cbook.get_sample_data(f"{name}.jpg") as f:
+            save_small(Image.open(f), OUT / f"{name}.jpg")
+    for name, text in {**PHOTO_CREDITS, **EXTRA_PHOTOS, **PAINTING_CREDITS}.items():
         credits.append(f"- `{name}.jpg`: {text}")
     (OUT / "CREDITS.md").write_text("\n".join(credits) + "\n")
     (OUT / "pairs.json").write_text(json.dumps(rows, indent=1) + "\n")
