@@ -15,6 +15,7 @@ from nst_core import warm_up
 from nst_core.presets import load_presets
 from ui.admission import Line, turn_away_only_runs
 from ui.components import Dropdown, PathImage, Slider, example_rows
+from ui.faces import faces_inputs, wire_faces
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, follow_infos, print_size_controls
@@ -26,7 +27,7 @@ PRESETS = load_presets()
 # The run's inputs, in the API's order (content, style, preset, the weights, ... as before the registry).
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
-              "uploads", "mask", "mask_feather", "print_size")
+              "uploads", "mask", "mask_feather", "print_size", "keep_faces")
 OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
 
 
@@ -43,6 +44,7 @@ def _inputs(c: dict) -> None:
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
     mask_inputs(c)
+    faces_inputs(c)
     c["preset"] = Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
     gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
                 "examples/CREDITS.md)", examples_per_page=4)
@@ -93,6 +95,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     cpu = {"concurrency_limit": 1, "concurrency_id": "cpu"}  # runs and instant passes take the CPU in turn
     private = {"api_visibility": "private"}
     follow_infos(c)  # each weight's value and what the iterations will count, said under their sliders
+    wire_faces(c, h.files, wire)  # the faces keep_faces will keep, outlined as soon as it is ticked
     widgets = pick(*KNOBS, "blend", "preset_info", "recipe_state")
     c["preset"].change(**wire(h.apply_preset, pick("preset"), widgets), queue=False, **private)
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), {**widgets, **pick("mask")}),

@@ -79,7 +79,10 @@ def result_png(frame, settings: Settings, mask=None, **extra) -> bytes:
 def _upgrade(settings: dict) -> dict:
     """A recipe written before `padding` existed (2026-12) ran zero padding, and its layer preset
     "gatys" then meant content at block5_conv2: pin both so it still gives its own picture. One
-    written before tiling (2026-12-06) ran every scale whole; one before `tile_mode`, tiles in sweeps."""
+    written before tiling (2026-12-06) ran every scale whole; one before `tile_mode`, tiles in sweeps;
+    one before `keep_faces` (2026-12-07) painted faces like the rest."""
+    if "keep_faces" not in settings:
+        settings = {**settings, "keep_faces": 0.0}
     if "tile_size" not in settings:
         settings = {**settings, "tile_size": 0}
     if "tile_mode" not in settings:

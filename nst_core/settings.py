@@ -77,13 +77,14 @@ class Limits:
 
 
 def _opt(help: str, flag: str | None = None, choices: tuple = (), cli: bool = True, range: tuple = (),
-         limit: str | None = None, ui: tuple = ()) -> dict:
+         limit: str | None = None, ui: tuple = (), const=None) -> dict:
     """A field's metadata, read by validation, the CLI and the app alike.
 
     ``range``: (lo, hi) inclusive; hi None = unbounded. ``limit``: the Limits field that caps it (the
     operator's, named in the message). ``ui``: the app's slider (lo, hi, step) where it differs from
-    ``range`` (a log10 scale for the weights)."""
-    return {"help": help, "flag": flag, "choices": choices, "cli": cli, "range": range, "limit": limit, "ui": ui}
+    ``range`` (a log10 scale for the weights). ``const``: the value of the CLI flag given alone."""
+    return {"help": help, "flag": flag, "choices": choices, "cli": cli, "range": range, "limit": limit, "ui": ui,
+            "const": const}
 
 
 @functools.cache
@@ -163,6 +164,11 @@ class Settings:
     mask_feather: float = field(default=0.02, metadata=_opt(
         "with a mask: the seam's softness, the blur's radius as a fraction of the longer side (0 = the "
         "mask's own edge)", range=(0, 0.25), ui=(0, 0.1, 0.005)))
+    keep_faces: float = field(default=1.0, metadata=_opt(
+        "keep faces recognisable: faces found in the photo (OpenCV's frontal-face detector) hold their "
+        "features and colours that much harder (0 = painted like the rest, 1 = fully), while the painting's "
+        "texture and colours still reach the skin; a photo without a face is painted as with 0",
+        range=(0, 1), ui=(0, 1, 0.05), const=1.0))
     multiscale: bool = field(default=True, metadata=_opt(
         "coarse-to-fine: optimise from 128-255 px up in x2 steps, each scale warm-started from the last "
         "with the photo's and the style's finest detail added back; `iterations` at the final scale"))

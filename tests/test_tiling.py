@@ -72,7 +72,7 @@ def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=N
         y0, y1, x0, x1 = box
         m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
         res.append(fns.stats(tf.constant(x[y0:y1, x0:x1]), tf.constant(content[y0:y1, x0:x1], tf.float32),
-                         tf.constant(w), tf.constant(m), tf.constant(1.0)))
+                         tf.constant(w), tf.constant(m), tf.constant(np.ones_like(w)), tf.constant(1.0)))
     grams = [sum(r[1][i].numpy() for r in res) for i in range(2)]
     denom = sum(r[2].numpy() for r in res)
     norm = sum(r[3].numpy() for r in res)
@@ -84,7 +84,8 @@ def _tile_loss(extractor, x, content, style_grams, tile_boxes, win_list, share=N
     rest = tuple(tf.constant(g - r0[1][i].numpy()) for i, g in enumerate(grams))
     m = np.ones((y1 - y0, x1 - x0, 1), np.float32)
     r = fns.step(TileInputs(
-        pixels=tf.constant(x[y0:y1, x0:x1]), window=tf.constant(win_list[0]), masks=tf.constant(m), content=r0[0],
+        pixels=tf.constant(x[y0:y1, x0:x1]), window=tf.constant(win_list[0]), masks=tf.constant(m),
+        content_weights=tf.constant(np.ones_like(win_list[0])), content=r0[0],
         rest_grams=rest, denom=tf.constant(denom), style=style_grams, rest_content=tf.constant(cs - r0[4].numpy()),
         norm=tf.constant(norm), rest_tv=tf.constant(tvs - float(r0[6])), tv_norm=tf.constant(tv_n),
         share=tf.constant(np.ones(1, np.float32)), weights=tf.constant([1.0, 1.0, 1.0]),

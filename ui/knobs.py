@@ -131,7 +131,16 @@ ADVANCED = (
     _slider("fast_strength", "Instant: style strength (blends the model's picture with the photo)"),
     _slider("mask_feather", "Mask feather (the seam's softness, a fraction of the longer side)"),
 )
-KNOBS: dict[str, Knob] = {k.name: k for k in (*MAIN, *ADVANCED)}
+def _keep_faces() -> Knob:
+    """A checkbox over a strength: ticked keeps the preset's or recipe's strength, or the CLI flag's."""
+    strength = FIELDS["keep_faces"].metadata["const"]
+    return Knob("keep_faces", lambda: Checkbox(DEFAULTS.keep_faces > 0, label="Keep faces recognisable", info=(
+        "faces found in the photo keep their features; the painting's strokes and colours still reach the skin"),
+        elem_id="keep_faces"), to_ui=lambda v: v > 0, from_ui=lambda v, base: (base or strength) if v else 0.0)
+
+
+FACES = _keep_faces()  # shown beside the mask (ui/faces.py), with the faces it will keep
+KNOBS: dict[str, Knob] = {k.name: k for k in (*MAIN, *ADVANCED, FACES)}
 #: Print sizes the server offers (the operator's NST_MAX_SIZE caps them): the photo is painted at this
 #: longer side, enlarged if smaller, its finest scales tile by tile in bounded memory.
 PRINT_SIZES = tuple(n for n in (2048, 4096) if n <= LIMITS.max_size)

@@ -56,6 +56,8 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
         if hints[f.name] is bool:  # --multiscale / --no-multiscale, whichever way the default is
             kwargs = {"dest": f.name, "action": argparse.BooleanOptionalAction, "default": argparse.SUPPRESS,
                       "help": f"{f.metadata['help']} (default: {'on' if default else 'off'})"}
+        if f.metadata.get("const") is not None:  # the flag alone means this value
+            kwargs.update(nargs="?", const=f.metadata["const"])
         if f.metadata.get("choices"):
             kwargs["choices"] = f.metadata["choices"]
         p.add_argument(flag, **kwargs)

@@ -1,6 +1,7 @@
 """stylize(): the Gatys et al. optimisation as a generator of Frames. All run state lives in locals."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Generator, Iterator, Sequence
 
 import numpy as np
@@ -19,6 +20,14 @@ from ..errors import SettingsError
 from ..tiles import joint, sweeps
 from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
 from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
+
+
+#: keep_faces = 1 makes a face's content error count 1 + FACE_GAIN times as much, and cuts the painting's
+#: statistics' pull there to 1 - FACE_STYLE_CUT. The gain alone kept the features but left a foreign tint
+#: (the astronaut's face yellow-green under The Starry Night); the cut alone kept the colours but not
+#: enough of the features; both: docs/portraits-and-photos.md, benchmarks/faces.py.
+FACE_GAIN = 8.0
+FACE_STYLE_CUT = 0.5
 
 
 def _as_list(style) -> list:
@@ -164,6 +173,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     """
     s = settings or Settings()
     content_full, styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
+    faces = face_weights(content_full, s)
     objective, conv = make_objective(s, extractor), run_conv(s, extractor)
     scales = plan(content_full.shape[:2], s, conv)
     run = RunState(s, control, [sc.work for sc in scales], conv)
@@ -173,6 +183,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
             break
         coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
         grams, masks = _scale_targets(objective, scale, styles, mask, c, s)
+        masks = spare_faces(masks, faces, c.shape[:2], s)
         if scale.tiles:
             trim()  # the painting's tiles' buffers, before the start picture is made beside them
         start = _start_pixels(s, best, c, coarse, styles, init_image, masks)
@@ -181,7 +192,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
         if scale.tiles:
             styles = None  # the painting at this size made its Grams and the start: not held through the tiles
             trim()
-        out = yield from _optimise_scale(objective, scale, run, start, c, Targets(None, grams, masks), show, at_content)
+        targets = Targets(None, grams, masks, content_map(faces, c.shape[:2], s))
+        out = yield from _optimise_scale(objective, scale, run, start, c, targets, show, at_content)
         if out.losses is not None or best is None:  # a scale stopped before its first step adds nothing
             best, best_losses = out.best, out.losses
         message = out.message
@@ -216,6 +228,35 @@ def _scale_targets(objective, scale, styles: list[np.ndarray], mask: np.ndarray 
                         s.style_blend, masked=mask is not None)
     masks = None if mask is None else regions(at_size(mask, c.shape[:2], s.mask_feather), len(styles))
     return grams, masks
+
+
+def face_weights(content: np.ndarray, s: Settings) -> np.ndarray | None:
+    """uint8 [H, W] over the faces found in the photo (255 inside a face), or None: keep_faces is 0,
+    or there is no face to keep. The keras-io objective reproduces that example to the letter: none there."""
+    if not s.keep_faces or s.normalization == "keras-io":
+        return None
+    from ..imaging.faces import face_mask, find_faces
+
+    faces = find_faces(content)
+    return (face_mask(content.shape[:2], faces) * 255).astype(np.uint8) if faces else None
+
+
+def content_map(faces: np.ndarray | None, shape: tuple[int, int], s: Settings) -> np.ndarray | None:
+    """float32 [h, w, 1]: each pixel's content weight at a scale of ``shape``, 1 + FACE_GAIN x
+    keep_faces over the faces; None without faces (the plain objective, unchanged)."""
+    if faces is None:
+        return None
+    return (1.0 + FACE_GAIN * s.keep_faces * at_size(faces, shape, 0.0))[..., None].astype(np.float32)
+
+
+def spare_faces(masks: np.ndarray | None, faces: np.ndarray | None, shape: tuple[int, int],
+                s: Settings) -> np.ndarray | None:
+    """The style's regions [h, w, R] with the faces' share cut by FACE_STYLE_CUT x keep_faces: there the
+    painting's statistics pull less hard (and TV smooths less), so they tint the skin but do not repaint it."""
+    if faces is None or not FACE_STYLE_CUT:
+        return masks
+    keep = 1.0 - FACE_STYLE_CUT * s.keep_faces * at_size(faces, shape, 0.0)[..., None]
+    return (keep if masks is None else masks * keep).astype(np.float32)
 
 
 def _start_pixels(s: Settings, best: np.ndarray | None, c: np.ndarray, coarse: np.ndarray | None,
@@ -253,5 +294,5 @@ def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.nd
         return (yield from sweeps.optimise_tiled(
             tiled, targets, start, c, run, scale.iterations, show, scale.tile_size, run.s.tile_sweeps))
     if not at_content:
-        targets = Targets(objective.content_targets(c), targets.style, targets.masks)
+        targets = dataclasses.replace(targets, content=objective.content_targets(c))
     return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show))

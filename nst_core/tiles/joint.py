@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Generator
 from ..optim.memory import trim
 from ..optim.steps import Evaluation, Outcome, optimise
 from ..vgg.objective import named_terms
-from .sweeps import crop, layout, tile_masks
+from .sweeps import crop, layout, tile_content_weights, tile_masks
 from .tiled import TileInputs
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def optimise_joint(tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: 
         for t in tiles:  # pass 1: every tile's Gram sums at x
             if run.stopped:
                 return None
-            own.append([g.numpy() for g in fns.gram_sums(tf.constant(crop(x, t.crop)), *fixed[t.index])])
+            own.append([g.numpy() for g in fns.gram_sums(tf.constant(crop(x, t.crop)), *fixed[t.index][:2])])
         whole = [sum(g[k] for g in own) for k in range(len(own[0]))]
         grad = np.zeros_like(x)
         content = tv = style = 0.0
@@ -62,9 +62,10 @@ def optimise_joint(tiled, targets, x0: np.ndarray, content: np.ndarray, run, n: 
             if run.stopped:
                 return None
             rest = tuple(tf.constant(w - g) for w, g in zip(whole, own[t.index]))
-            win, m = fixed[t.index]
+            win, m, cw = fixed[t.index]
             r = fns.step(scale_inputs._replace(pixels=tf.constant(crop(x, t.crop)), window=win, masks=m,
-                                               content=content_t[t.index], rest_grams=rest, weights=weights))
+                                               content_weights=cw, content=content_t[t.index], rest_grams=rest,
+                                               weights=weights))
             p = r.parts.numpy()
             # content and TV: this tile's shares; style: the whole picture's, the same from every tile
             content, style, tv = content + float(p[0]), float(p[1]), tv + float(p[2])
@@ -89,7 +90,8 @@ def _scale_fixed(tiled, targets, x0: np.ndarray, content: np.ndarray, s, tile_si
 
     # each tile's window and masks, as tensors: made once, as both passes of every evaluation take them
     # (small where joint runs: 8 bytes a crop pixel)
-    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t))) for t in tiles]
+    fixed = [(tf.constant(wins[t.index]), tf.constant(tile_masks(targets.masks, t)),
+              tf.constant(tile_content_weights(targets.content_map, t))) for t in tiles]
 
     # Fixed for the scale: each tile's content targets (VGG19's content layer of the photo's crop:
     # ~32 bytes a crop pixel) and the whole picture's norms (the windows' and targets' sums).
@@ -102,7 +104,7 @@ def _scale_fixed(tiled, targets, x0: np.ndarray, content: np.ndarray, s, tile_si
     norm = tf.constant(norm)
     # every tile's step sees the whole picture through ``rest_grams``: no other sums to add
     scale_inputs = TileInputs(
-        pixels=None, window=None, masks=None, content=None, rest_grams=None, denom=tf.constant(denom),
+        pixels=None, window=None, masks=None, content_weights=None, content=None, rest_grams=None, denom=tf.constant(denom),
         style=tuple(targets.style), rest_content=tf.zeros_like(norm), norm=norm, rest_tv=tf.constant(0.0),
         tv_norm=tf.constant(tv_n, tf.float32), share=share, weights=None, layer_weights=layer_w, tv_power=tv_power)
     return tiles, fns, fixed, content_t, scale_inputs

@@ -116,6 +116,13 @@ def layout(shape: tuple[int, int], tile_size: int, masks: np.ndarray | None):
     return tiles, Windows(shape, tiles, tile_size, TILE_OVERLAP), regions, share
 
 
+def tile_content_weights(content_map: np.ndarray | None, t: Tile) -> np.ndarray:
+    """Each pixel's content weight over tile t's crop, float32 [h, w] (ones without a content map)."""
+    y0, y1, x0, x1 = t.crop
+    return (np.ones((y1 - y0, x1 - x0), np.float32) if content_map is None
+            else np.ascontiguousarray(content_map[y0:y1, x0:x1, 0]))
+
+
 def tile_masks(masks: np.ndarray | None, t: Tile) -> np.ndarray:
     """The regions' masks over tile t's crop, float32 [h, w, R] (one of ones without a mask)."""
     y0, y1, x0, x1 = t.crop
@@ -175,7 +182,7 @@ class _SweptScale:
         import tensorflow as tf
 
         self.tiled, self.x, self.content, self.run, self.show = tiled, x, content, run, show
-        self.masks = targets.masks
+        self.masks, self.content_map = targets.masks, targets.content_map
         self.tiles, self.wins, regions, share = layout(x.shape[:2], tile_size, self.masks)
         self.fns = tiled.fns(regions)
         self.sums = self._first_sums()
@@ -196,7 +203,7 @@ class _SweptScale:
             _, g, d, nm, cs, tn, tv = self.fns.stats(
                 tf.constant(crop(self.x, t.crop)), tf.constant(crop(self.content, t.crop), tf.float32),
                 tf.constant(self.wins[t.index]), tf.constant(tile_masks(self.masks, t)),
-                tf.constant(self.run.s.tv_power, tf.float32))
+                tf.constant(tile_content_weights(self.content_map, t)), tf.constant(self.run.s.tv_power, tf.float32))
             sums.first(t.index, _np(g), cs.numpy(), float(tv), d.numpy(), nm.numpy(), float(tn))
         return sums
 
@@ -211,7 +218,7 @@ class _SweptScale:
         rest_g, rest_c, rest_tv = self.sums.rest(t.index)
         return TileInputs(
             pixels=None, window=tf.constant(self.wins[t.index]), masks=tf.constant(tile_masks(self.masks, t)),
-            content=content_t, rest_grams=tuple(tf.constant(g) for g in rest_g), denom=self.denom,
+            content_weights=tf.constant(tile_content_weights(self.content_map, t)), content=content_t, rest_grams=tuple(tf.constant(g) for g in rest_g), denom=self.denom,
             style=self.style, rest_content=tf.constant(rest_c), norm=self.norm,
             rest_tv=tf.constant(rest_tv, tf.float32), tv_norm=self.tv_norm, share=self.share, weights=None,
             layer_weights=self.layer_w, tv_power=self.tv_power)

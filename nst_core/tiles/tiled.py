@@ -35,6 +35,7 @@ class TileInputs(NamedTuple):
     pixels: tf.Tensor  # [h, w, 3] in 0..255: the tile's crop, context included
     window: tf.Tensor  # [h, w]: the tile's blending window
     masks: tf.Tensor  # [h, w, R]: the regions over the crop (one of ones without a mask)
+    content_weights: tf.Tensor  # [h, w]: each pixel's content weight over the crop (ones without keep_faces)
     content: tuple  # the crop's content targets, one [h_l, w_l, C] per content layer
     rest_grams: tuple  # R x L [C, C]: the other tiles' weighted Gram sums
     denom: tf.Tensor  # [R * L]: the whole picture's window sums
@@ -63,7 +64,7 @@ class TileResult(NamedTuple):
 class TileFns(NamedTuple):
     """A region count's compiled functions (see :meth:`TiledObjective.fns`)."""
 
-    stats: Callable  # (pixels, content, window, masks, tv_power) -> a tile's targets, sums and norms' shares
+    stats: Callable  # (pixels, content, window, masks, content weights, tv_power) -> a tile's targets, sums, norms
     compiled_step: Callable  # the step over TileInputs' fields, in their order
     gram_sums: Callable  # (pixels, window, masks) -> a tile's Gram sums alone
 
@@ -131,7 +132,7 @@ class TiledObjective:
         grams = tuple(tf.TensorSpec([None, None], tf.float32) for _ in range(n_s))
         masks = tf.TensorSpec([None, None, regions], tf.float32)
 
-        def stats(pixels, content, win, m, tv_power):
+        def stats(pixels, content, win, m, cw, tv_power):
             """A tile's content targets and its current sums (and its share of the norms)."""
             content_t = self._content_targets(content)
             feats = self.o.extractor(preprocess(pixels))
@@ -143,10 +144,10 @@ class TiledObjective:
                             else tf.reduce_sum(w) * tf.cast(tf.shape(t)[-1], tf.float32))
             tw = self._tv_weights(win, m)
             tvs = losses.tv_sum(pixels / 255.0, tv_power, tw)
-            return (content_t, tuple(sums), denom, tf.stack(norm), self._content_sums(feats, content_t, win),
+            return (content_t, tuple(sums), denom, tf.stack(norm), self._content_sums(feats, content_t, win * cw),
                     3.0 * tf.reduce_sum(win[:-1, :-1]), tvs)  # tv_loss is a mean over RGB too
 
-        def step(pixels, win, m, content_t, rest, denom, targets, rest_c, norm, rest_tv, tv_n, share,
+        def step(pixels, win, m, cw, content_t, rest, denom, targets, rest_c, norm, rest_tv, tv_n, share,
                  weights, layer_w, tv_power):
             with tf.GradientTape() as tape:
                 tape.watch(pixels)
@@ -160,7 +161,7 @@ class TiledObjective:
                                                                    targets[r * n_layers + k])
                                           for r in range(regions)]))
                 style = tf.reduce_sum(tf.stack(each) * layer_w)
-                cs = self._content_sums(feats, content_t, win)
+                cs = self._content_sums(feats, content_t, win * cw)  # the norms stay the photo's own
                 content = tf.reduce_mean((rest_c + cs) / (norm + 1e-8))
                 tvs = losses.tv_sum(pixels / 255.0, tv_power, self._tv_weights(win, m))
                 tv = (rest_tv + tvs) / tv_n
@@ -173,8 +174,8 @@ class TiledObjective:
             return tuple(self._sums(self.o.extractor(preprocess(pixels)), win, m)[0])
 
         knobs = [_vec(3), _vec(len(self.o.style_layers)), _SCALAR]
-        return TileFns(tf.function(stats, input_signature=[_IMAGE, _IMAGE, _PLANE, masks, _SCALAR]),
-                tf.function(step, input_signature=[_IMAGE, _PLANE, masks, content_spec, grams, _vec(n_s), grams,
+        return TileFns(tf.function(stats, input_signature=[_IMAGE, _IMAGE, _PLANE, masks, _PLANE, _SCALAR]),
+                tf.function(step, input_signature=[_IMAGE, _PLANE, masks, _PLANE, content_spec, grams, _vec(n_s), grams,
                                                    _vec(n_c), _vec(n_c), _SCALAR, _SCALAR, _vec(regions), *knobs]),
                 tf.function(sums, input_signature=[_IMAGE, _PLANE, masks]))
 

@@ -91,9 +91,11 @@ def layer_mask(masks: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
     return tf.image.resize(masks[None], tf.shape(features)[:2], method="area")[0]
 
 
-def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
-    """Mean squared error between [H, W, C] feature maps."""
-    return tf.reduce_mean(tf.square(_f32(features) - target))
+def content_loss(features: tf.Tensor, target: tf.Tensor, where: tf.Tensor | None = None) -> tf.Tensor:
+    """Mean squared error between [H, W, C] feature maps, each position weighed by ``where`` [H, W] if given."""
+    if where is None:
+        return tf.reduce_mean(tf.square(_f32(features) - target))
+    return tf.reduce_mean(tf.square(_f32(features) - target) * where[..., None])
 
 
 def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
@@ -101,9 +103,13 @@ def style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.square(gram_x - gram_target)) / 4.0
 
 
-def balanced_content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
-    """[H, W, C] feature maps -> ||F - P||^2 / ||P||^2 (0 at the photo, 1 where F is 0)."""
-    return tf.reduce_sum(tf.square(_f32(features) - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+def balanced_content_loss(features: tf.Tensor, target: tf.Tensor, where: tf.Tensor | None = None) -> tf.Tensor:
+    """[H, W, C] feature maps -> ||F - P||^2 / ||P||^2 (0 at the photo, 1 where F is 0); with ``where``
+    [H, W], each position's error weighed by it (the norm is the photo's own, unweighed)."""
+    error = tf.square(_f32(features) - target)
+    if where is not None:
+        error = error * where[..., None]
+    return tf.reduce_sum(error) / (tf.reduce_sum(tf.square(target)) + 1e-8)
 
 
 def balanced_style_loss(gram_x: tf.Tensor, gram_target: tf.Tensor) -> tf.Tensor:

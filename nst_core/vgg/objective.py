@@ -6,6 +6,7 @@ reuse the same graph.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -37,6 +38,13 @@ class Targets:
     content: tuple | None  # None until the first step at the content image supplies them
     style: tuple  # one Gram per style layer; with masks, R x L of them: region r's layer l at r * L + l
     masks: np.ndarray | None = None  # float32 [H, W, R] in 0..1 at the image's size: where each style goes
+    # float32 [H, W, 1] >= 0 at the image's size: how much each pixel's content error counts (1 = as
+    # anywhere; keep_faces raises it over the faces)
+    content_map: np.ndarray | None = None
+
+    def extras(self) -> tuple:
+        """The optional maps a compiled step takes after the targets, in order: masks, content map."""
+        return tuple(tf.constant(m) for m in (self.masks, self.content_map) if m is not None)
 
 
 class Objective:
@@ -55,7 +63,7 @@ class Objective:
         self.step = tf.function(self._step, jit_compile=xla,
                                 input_signature=[_IMAGE, content_spec, style_spec, *knobs])
         self.first_step = tf.function(self._first_step, jit_compile=xla, input_signature=[_IMAGE, style_spec, *knobs])
-        self._xla, self._masked = xla, {}
+        self._xla, self._variants = xla, {}
         self._style_cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -67,25 +75,38 @@ class Objective:
         knobs = [tf.TensorSpec([3], tf.float32), tf.TensorSpec([len(self.style_layers)], tf.float32), _SCALAR]
         return content_spec, style_spec, knobs
 
-    def _masked_fns(self, regions: int):
-        """(step, first_step) for ``regions`` masked styles, traced once per region count."""
+    def _fns(self, regions: int, mapped: bool):
+        """(step, first_step) for ``regions`` masked styles (0: no mask) with or without a content map,
+        each variant traced once. Their inputs: the picture, [content targets,] style targets, the maps
+        (:meth:`Targets.extras`), the knobs."""
+        if not regions and not mapped:
+            return self.step, self.first_step
         with self._cache_lock:
-            if regions not in self._masked:
-                content_spec, style_spec, knobs = self._specs(regions)
-                masks = tf.TensorSpec([None, None, regions], tf.float32)
+            if (regions, mapped) not in self._variants:
+                self._variants[regions, mapped] = self._build(regions, mapped)
+            return self._variants[regions, mapped]
 
-                def step(pixels, content_t, style_t, m, weights, layer_w, tv_power):
-                    return self._loss_and_grad(pixels, content_t, style_t, weights, layer_w, tv_power, masks=m)[:3]
+    def _build(self, regions: int, mapped: bool):
+        content_spec, style_spec, knobs = self._specs(max(regions, 1))
+        maps = ([tf.TensorSpec([None, None, regions], tf.float32)] if regions else []) + \
+            ([tf.TensorSpec([None, None, 1], tf.float32)] if mapped else [])
 
-                def first(pixels, style_t, m, weights, layer_w, tv_power):
-                    return self._loss_and_grad(pixels, None, style_t, weights, layer_w, tv_power,
-                                               content_from_pixels=True, masks=m)
+        def split(rest):
+            extras, knob_values = rest[:len(maps)], rest[len(maps):]
+            return (extras[0] if regions else None), (extras[-1] if mapped else None), knob_values
 
-                self._masked[regions] = (
-                    tf.function(step, jit_compile=self._xla,
-                                input_signature=[_IMAGE, content_spec, style_spec, masks, *knobs]),
-                    tf.function(first, jit_compile=self._xla, input_signature=[_IMAGE, style_spec, masks, *knobs]))
-            return self._masked[regions]
+        def step(pixels, content_t, style_t, *rest):
+            m, cmap, knob_values = split(rest)
+            return self._loss_and_grad(pixels, content_t, style_t, *knob_values, masks=m, content_map=cmap)[:3]
+
+        def first(pixels, style_t, *rest):
+            m, cmap, knob_values = split(rest)
+            return self._loss_and_grad(pixels, None, style_t, *knob_values, content_from_pixels=True, masks=m,
+                                       content_map=cmap)
+
+        return (tf.function(step, jit_compile=self._xla,
+                            input_signature=[_IMAGE, content_spec, style_spec, *maps, *knobs]),
+                tf.function(first, jit_compile=self._xla, input_signature=[_IMAGE, style_spec, *maps, *knobs]))
 
     def _features(self, pixels):
         feats = self.extractor(preprocess(pixels))
@@ -120,14 +141,17 @@ class Objective:
                     for n, t in zip(self.style_layers, style_t)]
         return [fn(losses.gram(feats[n][0]), t) for n, t in zip(self.style_layers, style_t)]
 
-    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power, masks=None):
+    def _terms(self, pixels, feats, content_t, style_t, layer_w, tv_power, masks=None, content_map=None):
         pairs = [(feats[n][0], t) for n, t in zip(self.content_layers, content_t)]
         if self.kio:
             content = tf.add_n([losses.kio_content_loss(f, t) for f, t in pairs])
             tv = losses.kio_tv_loss(preprocess(pixels)[0], tv_power)
         else:
             fn = losses.balanced_content_loss if self.normalization == "balanced" else losses.content_loss
-            content = tf.add_n([fn(f, t) for f, t in pairs]) / len(pairs)
+            if content_map is not None:
+                content = tf.add_n([fn(f, t, losses.layer_mask(content_map, f)[..., 0]) for f, t in pairs]) / len(pairs)
+            else:
+                content = tf.add_n([fn(f, t) for f, t in pairs]) / len(pairs)
             # TV only smooths where a style paints: with one masked style the photo's half keeps its edges
             where = None if masks is None else tf.minimum(tf.reduce_sum(masks, axis=-1), 1.0)
             tv = losses.tv_loss(pixels / 255.0, tv_power, where)
@@ -142,13 +166,13 @@ class Objective:
         return {n: float(v) for n, v in zip(self.style_layers, each)}
 
     def _loss_and_grad(self, pixels, content_t, style_t, weights, layer_w, tv_power, content_from_pixels=False,
-                       masks=None):
+                       masks=None, content_map=None):
         with tf.GradientTape() as tape:
             tape.watch(pixels)
             feats = self._features(pixels)
             if content_from_pixels:
                 content_t = tuple(tf.stop_gradient(tf.cast(feats[n][0], tf.float32)) for n in self.content_layers)
-            content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power, masks)
+            content, style, tv = self._terms(pixels, feats, content_t, style_t, layer_w, tv_power, masks, content_map)
             parts = tf.stack([content, style, tv]) * weights
             total = tf.reduce_sum(parts)
         return total, parts, tape.gradient(total, pixels), content_t
@@ -195,21 +219,20 @@ class Objective:
     def __call__(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """float32 [H, W, 3] in 0..255 -> (total, {content, style, tv} weighted, gradient float32)."""
         x, knobs = tf.constant(pixels, tf.float32), self._knobs(weights, layer_w, tv_power)
-        if targets.masks is not None:
-            step = self._masked_fns(targets.masks.shape[-1])[0]
-            return self._out(*step(x, targets.content, targets.style, tf.constant(targets.masks), *knobs))
-        return self._out(*self.step(x, targets.content, targets.style, *knobs))
+        step = self._variant(targets)[0]
+        return self._out(*step(x, targets.content, targets.style, *targets.extras(), *knobs))
+
+    def _variant(self, targets: Targets):
+        masks = 0 if targets.masks is None else targets.masks.shape[-1]
+        return self._fns(masks, targets.content_map is not None)
 
     def at_content(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float):
         """Like ``__call__`` where ``pixels`` is the content image and ``targets.content`` is not known
         yet; returns (total, parts, gradient, targets with the content filled in)."""
         x, knobs = tf.constant(pixels, tf.float32), self._knobs(weights, layer_w, tv_power)
-        if targets.masks is not None:
-            first = self._masked_fns(targets.masks.shape[-1])[1]
-            total, parts, grad, content_t = first(x, targets.style, tf.constant(targets.masks), *knobs)
-        else:
-            total, parts, grad, content_t = self.first_step(x, targets.style, *knobs)
-        return (*self._out(total, parts, grad), Targets(tuple(content_t), targets.style, targets.masks))
+        first = self._variant(targets)[1]
+        total, parts, grad, content_t = first(x, targets.style, *targets.extras(), *knobs)
+        return (*self._out(total, parts, grad), dataclasses.replace(targets, content=tuple(content_t)))
 
 
 def get_objective(extractor, content_layers, style_layers, normalization: str = "balanced",
