@@ -1,6 +1,6 @@
 """Faces in a photo, found by OpenCV's bundled Haar cascade, and a feathered mask over them.
 
-Offline and cheap (~10 ms at 512 px on two cores): the cascade's XML ships inside the OpenCV wheel.
+Offline and cheap (a fraction of a second on two cores): the cascade's XML ships inside the OpenCV wheel.
 The 'alt2' frontal cascade is used: on the project's photos and paintings it found every frontal
 face and, unlike 'default', none in Tübingen's windows or The Starry Night's sky.
 """
