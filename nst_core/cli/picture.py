@@ -48,6 +48,7 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
     from ..recipe import KEY, recipe_json
 
     save_png(image, out, {KEY: recipe_json(settings, fast=True)})
+    _jpeg_note(out, image.shape[2] == 4)
     elapsed = time.perf_counter() - t0
     if as_json:
         print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
@@ -55,6 +56,13 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
     else:
         print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
     return EXIT_OK
+
+
+def _jpeg_note(out: Path, transparent: bool) -> None:
+    """A cut-out's result needs a format with alpha: the file is PNG whatever its name says."""
+    if transparent and out.suffix.lower() in (".jpg", ".jpeg"):
+        print(f"note: a JPEG cannot carry the photo's transparency: {out.name} is written as a PNG with alpha "
+              f"(name it .png)", file=sys.stderr)
 
 
 def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
@@ -89,10 +97,11 @@ def _settings(options: dict, preset: str | None, recipe: str | None) -> Settings
 
 
 def _images(content: str, style: list[str], init_image: str | None, settings: Settings):
-    """The photo, the paintings and the initial image (or None), decoded with the limits."""
+    """The photo (with its alpha, if it has transparency: the result keeps it), the paintings and the
+    initial image (or None), decoded with the limits."""
     from ..imaging.images import load_image
 
-    c = load_image(content, settings.limits, "content image")
+    c = load_image(content, settings.limits, "content image", background=None)
     s = [load_image(path, settings.limits, "style image") for path in style]
     init = load_image(init_image, settings.limits, "initial image") if init_image else None
     return c, s, init
@@ -127,6 +136,7 @@ def _write(last, shown: list, settings: Settings, out: Path, m, animation: str |
     from .. import conv_choice, save_result
 
     save_result(last, settings, out, m)
+    _jpeg_note(out, last.alpha is not None)
     if animation:
         from ..imaging.animation import gif_bytes
 
