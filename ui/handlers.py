@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from nst_core import (NSTError, Settings, SettingsError, conv_choice, conv_in_use, expected_seconds,
-                      fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
+                      fast_model_problem, fast_stylize, load_image, palette_only, png_bytes, prepare, stylize)
 from nst_core.imaging.animation import frame_for_gif, gif_bytes
 from nst_core.imaging.images import check_size, fit_size, image_shape, load_rgba, resize, with_alpha
 from nst_core.imaging.mask import load_mask
@@ -402,6 +402,25 @@ class Handlers:
                "status": (f"**Instant** — one pass of the Magenta model at strength {v['fast_strength']:g}. "
                           f"**Refine** continues from it with the optimisation.")}
         self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
+
+    def palette(self, v: dict, request=None):
+        """Palette only: the painting's colours on the photo, without its strokes (numpy, a few
+        hundredths of a second: it waits for no run)."""
+        if _missing_images(v):
+            yield {"status": f"**Not run** — {NEED_IMAGES}"}
+            raise refusal(NEED_IMAGES)
+        content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
+        try:
+            image = palette_only(content, style, DEFAULTS.replace(max_size=int(v["max_size"])))
+        except NSTError as exc:
+            yield {"status": f"**Not run** — {exc}"}
+            raise refusal(str(exc)) from None
+        session = _session(request)
+        path = write_files(self.files.results.new(session, "palette"), {"palette.png": png_bytes(image)})["palette.png"]
+        yield {"preview": path, "result": path,
+               "status": "**Palette only** — the painting's colours on the photo, without its strokes. "
+                         "**Run** or **Instant** paints them too."}
+        self.files.results.keep_newest(session, "palette")  # reached once Gradio has sent the picture
 
     def fast_status(self, v: dict, request=None) -> dict:
         """On page load: Instant and Refine are on only if the fast-path model loads; else why not."""

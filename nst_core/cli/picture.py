@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
     p.add_argument("--fast", action="store_true",
                    help="one pass of the Magenta model (about a second) instead of the optimisation")
+    p.add_argument("--palette-only", action="store_true",
+                   help="only the painting's colours on the photo, without its strokes (a fraction of a second)")
     p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
     p.add_argument("--init-image", help="starting image for --init image")
     p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
@@ -58,6 +60,28 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _palette(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    from ..imaging.colour import PALETTE_METHOD, palette_only
+    from ..imaging.images import save_png
+    from ..recipe import KEY, recipe_json
+
+    t0 = time.perf_counter()
+    try:
+        image = palette_only(content, style, settings)
+    except NSTError as exc:
+        fail(str(exc))
+    save_png(image, out, {KEY: recipe_json(settings, palette_only=PALETTE_METHOD)})
+    _jpeg_note(out, image.shape[2] == 4)
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
+                          "output": str(out)}))
+    else:
+        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}): the painting's palette in {elapsed:.2f}s",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 def _jpeg_note(out: Path, transparent: bool) -> None:
     """A cut-out's result needs a format with alpha: the file is PNG whatever its name says."""
     if transparent and out.suffix.lower() in (".jpg", ".jpeg"):
@@ -72,7 +96,7 @@ def _mask(path: str | None, recipe: str | None, content, settings: Settings, fas
 
     m = load_mask(path, settings.limits) if path else read_mask(recipe, settings.limits) if recipe else None
     if m is not None and fast:
-        fail("--mask places the style in the optimisation; the --fast model paints the whole picture")
+        fail("--mask places the style in the optimisation; --fast and --palette-only change the whole picture")
     if m is not None:
         check_mask(m, content.shape[:2])
     return m
@@ -157,17 +181,21 @@ def _write(last, shown: list, settings: Settings, out: Path, m, animation: str |
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
-        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
-                              "animation", "mask"))
+    content, style, output, as_json, preset, fast, palette, recipe, init_image, animation, mask = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "palette_only", "recipe",
+                              "init_image", "animation", "mask"))
     try:
         settings = _settings(args, preset, recipe)
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         c, s, init = _images(content, style, init_image, settings)
-        m = _mask(mask, recipe, c, settings, fast)
+        m = _mask(mask, recipe, c, settings, fast or palette)
         out = output_path(output)
     except NSTError as exc:
         fail(str(exc))
+    if palette:
+        if fast or len(s) > 1:
+            fail("--palette-only takes one painting's colours and paints no strokes: drop --fast and the other paintings")
+        return _palette(c, s[0], settings, out, as_json)
     if fast:
         return _fast(c, s[0], settings, out, as_json)
     _note_if_small(c, settings)

@@ -51,3 +51,107 @@ def match_colours(style: np.ndarray, content: np.ndarray) -> np.ndarray:
     a = _sqrtm(np.cov(c, rowvar=False)) @ _sqrtm(np.cov(s, rowvar=False), inverse=True)
     out = (s - mu_s) @ a.T + mu_c
     return np.clip(out + 0.5, 0, 255).astype(np.uint8).reshape(style.shape)
+
+
+# ---- palette only: the painting's colours on the photo, no strokes ------------------------------
+# Three ways of carrying a palette over, each global (one map for every pixel, so the photo's detail
+# and edges stay its own). ``benchmarks/palette.py`` compares them on several pairs; PALETTE_METHOD is
+# the one the app, the CLI and ``palette_only`` use, and docs/portraits-and-photos.md says why.
+
+# Reinhard et al. (2001): RGB -> LMS cone space -> log -> l-alpha-beta (Ruderman's decorrelated axes)
+_RGB_TO_LMS = np.array([[0.3811, 0.5783, 0.0402], [0.1967, 0.7244, 0.0782], [0.0241, 0.1288, 0.8444]])
+_LOG_LMS_TO_LAB = np.diag([3 ** -0.5, 6 ** -0.5, 2 ** -0.5]) @ np.array([[1, 1, 1], [1, 1, -2], [1, -1, 0]])
+_LAB_TO_RGB = np.linalg.inv(_LOG_LMS_TO_LAB), np.linalg.inv(_RGB_TO_LMS)
+_DARKEST = 1.0  # levels added before the log: black has no logarithm, and near-black noise is not colour
+
+
+def _weights(alpha: np.ndarray | None, n: int) -> np.ndarray | None:
+    """Which pixels' colours count: the solid ones (alpha >= 128) of a cut-out, or all of them."""
+    if alpha is None:
+        return None
+    solid = alpha.reshape(-1) >= 128
+    return solid if solid.sum() >= 16 else None  # a nearly empty cut-out: its faint rest, all of it
+
+
+def _to_lab(rgb: np.ndarray) -> np.ndarray:
+    return np.log10(rgb.reshape(-1, 3).astype(np.float32) @ _RGB_TO_LMS.T.astype(np.float32) + _DARKEST) \
+        @ _LOG_LMS_TO_LAB.T.astype(np.float32)
+
+
+def _from_lab(lab: np.ndarray, shape) -> np.ndarray:
+    lms = 10 ** (lab @ _LAB_TO_RGB[0].T.astype(np.float32)) - _DARKEST
+    return np.clip(lms @ _LAB_TO_RGB[1].T.astype(np.float32) + 0.5, 0, 255).astype(np.uint8).reshape(shape)
+
+
+def palette_reinhard(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
+                     painting_alpha: np.ndarray | None = None) -> np.ndarray:
+    """Reinhard et al. 2001: each l-alpha-beta channel of the photo given the painting's mean and
+    spread. The axes are decorrelated for natural images, so three separate matches nearly act as one."""
+    p, s = _to_lab(photo), _to_lab(painting)
+    wp, ws = _weights(photo_alpha, len(p)), _weights(painting_alpha, len(s))
+    pp, ss = (p if wp is None else p[wp]), (s if ws is None else s[ws])
+    scale = ss.std(0) / np.maximum(pp.std(0), 1e-6)
+    return _from_lab((p - pp.mean(0)) * scale + ss.mean(0), photo.shape)
+
+
+def palette_covariance(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
+                       painting_alpha: np.ndarray | None = None) -> np.ndarray:
+    """The photo's RGB given the painting's mean and full covariance: one affine map (the symmetric
+    square root of match_colours), correlations between the channels included."""
+    p = photo.reshape(-1, 3).astype(np.float32)
+    s = painting.reshape(-1, 3).astype(np.float32)
+    wp, ws = _weights(photo_alpha, len(p)), _weights(painting_alpha, len(s))
+    pp, ss = (p if wp is None else p[wp]), (s if ws is None else s[ws])
+    cs, cp = np.cov(ss, rowvar=False), np.cov(pp, rowvar=False)
+    root = _sqrtm(cp)
+    # A = Cp^-1/2 (Cp^1/2 Cs Cp^1/2)^1/2 Cp^-1/2: the map that moves least (Monge-Kantorovich) between
+    # the two Gaussians; the plain Cs^1/2 Cp^-1/2 also matches them, but rotates hues it need not
+    inv = _sqrtm(cp, inverse=True)
+    a = inv @ _sqrtm(root @ cs @ root) @ inv
+    out = (p - pp.mean(0)) @ a.T.astype(np.float32) + ss.mean(0)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
+
+
+def palette_histogram(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
+                      painting_alpha: np.ndarray | None = None) -> np.ndarray:
+    """The covariance match, then each of the painting's principal colour axes (its decorrelated
+    channels) given the painting's whole histogram by quantile matching: a mean and a covariance
+    describe one cloud of colours, and a painting's two or three dominant colours would come over
+    as a wash between them; its histograms along those axes keep them apart."""
+    first = palette_covariance(photo, painting, photo_alpha, painting_alpha).reshape(-1, 3).astype(np.float32)
+    s = painting.reshape(-1, 3).astype(np.float32)
+    wp, ws = _weights(photo_alpha, len(first)), _weights(painting_alpha, len(s))
+    ss = s if ws is None else s[ws]
+    _, axes = np.linalg.eigh(np.cov(ss, rowvar=False))
+    axes = axes.astype(np.float32)
+    p, s = first @ axes, ss @ axes
+    pp = p if wp is None else p[wp]
+    qs = np.linspace(0, 1, 257)
+    src, dst = np.quantile(pp, qs, axis=0), np.quantile(s, qs, axis=0)
+    out = np.empty_like(p)
+    for k in range(3):
+        out[:, k] = np.interp(p[:, k], src[:, k], dst[:, k])
+    return np.clip(out @ axes.T + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
+
+
+PALETTES = {"reinhard": palette_reinhard, "covariance": palette_covariance, "histogram": palette_histogram}
+PALETTE_METHOD = "histogram"
+STATS_SIDE = 512  # the painting's colours are counted this small: the same palette, a fraction of the time
+
+
+def palette_only(content, style, settings=None) -> np.ndarray:
+    """The painting's colours on the photo, without its strokes: uint8 H x W x 3 at the photo's size
+    bounded by ``max_size`` (or x 4, with the photo's alpha, for a cut-out; the colours are counted
+    over the solid parts of both pictures). Numpy only: a few hundredths of a second at 512 px."""
+    from ..settings import Settings
+    from .images import fit_size, load_rgba, resize, resize_alpha, with_alpha
+
+    s = settings or Settings()
+    photo, alpha = load_rgba(content, s.limits, "content image")
+    painting, painting_alpha = load_rgba(style, s.limits, "style image")
+    photo = resize(photo, fit_size(photo.shape[:2], s.max_size, s.enlarge))
+    alpha = None if alpha is None else resize_alpha(alpha, photo.shape[:2])
+    small = fit_size(painting.shape[:2], STATS_SIDE)
+    painting = resize(painting, small)
+    painting_alpha = None if painting_alpha is None else resize_alpha(painting_alpha, small)
+    return with_alpha(PALETTES[PALETTE_METHOD](photo, painting, alpha, painting_alpha), alpha)
