@@ -65,22 +65,32 @@ _LAB_TO_RGB = np.linalg.inv(_LOG_LMS_TO_LAB), np.linalg.inv(_RGB_TO_LMS)
 _DARKEST = 1.0  # levels added before the log: black has no logarithm, and near-black noise is not colour
 
 
-def _weights(alpha: np.ndarray | None, n: int) -> np.ndarray | None:
-    """Which pixels' colours count: the solid ones (alpha >= 128) of a cut-out, or all of them."""
-    if alpha is None:
-        return None
-    solid = alpha.reshape(-1) >= 128
-    return solid if solid.sum() >= 16 else None  # a nearly empty cut-out: its faint rest, all of it
+STATS_PIXELS = 1 << 16  # colours are counted on at most this many pixels: the same statistics, 4x sooner
+
+
+def _mul(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Each row of [N, 3] ``x`` times the 3x3 ``m`` (x m^T). einsum, not @: BLAS threads on a matrix
+    this thin cost ten times the sum (136 ms against 12 for a 512 px picture on a busy 2-core CPU)."""
+    return np.einsum("nk,jk->nj", x, m.astype(np.float32))
+
+
+def _counted(x: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """The rows of [N, 3] ``x`` whose colours count: a cut-out's solid pixels (alpha >= 128), or all
+    of them, every k-th one where there are more than STATS_PIXELS."""
+    if alpha is not None:
+        solid = alpha.reshape(-1) >= 128
+        if solid.sum() >= 16:  # else a nearly empty cut-out: its faint rest, all of it
+            x = x[solid]
+    return x[::max(1, len(x) // STATS_PIXELS)]
 
 
 def _to_lab(rgb: np.ndarray) -> np.ndarray:
-    return np.log10(rgb.reshape(-1, 3).astype(np.float32) @ _RGB_TO_LMS.T.astype(np.float32) + _DARKEST) \
-        @ _LOG_LMS_TO_LAB.T.astype(np.float32)
+    return _mul(np.log10(_mul(rgb.reshape(-1, 3).astype(np.float32), _RGB_TO_LMS) + _DARKEST), _LOG_LMS_TO_LAB)
 
 
 def _from_lab(lab: np.ndarray, shape) -> np.ndarray:
-    lms = 10 ** (lab @ _LAB_TO_RGB[0].T.astype(np.float32)) - _DARKEST
-    return np.clip(lms @ _LAB_TO_RGB[1].T.astype(np.float32) + 0.5, 0, 255).astype(np.uint8).reshape(shape)
+    lms = 10 ** _mul(lab, _LAB_TO_RGB[0]) - _DARKEST
+    return np.clip(_mul(lms, _LAB_TO_RGB[1]) + 0.5, 0, 255).astype(np.uint8).reshape(shape)
 
 
 def palette_reinhard(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
@@ -88,50 +98,61 @@ def palette_reinhard(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.nd
     """Reinhard et al. 2001: each l-alpha-beta channel of the photo given the painting's mean and
     spread. The axes are decorrelated for natural images, so three separate matches nearly act as one."""
     p, s = _to_lab(photo), _to_lab(painting)
-    wp, ws = _weights(photo_alpha, len(p)), _weights(painting_alpha, len(s))
-    pp, ss = (p if wp is None else p[wp]), (s if ws is None else s[ws])
+    pp, ss = _counted(p, photo_alpha), _counted(s, painting_alpha)
     scale = ss.std(0) / np.maximum(pp.std(0), 1e-6)
     return _from_lab((p - pp.mean(0)) * scale + ss.mean(0), photo.shape)
 
 
+def _covariance_map(p: np.ndarray, s: np.ndarray):
+    """(A, b) with A x + b giving pixels like ``p`` the mean and covariance of pixels like ``s``:
+    A = Cp^-1/2 (Cp^1/2 Cs Cp^1/2)^1/2 Cp^-1/2, the map that moves colours least (Monge-Kantorovich)
+    between the two Gaussians. match_colours' Cs^1/2 Cp^-1/2 matches them too, but turns hues it
+    need not (a cat's green eyes went magenta)."""
+    cp, cs = np.cov(p, rowvar=False), np.cov(s, rowvar=False)
+    root, inv = _sqrtm(cp), _sqrtm(cp, inverse=True)
+    a = inv @ _sqrtm(root @ cs @ root) @ inv
+    return a, s.mean(0) - p.mean(0) @ a.T
+
+
 def palette_covariance(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
                        painting_alpha: np.ndarray | None = None) -> np.ndarray:
-    """The photo's RGB given the painting's mean and full covariance: one affine map (the symmetric
-    square root of match_colours), correlations between the channels included."""
+    """The photo's RGB given the painting's mean and full covariance: one affine map, the
+    correlations between the channels included."""
     p = photo.reshape(-1, 3).astype(np.float32)
     s = painting.reshape(-1, 3).astype(np.float32)
-    wp, ws = _weights(photo_alpha, len(p)), _weights(painting_alpha, len(s))
-    pp, ss = (p if wp is None else p[wp]), (s if ws is None else s[ws])
-    cs, cp = np.cov(ss, rowvar=False), np.cov(pp, rowvar=False)
-    root = _sqrtm(cp)
-    # A = Cp^-1/2 (Cp^1/2 Cs Cp^1/2)^1/2 Cp^-1/2: the map that moves least (Monge-Kantorovich) between
-    # the two Gaussians; the plain Cs^1/2 Cp^-1/2 also matches them, but rotates hues it need not
-    inv = _sqrtm(cp, inverse=True)
-    a = inv @ _sqrtm(root @ cs @ root) @ inv
-    out = (p - pp.mean(0)) @ a.T.astype(np.float32) + ss.mean(0)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
+    a, b = _covariance_map(_counted(p, photo_alpha), _counted(s, painting_alpha))
+    return np.clip(_mul(p, a) + (b + 0.5).astype(np.float32), 0, 255).astype(np.uint8).reshape(photo.shape)
+
+
+LUT_STEPS = 4096  # the quantile map tabulated over each axis's range: 0.1 of a level apart, interp's 1/8 time
+
+
+def _quantile_map(x: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """np.interp(x, src, dst), through a table over x's range."""
+    lo, hi = float(x.min()), float(x.max())
+    grid = np.linspace(lo, hi, LUT_STEPS, dtype=np.float32)
+    table = np.interp(grid, src, dst).astype(np.float32)
+    index = ((x - lo) * ((LUT_STEPS - 1) / max(hi - lo, 1e-6)) + 0.5).astype(np.int32)
+    return table[index]
 
 
 def palette_histogram(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
                       painting_alpha: np.ndarray | None = None) -> np.ndarray:
-    """The covariance match, then each of the painting's principal colour axes (its decorrelated
-    channels) given the painting's whole histogram by quantile matching: a mean and a covariance
-    describe one cloud of colours, and a painting's two or three dominant colours would come over
+    """The covariance match, then along each of the painting's principal colour axes (its
+    decorrelated channels) the painting's whole histogram, by quantile matching: a mean and a
+    covariance describe one cloud of colours, so a painting's two or three dominant colours come over
     as a wash between them; its histograms along those axes keep them apart."""
-    first = palette_covariance(photo, painting, photo_alpha, painting_alpha).reshape(-1, 3).astype(np.float32)
-    s = painting.reshape(-1, 3).astype(np.float32)
-    wp, ws = _weights(photo_alpha, len(first)), _weights(painting_alpha, len(s))
-    ss = s if ws is None else s[ws]
-    _, axes = np.linalg.eigh(np.cov(ss, rowvar=False))
-    axes = axes.astype(np.float32)
-    p, s = first @ axes, ss @ axes
-    pp = p if wp is None else p[wp]
+    p = photo.reshape(-1, 3).astype(np.float32)
+    s = _counted(painting.reshape(-1, 3).astype(np.float32), painting_alpha)
+    a, b = _covariance_map(_counted(p, photo_alpha), s)
+    _, axes = np.linalg.eigh(np.cov(s, rowvar=False))
+    # the covariance map and the turn onto the painting's axes, in one 3x3 product
+    p = _mul(p, axes.T @ a) + (b @ axes).astype(np.float32)
+    s = _mul(s, axes.T)
     qs = np.linspace(0, 1, 257)
-    src, dst = np.quantile(pp, qs, axis=0), np.quantile(s, qs, axis=0)
-    out = np.empty_like(p)
-    for k in range(3):
-        out[:, k] = np.interp(p[:, k], src[:, k], dst[:, k])
-    return np.clip(out @ axes.T + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
+    src, dst = np.quantile(_counted(p, photo_alpha), qs, axis=0), np.quantile(s, qs, axis=0)
+    out = np.stack([_quantile_map(p[:, k], src[:, k], dst[:, k]) for k in range(3)], axis=1)
+    return np.clip(_mul(out, axes) + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
 
 
 PALETTES = {"reinhard": palette_reinhard, "covariance": palette_covariance, "histogram": palette_histogram}
