@@ -109,3 +109,20 @@ def test_a_batch_keeps_each_cut_outs_alpha(cut_out_png, tmp_path):
     made = rgba(tmp_path / "out" / "figure__stripes.png")
     assert np.array_equal(made[:, :, 3], resize_alpha(cut_out()[:, :, 3], (36, 48)))
     assert json.loads(Image.open(tmp_path / "out" / "figure__stripes.png").text["nst-recipe"])["settings"]["max_size"] == 48
+
+
+def test_the_pages_download_and_before_after_keep_the_cut_out(cut_out_png, tmp_path):
+    import app
+    from conftest import drain
+    from ui.files import Files
+    from ui.handlers import Handlers
+
+    h = Handlers(Files(str(tmp_path / "cache")), app.PRESETS)
+    v = dict(content=str(cut_out_png), style=synthetic_painting(), preset="default", content_weight=0.0,
+             style_weight=-4.7, tv_weight=2.0, iterations=3, max_size=64, optimizer="lbfgs", layers="gatys")
+    last = list(drain(h.run(v)))[-1]
+    alpha = resize_alpha(cut_out()[:, :, 3], (48, 64))
+    result, (before, after) = rgba(last["result"]), map(rgba, last["compare"])
+    assert np.array_equal(result[:, :, 3], alpha) and np.array_equal(after, result)
+    assert np.array_equal(before[:, :, 3], alpha)
+    assert last["preview"] == last["result"]  # the page shows the PNG itself, transparency and all

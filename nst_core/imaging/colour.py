@@ -1,8 +1,10 @@
-"""Colour preservation (Gatys et al. 2016, 'Preserving colour in neural artistic style transfer').
+"""Colour preservation (Gatys et al. 2016, 'Preserving colour in neural artistic style transfer'),
+and its converse, the painting's palette on the photo without its strokes ("Palette only").
 
 Pure numpy on uint8 H x W x 3 RGB images:
 * luminance transfer: keep the result's luma (Y) and the content's chroma (Cb, Cr), BT.601;
-* colour matching: an affine map that gives the style image the content's RGB mean and covariance.
+* colour matching: an affine map that gives the style image the content's RGB mean and covariance;
+* palette only: the photo given the painting's colours, three ways (``PALETTES``), one used.
 """
 from __future__ import annotations
 
@@ -105,9 +107,9 @@ def palette_reinhard(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.nd
 
 def _covariance_map(p: np.ndarray, s: np.ndarray):
     """(A, b) with A x + b giving pixels like ``p`` the mean and covariance of pixels like ``s``:
-    A = Cp^-1/2 (Cp^1/2 Cs Cp^1/2)^1/2 Cp^-1/2, the map that moves colours least (Monge-Kantorovich)
-    between the two Gaussians. match_colours' Cs^1/2 Cp^-1/2 matches them too, but turns hues it
-    need not (a cat's green eyes went magenta)."""
+    A = Cp^-1/2 (Cp^1/2 Cs Cp^1/2)^1/2 Cp^-1/2. Every A with A Cp A^T = Cs matches the two Gaussians
+    (match_colours' Cs^1/2 Cp^-1/2 is another); this one (Monge-Kantorovich, as in Pitie and Kokaram
+    2007) moves the photo's colours least, so it changes the photo no more than the palette asks."""
     cp, cs = np.cov(p, rowvar=False), np.cov(s, rowvar=False)
     root, inv = _sqrtm(cp), _sqrtm(cp, inverse=True)
     a = inv @ _sqrtm(root @ cs @ root) @ inv
