@@ -138,6 +138,16 @@ def _quantile_map(x: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray
     return table[index]
 
 
+def _quantiles(x: np.ndarray, n: int = 257) -> np.ndarray:
+    """np.quantile(x, linspace(0, 1, n), axis=0) from one sort: np.quantile partitions once per
+    quantile asked, a third of the whole transfer's time."""
+    xs = np.sort(x, axis=0)
+    pos = np.linspace(0, len(xs) - 1, n)
+    lo = np.floor(pos).astype(int)
+    hi, frac = np.minimum(lo + 1, len(xs) - 1), (pos - lo)[:, None]
+    return xs[lo] * (1 - frac) + xs[hi] * frac
+
+
 def palette_histogram(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.ndarray | None = None,
                       painting_alpha: np.ndarray | None = None) -> np.ndarray:
     """The covariance match, then along each of the painting's principal colour axes (its
@@ -151,8 +161,7 @@ def palette_histogram(photo: np.ndarray, painting: np.ndarray, photo_alpha: np.n
     # the covariance map and the turn onto the painting's axes, in one 3x3 product
     p = _mul(p, axes.T @ a) + (b @ axes).astype(np.float32)
     s = _mul(s, axes.T)
-    qs = np.linspace(0, 1, 257)
-    src, dst = np.quantile(_counted(p, photo_alpha), qs, axis=0), np.quantile(s, qs, axis=0)
+    src, dst = _quantiles(_counted(p, photo_alpha)), _quantiles(s)
     out = np.stack([_quantile_map(p[:, k], src[:, k], dst[:, k]) for k in range(3)], axis=1)
     return np.clip(_mul(out, axes) + 0.5, 0, 255).astype(np.uint8).reshape(photo.shape)
 
