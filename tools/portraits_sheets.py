@@ -1,7 +1,7 @@
 """The before/after sheets of docs/portraits-and-photos.md, from pictures the project may ship (examples/).
 
-    python tools/portraits_sheets.py transparency docs/transparency_sheet.png   # about 2 min on 2 cores
-    python tools/portraits_sheets.py palette docs/palette_sheet.png            # a few seconds
+    python tools/portraits_sheets.py transparency docs/transparency_sheet.jpg   # about 2 min on 2 cores
+    python tools/portraits_sheets.py palette docs/palette_sheet.jpg            # a few seconds
 
 transparency: two photos cut out along a soft ellipse (made here: the examples are opaque), then
 painted by Run (384 px, 20 iterations at the last scale), by Instant and by Palette only, each shown
@@ -66,7 +66,7 @@ def sheet(rows: list[list[np.ndarray]], labels: list[str], path: Path) -> None:
         draw.text((x + 4, 3), label, fill=(0, 0, 0))
         x += round(tile.shape[1] * ROW_HEIGHT / tile.shape[0]) + 6
     out.paste(Image.fromarray(np.vstack(made)), (0, LABEL))
-    out.save(path, optimize=True)
+    out.save(path, optimize=True, **({"quality": 88} if path.suffix.lower() in (".jpg", ".jpeg") else {}))
     print(f"wrote {path} ({out.width}x{out.height})")
 
 
