@@ -47,6 +47,9 @@ def test_the_hidden_part_is_the_figures_edges_extended_never_the_background_unde
     # the photo's greens are all >= 50 and magenta has none: no hidden or fading pixel turns magenta
     assert rgb[hidden][:, 1].min() > 40 and rgb[edge][:, 1].min() > 40
     assert np.array_equal(rgb[alpha == 255], cut_out()[alpha == 255][:, :3])  # the figure itself untouched
+    webp = cut_out_png.with_suffix(".webp")
+    Image.fromarray(cut_out()).save(webp, lossless=True)
+    assert np.array_equal(load_rgba(webp)[1], alpha) and np.array_equal(load_rgba(webp)[0], rgb)
     assert load_rgba(synthetic_photo())[1] is None  # an opaque photo has no alpha to carry
     assert load_image(cut_out_png).shape == (96, 128, 3)  # elsewhere pictures still come flattened
 

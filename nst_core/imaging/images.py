@@ -177,7 +177,7 @@ def load_rgba(src: ImageInput, limits: Limits | None = None, what: str = "image"
     a = load_image(src, limits, what, background=None)
     if a.shape[2] == 3:
         return a, None
-    return fill_transparent(a[:, :, :3], a[:, :, 3]), np.ascontiguousarray(a[:, :, 3])
+    return _filled(a), np.ascontiguousarray(a[:, :, 3])
 
 
 FILL_SIDE = 256  # the extended edges are worked out this small: smooth, and cheap at print sizes
@@ -188,12 +188,18 @@ def fill_transparent(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     colour of the nearest solid one (alpha >= 128), softened. A file's RGB under alpha 0 is whatever
     its editor left there (black, white, the erased photo), and painting over it would rim the figure
     with that colour where the alpha fades; the run also sees no hard outline to paint strokes along."""
+    return _filled(np.dstack([rgb, alpha]))
+
+
+def _filled(rgba_full: np.ndarray) -> np.ndarray:
+    """:func:`fill_transparent` of uint8 H x W x 4 (no second full-size copy of a large picture)."""
     from scipy import ndimage
 
+    rgb, alpha = rgba_full[:, :, :3], rgba_full[:, :, 3]
     h, w = alpha.shape
     small = fit_size((h, w), FILL_SIDE)
     # PIL resizes RGBA premultiplied, so hidden pixels' colours do not bleed into the small copy's edges
-    rgba = np.asarray(Image.fromarray(np.dstack([rgb, alpha])).resize(small[::-1], Image.BILINEAR))
+    rgba = np.asarray(Image.fromarray(rgba_full).resize(small[::-1], Image.BILINEAR))
     solid = rgba[:, :, 3] >= 128
     if not solid.any():  # nothing solid to extend: a neutral grey under the faint rest
         fill = np.full((h, w, 3), 128, np.uint8)
