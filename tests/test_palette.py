@@ -57,12 +57,18 @@ def test_a_cut_outs_colours_are_counted_on_the_figure_only_and_it_keeps_its_alph
     h, w = c.shape[:2]
     y, x = np.mgrid[0:h, 0:w]
     alpha = np.where(np.hypot((y - h / 2) / (0.4 * h), (x - w / 2) / (0.3 * w)) < 1, 255, 0).astype(np.uint8)
-    green, white = c.copy(), c.copy()  # two different backgrounds under the clear part
-    green[alpha == 0], white[alpha == 0] = (0, 255, 0), (255, 255, 255)
-    a = palette_only(np.dstack([green, alpha]), s, Settings(max_size=96))
-    b = palette_only(np.dstack([white, alpha]), s, Settings(max_size=96))
-    assert a.shape == (h, w, 4) and np.array_equal(a[:, :, 3], alpha)
-    assert np.array_equal(a[alpha == 255], b[alpha == 255])  # what is hidden changes nothing
+    out = palette_only(np.dstack([c, alpha]), s, Settings(max_size=96))
+    assert out.shape == (h, w, 4) and np.array_equal(out[:, :, 3], alpha)
+    # the figure's colours as if it were the whole photo: its pixels alone, as a column
+    figure = c[alpha == 255][:, None, :]
+    alone = PALETTES[PALETTE_METHOD](figure, s)[:, 0]
+    assert np.abs(out[alpha == 255][:, :3].astype(int) - alone).max() <= 1
+    # a painting's clear part counts for nothing either: as if it were cut off
+    sw = s.shape[1]
+    clear = np.full(s.shape[:2], 255, np.uint8)
+    clear[:, : sw // 3] = 0
+    assert np.array_equal(palette_only(c, np.dstack([s, clear]), Settings(max_size=96)),
+                          palette_only(c, s[:, sw // 3:], Settings(max_size=96)))
 
 
 def test_size_and_bad_input():
