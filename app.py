@@ -41,6 +41,7 @@ def _inputs(c: dict) -> None:
         c["stop_btn"] = gr.Button("Stop", variant="secondary", elem_id="stop")  # red while a run goes (CSS)
     with gr.Row():
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
+        c["palette_btn"] = gr.Button("Palette only", elem_id="palette")  # the painting's colours, no strokes
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
     mask_inputs(c)
@@ -126,6 +127,9 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     c["instant_btn"].click(**wire(h.instant, pick("content", "style", "max_size", "fast_strength", "uploads"),
                                   pick("preview", "status", "result")), api_name="instant", js=SCROLL_TO_PREVIEW,
                            show_progress="hidden", **cpu)
+    c["palette_btn"].click(**wire(h.palette, pick("content", "style", "max_size", "uploads"), pick("preview", "status",
+                           "result")), api_name="palette", js=SCROLL_TO_PREVIEW, show_progress="hidden",
+                           concurrency_limit=2, concurrency_id="palette")  # numpy, 0.1 s: waits for no run
     gr.on([c["print_size"].change, c["content"].change, c["iterations"].release],  # a print size's time, before Run
           **wire(h.print_note, pick(*RUN_INPUTS), pick("print_note")), show_progress="hidden", concurrency_limit=2,
           concurrency_id="note", **private)  # queued and bounded: any caller can post to it

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelLoadError
-from .imaging.images import ImageInput, check_size, fit_size, load_image, resize
+from .imaging.images import ImageInput, check_size, fit_size, load_image, load_rgba, resize, with_alpha
 from .settings import Settings
 from .tf_quiet import import_tensorflow
 
@@ -72,7 +72,8 @@ def style_input(style: np.ndarray) -> np.ndarray:
 
 def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | None = None, *,
                  strength: float | None = None) -> np.ndarray:
-    """Stylise in one pass; returns uint8 H x W x 3 at the content's size (bounded by max_size).
+    """Stylise in one pass; returns uint8 H x W x 3 at the content's size (bounded by max_size), or
+    H x W x 4 where the photo has transparency: its alpha, over a picture painted throughout.
 
     ``strength`` in [0, 1] blends the model's output with the content (1 = the model's output).
     The model itself has no strength input: this is a plain per-pixel blend.
@@ -83,7 +84,7 @@ def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | No
         from .errors import SettingsError
 
         raise SettingsError(f"strength must be between 0 and 1, got {strength!r}")
-    c = load_image(content, s.limits, "content image")
+    c, alpha = load_rgba(content, s.limits, "content image")
     c = resize(c, fit_size(c.shape[:2], s.max_size))
     check_size(c, "content image")
     st = load_image(style, s.limits, "style image")
@@ -92,7 +93,7 @@ def fast_stylize(content: ImageInput, style: ImageInput, settings: Settings | No
     if out.shape[:2] != c.shape[:2]:  # some model versions pad to a multiple of 4
         out = tf.image.resize(out, c.shape[:2]).numpy()
     blended = strength * np.clip(out, 0, 1) * 255.0 + (1.0 - strength) * c.astype(np.float32)
-    return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    return with_alpha(np.clip(blended + 0.5, 0, 255).astype(np.uint8), alpha)
 
 
 def frame_stylizer(style: ImageInput, settings: Settings | None = None, *, strength: float | None = None):

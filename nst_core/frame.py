@@ -21,6 +21,8 @@ class Frame:
     is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales;
     at a print size's tiled scale ``tile`` says which tile is being painted (its support box in px).
     ``conv`` is the convolution path that painted it (``conv="auto"`` resolved; "" over a test model).
+    ``alpha`` (the final frame's only) is the photo's transparency at the picture's size, uint8 H x W,
+    or None for an opaque photo: the image under it is painted throughout, and a PNG carries both.
     """
 
     iteration: int
@@ -36,6 +38,7 @@ class Frame:
     eta_s: float = 0.0
     tile: tuple[int, ...] = ()  # at a tiled scale: (tile, of tiles, sweep, of sweeps, y0, y1, x0, x1)
     conv: str = ""
+    alpha: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def iterations_per_s(self) -> float:

@@ -70,10 +70,11 @@ def run_recipe(frame, settings: Settings, mask=None, **extra) -> str:
 
 
 def result_png(frame, settings: Settings, mask=None, **extra) -> bytes:
-    """The frame's picture as PNG bytes with the run's recipe (plus ``extra`` fields) in its text metadata."""
-    from .imaging.images import png_bytes
+    """The frame's picture as PNG bytes with the run's recipe (plus ``extra`` fields) in its text
+    metadata, and the photo's transparency if it had any."""
+    from .imaging.images import png_bytes, with_alpha
 
-    return png_bytes(frame.image, {KEY: run_recipe(frame, settings, mask, **extra)})
+    return png_bytes(with_alpha(frame.image, frame.alpha), {KEY: run_recipe(frame, settings, mask, **extra)})
 
 
 def _upgrade(settings: dict) -> dict:

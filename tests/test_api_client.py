@@ -136,3 +136,21 @@ def test_stop_video_reaches_the_clip_that_stylize_video_runs_in_the_same_session
     preview, status, video = job.result(timeout=300)
     assert "Stopped" in status and str(video).endswith(".mp4")
     assert int(status.split("— ")[1].split(" frames")[0]) < 48
+
+
+def test_palette_endpoint_takes_its_parameters_by_name_and_keeps_a_cut_outs_alpha(app_server, image_pair, tmp_path):
+    import numpy as np
+
+    with Image.open(image_pair[0]) as im:
+        photo = np.asarray(im.convert("RGB").resize((128, 96)))
+    alpha = np.full((96, 128), 255, np.uint8)
+    alpha[:, :32] = 0  # the left quarter cut away
+    Image.fromarray(np.dstack([photo, alpha])).save(tmp_path / "cut.png")
+    client = Client(app_server, verbose=False)
+    preview, status, png = client.predict(content=handle_file(str(tmp_path / "cut.png")),
+                                          style=handle_file(str(image_pair[1])), max_size=64, api_name="/palette")
+    assert "Palette only" in status
+    with Image.open(png) as im:
+        assert im.mode == "RGBA" and im.size == (64, 48)
+        a = np.asarray(im)[:, :, 3]  # the cut at x = 16 of 64, softened by the resize over a pixel or two
+        assert a[:, :12].max() == 0 and a[:, 20:].min() == 255

@@ -11,9 +11,9 @@ import gradio as gr
 import pandas as pd
 
 from nst_core import (NSTError, Settings, SettingsError, conv_choice, conv_in_use, expected_seconds,
-                      fast_model_problem, fast_stylize, load_image, png_bytes, prepare, stylize)
+                      fast_model_problem, fast_stylize, load_image, palette_only, png_bytes, prepare, stylize)
 from nst_core.imaging.animation import frame_for_gif, gif_bytes
-from nst_core.imaging.images import check_size, fit_size, image_shape, resize
+from nst_core.imaging.images import check_size, fit_size, image_shape, load_rgba, resize, with_alpha
 from nst_core.imaging.mask import load_mask
 from nst_core.optim.memory import trim
 from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
@@ -274,8 +274,8 @@ class Handlers:
         # The picture first; the downloads' other files and the whole chart a moment later, off the wait.
         yield {"preview": result, "status": status_text(last, steers)}
         previews.clear()
-        content = load_image(images["content"], settings.limits)  # decoded once more, already known good
-        before = resize(content, fit_size(content.shape[:2], max(last.image.shape[:2])))
+        content, alpha = load_rgba(images["content"], settings.limits)  # decoded once more, known good
+        before = with_alpha(resize(content, fit_size(content.shape[:2], max(last.image.shape[:2]))), alpha)
         paths = write_files(folder, {"before.png": png_bytes(before), "recipe.json": run_recipe(last, settings, mask)
                                      .encode(), "progress.gif": gif_bytes(shown + [frame_for_gif(last.image)])})
         # Every output, as plain values, not updates: an API client's last message is the whole result
@@ -402,6 +402,25 @@ class Handlers:
                "status": (f"**Instant** — one pass of the Magenta model at strength {v['fast_strength']:g}. "
                           f"**Refine** continues from it with the optimisation.")}
         self.files.results.keep_newest(session, "instant")  # reached once Gradio has sent the picture
+
+    def palette(self, v: dict, request=None):
+        """Palette only: the painting's colours on the photo, without its strokes (numpy, a few
+        hundredths of a second: it waits for no run)."""
+        if _missing_images(v):
+            yield {"status": f"**Not run** — {NEED_IMAGES}"}
+            raise refusal(NEED_IMAGES)
+        content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
+        try:
+            image = palette_only(content, style, DEFAULTS.replace(max_size=int(v["max_size"])))
+        except NSTError as exc:
+            yield {"status": f"**Not run** — {exc}"}
+            raise refusal(str(exc)) from None
+        session = _session(request)
+        path = write_files(self.files.results.new(session, "palette"), {"palette.png": png_bytes(image)})["palette.png"]
+        yield {"preview": path, "result": path,
+               "status": "**Palette only** — the painting's colours on the photo, without its strokes. "
+                         "**Run** or **Instant** paints them too."}
+        self.files.results.keep_newest(session, "palette")  # reached once Gradio has sent the picture
 
     def fast_status(self, v: dict, request=None) -> dict:
         """On page load: Instant and Refine are on only if the fast-path model loads; else why not."""

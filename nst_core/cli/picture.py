@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="start from presets/NAME.toml; options given here override it")
     p.add_argument("--fast", action="store_true",
                    help="one pass of the Magenta model (about a second) instead of the optimisation")
+    p.add_argument("--palette-only", action="store_true",
+                   help="only the painting's colours on the photo, without its strokes (a fraction of a second)")
     p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
     p.add_argument("--init-image", help="starting image for --init image")
     p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
@@ -48,6 +50,7 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
     from ..recipe import KEY, recipe_json
 
     save_png(image, out, {KEY: recipe_json(settings, fast=True)})
+    _jpeg_note(out, image.shape[2] == 4)
     elapsed = time.perf_counter() - t0
     if as_json:
         print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
@@ -57,6 +60,35 @@ def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _palette(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    from ..imaging.colour import PALETTE_METHOD, palette_only
+    from ..imaging.images import save_png
+    from ..recipe import KEY, recipe_json
+
+    t0 = time.perf_counter()
+    try:
+        image = palette_only(content, style, settings)
+    except NSTError as exc:
+        fail(str(exc))
+    save_png(image, out, {KEY: recipe_json(settings, palette_only=PALETTE_METHOD)})
+    _jpeg_note(out, image.shape[2] == 4)
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
+                          "output": str(out)}))
+    else:
+        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}): the painting's palette in {elapsed:.2f}s",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _jpeg_note(out: Path, transparent: bool) -> None:
+    """A cut-out's result needs a format with alpha: the file is PNG whatever its name says."""
+    if transparent and out.suffix.lower() in (".jpg", ".jpeg"):
+        print(f"note: a JPEG cannot carry the photo's transparency: {out.name} is written as a PNG with alpha "
+              f"(name it .png)", file=sys.stderr)
+
+
 def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
     """--mask, else the recipe's own mask, as uint8 [H, W] checked against the photo (or None)."""
     from ..imaging.mask import check_mask, load_mask
@@ -64,7 +96,7 @@ def _mask(path: str | None, recipe: str | None, content, settings: Settings, fas
 
     m = load_mask(path, settings.limits) if path else read_mask(recipe, settings.limits) if recipe else None
     if m is not None and fast:
-        fail("--mask places the style in the optimisation; the --fast model paints the whole picture")
+        fail("--mask places the style in the optimisation; --fast and --palette-only change the whole picture")
     if m is not None:
         check_mask(m, content.shape[:2])
     return m
@@ -89,10 +121,11 @@ def _settings(options: dict, preset: str | None, recipe: str | None) -> Settings
 
 
 def _images(content: str, style: list[str], init_image: str | None, settings: Settings):
-    """The photo, the paintings and the initial image (or None), decoded with the limits."""
+    """The photo (with its alpha, if it has transparency: the result keeps it), the paintings and the
+    initial image (or None), decoded with the limits."""
     from ..imaging.images import load_image
 
-    c = load_image(content, settings.limits, "content image")
+    c = load_image(content, settings.limits, "content image", background=None)
     s = [load_image(path, settings.limits, "style image") for path in style]
     init = load_image(init_image, settings.limits, "initial image") if init_image else None
     return c, s, init
@@ -127,6 +160,7 @@ def _write(last, shown: list, settings: Settings, out: Path, m, animation: str |
     from .. import conv_choice, save_result
 
     save_result(last, settings, out, m)
+    _jpeg_note(out, last.alpha is not None)
     if animation:
         from ..imaging.animation import gif_bytes
 
@@ -147,17 +181,21 @@ def _write(last, shown: list, settings: Settings, out: Path, m, animation: str |
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = vars(build_parser().parse_args(argv))
-    content, style, output, as_json, preset, fast, recipe, init_image, animation, mask = (
-        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "recipe", "init_image",
-                              "animation", "mask"))
+    content, style, output, as_json, preset, fast, palette, recipe, init_image, animation, mask = (
+        args.pop(k) for k in ("content", "style", "output", "json", "preset", "fast", "palette_only", "recipe",
+                              "init_image", "animation", "mask"))
     try:
         settings = _settings(args, preset, recipe)
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         c, s, init = _images(content, style, init_image, settings)
-        m = _mask(mask, recipe, c, settings, fast)
+        m = _mask(mask, recipe, c, settings, fast or palette)
         out = output_path(output)
     except NSTError as exc:
         fail(str(exc))
+    if palette:
+        if fast or len(s) > 1:
+            fail("--palette-only takes one painting's colours and paints no strokes: drop --fast and the other paintings")
+        return _palette(c, s[0], settings, out, as_json)
     if fast:
         return _fast(c, s[0], settings, out, as_json)
     _note_if_small(c, settings)

@@ -9,7 +9,7 @@ import numpy as np
 from ..imaging.colour import keep_content_colours, match_colours
 from ..control import RunControl
 from ..frame import Frame
-from ..imaging.images import ImageInput, check_size, fit_size, load_image, resize, to_uint8
+from ..imaging.images import ImageInput, check_size, fit_size, load_image, load_rgba, resize, resize_alpha, to_uint8
 from ..imaging.mask import at_size, check_mask, load_mask, regions
 from ..optim.memory import trim
 from ..vgg.objective import Targets, objective_for
@@ -56,7 +56,7 @@ def size_images(content: np.ndarray, styles: Sequence[np.ndarray], size: int, s:
 
 def prepare_images(content: ImageInput, style: ImageInput, s: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Load and size a content and one style image for a single-scale run at ``max_size``."""
-    c = load_image(content, s.limits, "content image")
+    c = load_rgba(content, s.limits, "content image")[0]
     st = load_image(_as_list(style)[0], s.limits, "style image")
     c, (st,) = size_images(c, [st], s.max_size, s)
     return c, st
@@ -145,7 +145,7 @@ def prepare(content: ImageInput | None, style: ImageInput | Sequence[ImageInput]
     size = scale_sizes(s.max_size, s.multiscale)[0]
     styles = [load_image(st, s.limits, "style image") for st in _as_list(style)]
     c = (np.zeros((size, size, 3), np.uint8) if content is None
-         else load_image(content, s.limits, "content image"))
+         else load_rgba(content, s.limits, "content image")[0])
     c, styles = size_images(c, styles, size, s)
     objective = make_objective(s, extractor)
     for st in styles:
@@ -172,7 +172,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     Grams (Gatys et al. 2017), the mask softened by ``mask_feather`` and resized to each scale and layer.
     """
     s = settings or Settings()
-    content_full, styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
+    (content_full, alpha), styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
     faces = face_weights(content_full, s)
     objective, conv = make_objective(s, extractor), run_conv(s, extractor)
     scales = plan(content_full.shape[:2], s, conv)
@@ -202,13 +202,16 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
         best_losses = unknown_losses()
     yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
-                    stopped=run.stopped and not message)
+                    stopped=run.stopped and not message,
+                    alpha=None if alpha is None else resize_alpha(alpha, best.shape[:2]))
 
 
 def _read_inputs(content: ImageInput, style, init_image: ImageInput | None, mask: ImageInput | None, s: Settings):
     """The photo, the paintings, the initial image and the mask decoded with the limits and checked
-    against the settings: (content, styles, init image or None, mask or None)."""
-    content_full = load_image(content, s.limits, "content image")
+    against the settings: ((content, its alpha or None), styles, init image or None, mask or None).
+    A transparent photo's hidden part is painted too (its edges extended; see ``load_rgba``): the
+    result carries the photo's alpha, so what was hidden stays hidden."""
+    content_full, alpha = load_rgba(content, s.limits, "content image")
     styles_full = [load_image(st, s.limits, "style image") for st in _as_list(style)]
     if s.style_blend and len(s.style_blend) != len(styles_full):
         raise SettingsError(f"style_blend has {len(s.style_blend)} weights for {len(styles_full)} style images")
@@ -218,7 +221,7 @@ def _read_inputs(content: ImageInput, style, init_image: ImageInput | None, mask
         init_image = load_image(init_image, s.limits, "initial image")
     if mask is not None:
         mask = _checked_mask(mask, content_full, len(styles_full), s)
-    return content_full, styles_full, init_image, mask
+    return (content_full, alpha), styles_full, init_image, mask
 
 
 def _scale_targets(objective, scale, styles: list[np.ndarray], mask: np.ndarray | None, c: np.ndarray,

@@ -2,10 +2,11 @@
 
 - ``images``: decode with the server's limits (``load_image``, ``image_shape``, ``check_size``), fit and
   resize (``fit_size``, ``resize``, band by band for print sizes), ``to_uint8``, PNG bytes and files
-  (``png_bytes``, ``save_png``).
+  (``png_bytes``, ``save_png``); a cut-out's alpha beside its picture (``load_rgba``, ``with_alpha``).
 - ``mask``: where the style goes: load and check a greyscale mask, soften it and size it to a scale
   (``load_mask``, ``check_mask``, ``at_size``, ``regions``), as a data URL for recipes.
-- ``colour``: colour preservation (``keep_content_colours``, ``match_colours``).
+- ``colour``: colour preservation (``keep_content_colours``, ``match_colours``) and the painting's
+  palette on the photo (``palette_only``; three ways compared in ``PALETTES``).
 - ``animation``: the run's progress as a GIF (``frame_for_gif``, ``gif_bytes``).
 
 Imports only nst_core's top-level settings and errors.

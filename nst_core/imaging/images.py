@@ -1,6 +1,8 @@
 """Image input and output: decode with limits, EXIF, alpha, resize, float <-> uint8. Pure functions.
 
-Every image inside nst_core is a uint8 numpy array H x W x 3, RGB, upright.
+Every image inside nst_core is a uint8 numpy array H x W x 3, RGB, upright. A photo's transparency
+travels beside it as a uint8 H x W alpha (``load_rgba``), and joins the picture again on the way out
+(``with_alpha``).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Union
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from ..errors import ImageError
 from ..settings import Limits
@@ -21,13 +23,14 @@ MIN_SIDE = 32  # VGG19 pools four times before block5; smaller images have no de
 
 
 def load_image(src: ImageInput, limits: Limits | None = None, what: str = "image",
-               background: int = 255) -> np.ndarray:
+               background: int | None = 255) -> np.ndarray:
     """Read a path, a file's bytes, a PIL image or an array into uint8 H x W x 3 RGB.
 
     Refuses files above the upload limit and images above the pixel limit before decoding them
     (decompression bombs), turns EXIF-rotated photos upright, composites transparency over white
     (over black for a mask: ``background=0``, so strokes on a clear layer read as painted) and
-    takes the first frame of an animation.
+    takes the first frame of an animation. ``background=None`` keeps the alpha instead: H x W x 4
+    where the picture has any transparency (see :func:`load_rgba`).
     """
     limits = limits or Limits()
     if isinstance(src, np.ndarray):
@@ -81,7 +84,7 @@ def image_shape(src: ImageInput, limits: Limits | None = None, what: str = "imag
     return (w, h) if turned else (h, w)
 
 
-def _from_file(file, size: int, limits: Limits, what: str, background: int = 255) -> np.ndarray:
+def _from_file(file, size: int, limits: Limits, what: str, background: int | None = 255) -> np.ndarray:
     if size == 0:
         raise ImageError(f"{what} is an empty file: choose the picture again")
     if size > limits.max_upload_bytes:
@@ -105,7 +108,7 @@ def _damaged(what: str) -> str:
     return f"{what} is damaged or incomplete and cannot be opened: save or download it again"
 
 
-def _from_pil(im: Image.Image, limits: Limits, what: str, background: int = 255) -> np.ndarray:
+def _from_pil(im: Image.Image, limits: Limits, what: str, background: int | None = 255) -> np.ndarray:
     w, h = im.size
     if w * h > limits.max_input_pixels:
         raise ImageError(f"{what} is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is "
@@ -126,16 +129,21 @@ def _from_pil(im: Image.Image, limits: Limits, what: str, background: int = 255)
         im = Image.fromarray(eight[:, :, 0])
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
+        if background is None:
+            return _from_array(np.asarray(rgba), what, None)
         under = Image.new("RGBA", rgba.size, (background,) * 3 + (255,))
         im = Image.alpha_composite(under, rgba)
     return _from_array(np.asarray(im.convert("RGB")), what)
 
 
-def _from_array(a: np.ndarray, what: str, background: int = 255) -> np.ndarray:
+def _from_array(a: np.ndarray, what: str, background: int | None = 255) -> np.ndarray:
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)
     if a.ndim != 3 or a.shape[2] not in (3, 4):
         raise ImageError(f"{what} must be H x W x 3 (RGB), got an array of shape {a.shape}")
+    if a.shape[2] == 4 and background is None:
+        rgb, alpha = _from_array(a[:, :, :3], what), _from_array(a[:, :, 3], what)[:, :, 0]
+        return np.dstack([rgb, alpha]) if alpha.min() < 255 else rgb  # all opaque: nothing to keep
     if a.shape[2] == 4:  # composite over the background, as for files
         alpha = a[:, :, 3:4].astype(np.float32) / 255
         a = a[:, :, :3] * alpha + background * (1 - alpha)
@@ -159,6 +167,67 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if image.shape[:2] == tuple(size):
         return image
     return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.LANCZOS))
+
+
+def load_rgba(src: ImageInput, limits: Limits | None = None, what: str = "image"
+              ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(RGB, alpha): the picture as load_image reads it, and its alpha (uint8 H x W), or None where it
+    is opaque throughout. The RGB is what a run paints: the picture over its own edges extended into
+    the transparent part (:func:`fill_transparent`), so no background colour rims the cut-out."""
+    a = load_image(src, limits, what, background=None)
+    if a.shape[2] == 3:
+        return a, None
+    return _filled(a), np.ascontiguousarray(a[:, :, 3])
+
+
+FILL_SIDE = 256  # the extended edges are worked out this small: smooth, and cheap at print sizes
+
+
+def fill_transparent(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The picture composited over its own edges extended outwards: each hidden pixel takes the
+    colour of the nearest solid one (alpha >= 128), softened. A file's RGB under alpha 0 is whatever
+    its editor left there (black, white, the erased photo), and painting over it would rim the figure
+    with that colour where the alpha fades; the run also sees no hard outline to paint strokes along."""
+    return _filled(np.dstack([rgb, alpha]))
+
+
+def _filled(rgba_full: np.ndarray) -> np.ndarray:
+    """:func:`fill_transparent` of uint8 H x W x 4 (no second full-size copy of a large picture)."""
+    from scipy import ndimage
+
+    rgb, alpha = rgba_full[:, :, :3], rgba_full[:, :, 3]
+    h, w = alpha.shape
+    small = fit_size((h, w), FILL_SIDE)
+    # PIL resizes RGBA premultiplied, so hidden pixels' colours do not bleed into the small copy's edges
+    rgba = np.asarray(Image.fromarray(rgba_full).resize(small[::-1], Image.BILINEAR))
+    solid = rgba[:, :, 3] >= 128
+    if not solid.any():  # nothing solid to extend: a neutral grey under the faint rest
+        fill = np.full((h, w, 3), 128, np.uint8)
+    else:
+        _, (iy, ix) = ndimage.distance_transform_edt(~solid, return_indices=True)
+        near = Image.fromarray(np.ascontiguousarray(rgba[iy, ix, :3]))
+        fill = np.asarray(near.filter(ImageFilter.GaussianBlur(max(1.0, FILL_SIDE / 64))).resize((w, h), Image.BILINEAR))
+    return by_bands(_over, rgb, alpha[:, :, None], fill)
+
+
+def _over(rgb: np.ndarray, alpha: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    a = alpha.astype(np.float32) / 255
+    return _to_uint8(rgb * a + fill * (1 - a))
+
+
+def resize_alpha(alpha: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An alpha (uint8 H x W) at (height, width), Lanczos like the picture it belongs to."""
+    if alpha.shape[:2] == tuple(size):
+        return alpha
+    return np.asarray(Image.fromarray(alpha).resize((size[1], size[0]), Image.LANCZOS))
+
+
+def with_alpha(image: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """uint8 H x W x 3 with ``alpha`` (any size: resized to the picture's) as H x W x 4; the picture
+    itself where there is no alpha."""
+    if alpha is None:
+        return image
+    return np.dstack([image[:, :, :3], resize_alpha(alpha, image.shape[:2])])
 
 
 def check_size(image: np.ndarray, what: str, original: tuple[int, int] | None = None) -> None:
@@ -210,7 +279,7 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 
 def png_bytes(image: np.ndarray, text: dict[str, str] | None = None) -> bytes:
-    """Encode uint8 H x W x 3 as PNG, with optional text chunks (e.g. the run recipe)."""
+    """Encode uint8 H x W x 3 (or x 4, with alpha) as PNG, with optional text chunks (e.g. the run recipe)."""
     from PIL import PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
