@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ImageError
 from .faces import Face, find_faces
+from .images import fit_size, resize
 
 WORK_SIDE = 320  # GrabCut runs at most this size (longer side): its time grows with the pixels
 ITERATIONS = 5  # GrabCut's rounds of colour models and cut; more change a pixel or two
@@ -26,6 +27,8 @@ GUIDE_EPS = 1e-3  # the guided filter's smoothing: lower follows fainter edges o
 SHOULDERS, SPREAD, BODY_HALF = 1.5, 0.3, 2.5
 HOLE = 0.02  # a hole in the subject smaller than this share of the photo is filled
 HINT_SUBJECT, HINT_BACKGROUND, NO_HINT = 255, 0, 128
+PARTS = ("subject", "background")  # what --mask and the page's buttons may name
+MASK_SIDE = 1024  # a mask made for a run is at most this size: each scale resizes it anyway
 
 
 class Box(NamedTuple):
@@ -183,6 +186,16 @@ def subject_mask(rgb: np.ndarray, hints: np.ndarray | None = None, box: Box | No
     radius = max(2, round(GUIDE_RADIUS * max(h, w)))
     fitted = _guided(grey, soft, radius, GUIDE_EPS)
     return np.where(fitted > 0.5, 255, 0).astype(np.uint8)
+
+
+def part_mask(rgb: np.ndarray, part: str) -> np.ndarray:
+    """The run's mask for ``part``: "subject" (white on the subject) or "background" (its inverse),
+    uint8 at the photo's shape fitted to MASK_SIDE."""
+    if part not in PARTS:
+        raise ImageError(f"the mask can be made for {' or '.join(PARTS)}, not {part!r}")
+    small = resize(rgb, fit_size(rgb.shape[:2], MASK_SIDE)) if max(rgb.shape[:2]) > MASK_SIDE else rgb
+    mask = subject_mask(small)
+    return mask if part == "subject" else 255 - mask
 
 
 def edits_as_hints(before: np.ndarray, after: np.ndarray) -> np.ndarray:
