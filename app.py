@@ -18,8 +18,9 @@ from ui.components import Dropdown, PathImage, Slider, example_rows
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, follow_infos, print_size_controls
-from ui.masks import MaskHandlers, mask_inputs
+from ui.masks import mask_inputs
 from ui.page import CSS, FOLLOW_STATUS, SCROLL_TO_PREVIEW
+from ui.subject import SubjectHandlers, subject_buttons, wire_subject
 from ui.video import video_tabs
 
 PRESETS = load_presets()
@@ -42,7 +43,7 @@ def _inputs(c: dict) -> None:
         c["instant_btn"] = gr.Button("Instant (about a second)", elem_id="instant")
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
-    mask_inputs(c)
+    mask_inputs(c, subject_buttons)  # the brush, and the subject or the background in one click
     c["preset"] = Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
     gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
                 "examples/CREDITS.md)", examples_per_page=4)
@@ -86,7 +87,7 @@ def _outputs(c: dict) -> None:
         c["used"] = gr.JSON(label="Settings used")
 
 
-def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
+def _wire(c: dict, h: Handlers, m: SubjectHandlers) -> None:
     def pick(*names):
         return {n: c[n] for n in names}
 
@@ -110,6 +111,7 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
                         **private)
     c["mask"].upload(**wire(m.shown, pick("mask_editor", "mask", "uploads"), pick("mask_editor")), **in_order,
                      **private)
+    wire_subject(c, m)  # Style the subject / the background, and /subject_mask
     gr.on([c["content"].change, c["style"].change, c["style2"].change],
           **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2", "status")), show_progress="hidden",
           **cpu,
@@ -159,7 +161,7 @@ def build_demo() -> gr.Blocks:
                 with gr.Column(scale=1):
                     _outputs(c)
             demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line)  # clips: jobs too
-        _wire(c, handlers, MaskHandlers(files))
+        _wire(c, handlers, SubjectHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.
