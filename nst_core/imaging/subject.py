@@ -25,6 +25,7 @@ GUIDE_EPS = 1e-3  # the guided filter's smoothing: lower follows fainter edges o
 # A person below a face, in face widths and heights: the shoulders' line under the face's top, how
 # fast the body widens below the chin, and at most how wide it is from the middle
 SHOULDERS, SPREAD, BODY_HALF = 1.5, 0.3, 2.5
+THREAD = 5  # px at the working size: a part of the subject thinner than this is dropped
 HOLE = 0.02  # a hole in the subject smaller than this share of the photo is filled
 HINT_SUBJECT, HINT_BACKGROUND, NO_HINT = 255, 0, 128
 PARTS = ("subject", "background")  # what --mask and the page's buttons may name
@@ -179,6 +180,9 @@ def subject_mask(rgb: np.ndarray, hints: np.ndarray | None = None, box: Box | No
     cv2.setRNGSeed(0)  # GrabCut's k-means start: the same photo gives the same mask
     cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), labels, None, bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    # threads a few pixels wide (a flag's cord, a pole touching the hair) are cut off the subject
+    thin = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (THREAD, THREAD))
+    fg = (cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, thin) > 0) | sure
     fg = _largest_parts(fg, sure, out)
     # Enlarged, then the edge fitted to the photo's: the cut was made on a coarser grid
     soft = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
