@@ -34,7 +34,8 @@ class SubjectHandlers(MaskHandlers):
     def _photo(self, v: dict) -> np.ndarray:
         bg = self._background(v)
         if bg is None and v.get("content") is not None:  # the editor has not shown the photo yet
-            bg = (self.canvas({"content": v["content"], "uploads": v.get("uploads")}).get("mask_editor") or {}).get("background")
+            editor = self.canvas({"content": v["content"], "uploads": v.get("uploads")}).get("mask_editor")
+            bg = (editor or {}).get("background")
         if bg is None:
             raise refusal(NO_PHOTO)
         return np.ascontiguousarray(np.asarray(bg)[..., :3])

@@ -99,7 +99,8 @@ def _start(shape: tuple[int, int], box: Box | None, faces: list[Face], scale: fl
         cx, cy = round(fx + fw / 2), round(fy + fh / 2)
         cv2.ellipse(labels, (cx, cy), (max(1, round(fw * 0.3)), max(1, round(fh * 0.4))), 0, 0, 360,
                     int(cv2.GC_FGD), -1)
-        labels[round(fy + 1.2 * fh):round(fy + 2.5 * fh), max(0, round(cx - 0.4 * fw)):round(cx + 0.4 * fw)] = cv2.GC_FGD
+        chest = slice(round(fy + 1.2 * fh), round(fy + 2.5 * fh))
+        labels[chest, max(0, round(cx - 0.4 * fw)):round(cx + 0.4 * fw)] = cv2.GC_FGD
     return labels
 
 
@@ -155,7 +156,8 @@ def subject_mask(rgb: np.ndarray, hints: np.ndarray | None = None, box: Box | No
         if a is not None and a.shape[:2] != (h, w):
             raise ImageError(f"the {name} are {a.shape[1]}x{a.shape[0]} but the photo is {w}x{h}")
     faces = find_faces(rgb) if faces is None and box is None else (faces or [])
-    faces = faces[:1] + [f for f in faces[1:] if f.w * f.h >= 0.3 * faces[0].w * faces[0].h]  # the people, not a poster's
+    # the people in the photo, not a face on a poster behind them
+    faces = faces[:1] + [f for f in faces[1:] if f.w * f.h >= 0.3 * faces[0].w * faces[0].h]
     soft = box is None and hints is not None and (hints == HINT_SUBJECT).any()
     if box is None:
         box = None if hints is None else hint_box(hints)
