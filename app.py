@@ -19,8 +19,9 @@ from ui.faces import faces_inputs, wire_faces
 from ui.files import Files
 from ui.handlers import Handlers, wire
 from ui.knobs import ADVANCED, KNOBS, LIMITS, MAIN, WEIGHTS, follow_infos, print_size_controls
-from ui.masks import MaskHandlers, mask_inputs
+from ui.masks import mask_inputs, wire_masks
 from ui.page import CSS, FOLLOW_STATUS, SCROLL_TO_PREVIEW
+from ui.subject import SubjectHandlers, subject_buttons, wire_subject
 from ui.video import video_tabs
 
 PRESETS = load_presets()
@@ -44,7 +45,7 @@ def _inputs(c: dict) -> None:
         c["palette_btn"] = gr.Button("Palette only", elem_id="palette")  # the painting's colours, no strokes
         c["refine_btn"] = gr.Button("Refine (optimise from Instant)", elem_id="refine")
     c["fast_note"] = gr.Markdown("", visible=False, elem_id="fast_note")
-    mask_inputs(c)
+    mask_inputs(c, subject_buttons)  # the brush, and the subject or the background in one click
     faces_inputs(c)
     c["preset"] = Dropdown([*PRESETS, "custom"], value="default", label="Preset", elem_id="preset", render=False)
     gr.Examples(example_rows(), [c["content"], c["style"], c["preset"]], label="Examples (public domain / CC0: "
@@ -89,7 +90,7 @@ def _outputs(c: dict) -> None:
         c["used"] = gr.JSON(label="Settings used")
 
 
-def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
+def _wire(c: dict, h: Handlers, m: SubjectHandlers) -> None:
     def pick(*names):
         return {n: c[n] for n in names}
 
@@ -102,22 +103,11 @@ def _wire(c: dict, h: Handlers, m: MaskHandlers) -> None:
     c["recipe_file"].upload(**wire(h.load_recipe, pick("recipe_file"), {**widgets, **pick("mask")}),
                             **private).then(**wire(m.shown, pick("mask_editor", "mask", "uploads"),
                                                    pick("mask_editor")), **private)
-    # The mask brush: a new photo becomes the canvas; strokes, Invert, Clear and a mask file keep the
-    # editor and the mask (the run's input, and the API's: a greyscale file) in step.
-    # One at a time, in the order sent: a stroke's mask never lands after the Invert clicked after it.
-    editor_and_mask, in_order = pick("mask_editor", "mask"), {"concurrency_limit": 1, "concurrency_id": "mask"}
-    c["content"].change(**wire(m.canvas, pick("content", "mask", "uploads"), editor_and_mask), **in_order, **private)
-    c["mask_editor"].input(**wire(m.painted, pick("mask_editor"), pick("mask")), trigger_mode="always_last",
-                           show_progress="hidden", **in_order, **private)
-    for button, handler in (("invert_btn", m.invert), ("clear_btn", m.clear)):
-        c[button].click(**wire(handler, pick("mask_editor", "mask", "uploads"), editor_and_mask), **in_order,
-                        **private)
-    c["mask"].upload(**wire(m.shown, pick("mask_editor", "mask", "uploads"), pick("mask_editor")), **in_order,
-                     **private)
+    wire_masks(c, m, wire)  # the brush, Invert, Clear and a mask file: the editor and the mask in step
+    wire_subject(c, m)  # Style the subject / the background, and /subject_mask
     gr.on([c["content"].change, c["style"].change, c["style2"].change],
           **wire(h.prepare, pick(*RUN_INPUTS), pick("content", "style", "style2", "status")), show_progress="hidden",
-          **cpu,
-          **private)
+          **cpu, **private)
     # The status line is the run's one voice: Gradio's own timer and error badge stay hidden (ui/page.py)
     for button, handler, name in (("run_btn", h.run, "stylize"), ("refine_btn", h.refine, "refine")):
         c[button].click(**wire(h.queued, pick("content", "style", "run_state"), pick("status", "line_timer")),
@@ -166,7 +156,7 @@ def build_demo() -> gr.Blocks:
                 with gr.Column(scale=1):
                     _outputs(c)
             demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line)  # clips: jobs too
-        _wire(c, handlers, MaskHandlers(files))
+        _wire(c, handlers, SubjectHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
         # A reload or a new tab of the same browser finds its run again, live or finished.

@@ -154,3 +154,25 @@ def test_palette_endpoint_takes_its_parameters_by_name_and_keeps_a_cut_outs_alph
         assert im.mode == "RGBA" and im.size == (64, 48)
         a = np.asarray(im)[:, :, 3]  # the cut at x = 16 of 64, softened by the resize over a pixel or two
         assert a[:, :12].max() == 0 and a[:, 20:].min() == 255
+
+
+def test_subject_mask_endpoint_gives_the_mask_a_run_takes(app_server, tmp_path):
+    """As docs/api.md shows it: /subject_mask's file goes to /stylize's mask."""
+    import numpy as np
+
+    y, x = np.mgrid[0:96, 0:128]
+    disc = (y - 48) ** 2 + (x - 64) ** 2 <= 30 ** 2
+    photo = np.where(disc[..., None], (235, 120, 30), (60, 110, 70)).astype(np.uint8)
+    photo = np.clip(photo + np.random.default_rng(0).normal(0, 6, photo.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    painting = np.where(((x[:64, :64] + y[:64, :64]) // 6 % 2)[..., None] == 1, (30, 60, 160), (240, 200, 40))
+    Image.fromarray(painting.astype(np.uint8)).save(tmp_path / "painting.png")
+    client = Client(app_server, verbose=False)
+    path = client.predict(content=handle_file(str(tmp_path / "photo.png")), part="background",
+                          api_name="/subject_mask")
+    mask = np.asarray(Image.open(path).convert("L"))
+    assert mask.shape == (96, 128) and (mask[disc] < 128).mean() > 0.97 and (mask[~disc] > 127).mean() > 0.97
+    final = client.predict(content=handle_file(str(tmp_path / "photo.png")),
+                           style=handle_file(str(tmp_path / "painting.png")), mask=handle_file(path), iterations=4,
+                           max_size=128, multiscale=False, api_name="/stylize")
+    assert "Done" in final[1]

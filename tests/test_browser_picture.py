@@ -253,3 +253,46 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
     tab.click("#mask_clear")
     tab.wait_for_function("() => !document.querySelector('#mask img')", timeout=30_000)
     ctx.close()
+
+
+def test_style_the_background_puts_the_mask_found_in_the_mask_box(page, app_server, tmp_path):
+    """A portrait dropped, the mask's accordion opened, Style the background pressed: the Mask box
+    shows the background in white and the face in black; Style the subject turns it around."""
+    import io
+    import time
+    from pathlib import Path
+
+    import numpy as np
+    from playwright.sync_api import Error as PlaywrightError
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    ctx, tab = new_tab_with_images(page.context.browser, app_server,
+                                   (examples / "astronaut.jpg", examples / "starry_night.jpg"))
+    tab.click("#mask_box .label-wrap")
+    tab.locator("#mask_editor canvas").first.wait_for(timeout=30_000)
+
+    def face(m: np.ndarray) -> int:  # astronaut.jpg's face is near (0.44 w, 0.22 h)
+        return int(m[int(0.22 * m.shape[0]), int(0.44 * m.shape[1])])
+
+    def mask_after(button: str, holds) -> np.ndarray:
+        """The Mask box's mask once it ``holds`` (the editor's echo of the last one may come first)."""
+        tab.click(button)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:  # the Mask box's image may be replaced between finding it and reading it
+                src = mask_src(tab)
+                got = tab.request.get(src) if src else None
+                m = np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+            except (PlaywrightError, OSError):
+                m = None
+            if m is not None and holds(m):
+                return m
+            tab.wait_for_timeout(200)  # polling interval, not synchronisation
+        raise AssertionError(f"{button} put no such mask in the Mask box")
+
+    background = mask_after("#style_background", lambda m: face(m) < 5)
+    assert background[int(0.05 * background.shape[0]), int(0.9 * background.shape[1])] > 250  # the sky: styled
+    tab.locator("#mask_box").screenshot(path=str(tmp_path / "background_mask.png"))
+    subject = mask_after("#style_subject", lambda m: face(m) > 250)
+    assert np.abs(subject.astype(int) + background - 255).mean() < 3
+    ctx.close()

@@ -44,7 +44,8 @@ def mask_from_layers(layers: list, shape: tuple[int, int]) -> np.ndarray | None:
     return np.clip(top / (BRUSH_ALPHA * 255) * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def _editor(background, layer=None) -> dict:
+def editor_value(background, layer=None) -> dict:
+    """The editor's value: the photo under one layer of strokes (or none)."""
     return {"background": background, "layers": [] if layer is None else [layer], "composite": None}
 
 
@@ -98,7 +99,7 @@ class MaskHandlers:
                 check_mask(mask, shape)
         except NSTError:
             mask = None
-        return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2])),
+        return {"mask_editor": editor_value(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2])),
                 "mask": v.get("mask") if mask is not None else None}
 
     def painted(self, v: dict, request=None) -> dict:
@@ -118,12 +119,12 @@ class MaskHandlers:
         mask = mask_from_layers((v.get("mask_editor") or {}).get("layers"), bg.shape[:2])
         mask = self._mask(v) if mask is None else mask
         mask = np.full(bg.shape[:2], 255, np.uint8) if mask is None else 255 - mask
-        return {"mask_editor": _editor(bg, layer_from_mask(mask, bg.shape[:2])),
+        return {"mask_editor": editor_value(bg, layer_from_mask(mask, bg.shape[:2])),
                 "mask": save_mask(self.files, mask, request)}
 
     def clear(self, v: dict, request=None) -> dict:
         bg = self._background(v)
-        return {"mask_editor": None if bg is None else _editor(bg), "mask": None}
+        return {"mask_editor": None if bg is None else editor_value(bg), "mask": None}
 
     def shown(self, v: dict, request=None) -> dict:
         """A mask file dropped or loaded from a recipe: the editor paints it over the photo."""
@@ -131,11 +132,12 @@ class MaskHandlers:
         if bg is None:  # no photo under it yet: the canvas paints the mask when one comes
             return {}
         mask = self._mask(v)
-        return {"mask_editor": _editor(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2]))}
+        return {"mask_editor": editor_value(bg, None if mask is None else layer_from_mask(mask, bg.shape[:2]))}
 
 
-def mask_inputs(c: dict) -> None:
-    """Where the style goes: a brush over the photo, Invert and Clear, and the mask it makes."""
+def mask_inputs(c: dict, extra=None) -> None:
+    """Where the style goes: a brush over the photo, Invert and Clear (and ``extra(c)``'s controls),
+    and the mask it makes."""
     with gr.Accordion("Where the style goes (optional): paint over the photo", open=False, elem_id="mask_box"):
         gr.Markdown("Painted parts get the style; the rest stays the photo, or takes the **second style** "
                     "(Advanced) if you give one. The seam is blended (Advanced: mask feather).")
@@ -146,5 +148,26 @@ def mask_inputs(c: dict) -> None:
         with gr.Row():
             c["invert_btn"] = gr.Button("Invert", size="sm", elem_id="mask_invert")
             c["clear_btn"] = gr.Button("Clear", size="sm", elem_id="mask_clear")
+        if extra is not None:
+            extra(c)
         c["mask"] = PathImage(label="Mask (white = style; a greyscale file of the photo's shape works too)",
                               height=260, elem_id="mask")
+
+
+def wire_masks(c: dict, m: MaskHandlers, wire) -> None:
+    """The mask brush: a new photo becomes the canvas; strokes, Invert, Clear and a mask file keep the
+    editor and the mask (the run's input, and the API's: a greyscale file) in step. One at a time, in
+    the order sent: a stroke's mask never lands after the Invert clicked after it."""
+    def pick(*names):
+        return {n: c[n] for n in names}
+
+    private = {"api_visibility": "private"}
+    editor_and_mask, in_order = pick("mask_editor", "mask"), {"concurrency_limit": 1, "concurrency_id": "mask"}
+    c["content"].change(**wire(m.canvas, pick("content", "mask", "uploads"), editor_and_mask), **in_order, **private)
+    c["mask_editor"].input(**wire(m.painted, pick("mask_editor"), pick("mask")), trigger_mode="always_last",
+                           show_progress="hidden", **in_order, **private)
+    for button, handler in (("invert_btn", m.invert), ("clear_btn", m.clear)):
+        c[button].click(**wire(handler, pick("mask_editor", "mask", "uploads"), editor_and_mask), **in_order,
+                        **private)
+    c["mask"].upload(**wire(m.shown, pick("mask_editor", "mask", "uploads"), pick("mask_editor")), **in_order,
+                     **private)

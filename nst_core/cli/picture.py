@@ -31,8 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the painting's colours on the photo, without its strokes (a fraction of a second)")
     p.add_argument("--recipe", help="start from a run recipe (.json, or a PNG made here); options override it")
     p.add_argument("--init-image", help="starting image for --init image")
-    p.add_argument("--mask", help="where the style goes: a greyscale image of the photo's shape, white for the "
-                   "(first) style, black for the photo or, with two styles, the second; grey blends")
+    p.add_argument("--mask", help="where the style goes: 'subject' or 'background' (found in the photo: a person "
+                   "below a face, else what its middle holds), or a greyscale image of the photo's shape, white for "
+                   "the (first) style, black for the photo or, with two styles, the second; grey blends "
+                   "(a file named 'subject': ./subject)")
     p.add_argument("--animation", help="also write the run's frames as an animated GIF here")
     add_settings_options(p)
     return p
@@ -90,10 +92,16 @@ def _jpeg_note(out: Path, transparent: bool) -> None:
 
 
 def _mask(path: str | None, recipe: str | None, content, settings: Settings, fast: bool):
-    """--mask, else the recipe's own mask, as uint8 [H, W] checked against the photo (or None)."""
+    """--mask (a file, or the subject or the background found in the photo), else the recipe's own
+    mask, as uint8 [H, W] checked against the photo (or None)."""
     from ..imaging.mask import check_mask, load_mask
+    from ..imaging.subject import PARTS, part_mask
     from ..recipe import read_mask
 
+    if path and fast:
+        fail("--mask places the style in the optimisation; the --fast model paints the whole picture")
+    if path in PARTS:
+        return part_mask(content, path)
     m = load_mask(path, settings.limits) if path else read_mask(recipe, settings.limits) if recipe else None
     if m is not None and fast:
         fail("--mask places the style in the optimisation; --fast and --palette-only change the whole picture")

@@ -1,0 +1,114 @@
+"""Style the subject / Style the background through the page's handlers: the buttons put the mask in
+the Mask box and the editor, strokes guide and correct it, a Run uses it, and /subject_mask."""
+from types import SimpleNamespace
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+import app
+from conftest import synthetic_painting
+from test_app_picture import outputs, values
+from ui.files import Files
+from ui.handlers import Handlers
+from ui.masks import layer_from_mask
+from ui.subject import NO_PHOTO, SubjectHandlers
+
+REQUEST = SimpleNamespace(session_hash="visitor")
+
+
+@pytest.fixture
+def files(tmp_path):
+    return Files(str(tmp_path / "cache"))
+
+
+def grey(path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"))
+
+
+def discs(h: int, w: int, centres) -> list[np.ndarray]:
+    y, x = np.mgrid[0:h, 0:w]
+    return [(y - cy) ** 2 + (x - cx) ** 2 <= r * r for cy, cx, r in centres]
+
+
+def leaves(h: int, w: int) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:h, 0:w] / 7.0
+    g = 110 + 35 * np.sin(x + np.sin(y)) + rng.normal(0, 8, (h, w))
+    return np.clip(np.stack([0.4 * g, g, 0.8 * g], -1), 0, 255).astype(np.uint8)
+
+
+def photo_file(tmp_path, h, w, centres, colours) -> tuple[str, list[np.ndarray]]:
+    rgb, parts = leaves(h, w), discs(h, w, centres)
+    for part, colour in zip(parts, colours):
+        rgb[part] = colour
+    Image.fromarray(rgb).save(tmp_path / "photo.png")
+    return str(tmp_path / "photo.png"), parts
+
+
+def test_the_buttons_put_the_subject_or_the_background_in_the_mask_box(files, tmp_path):
+    m = SubjectHandlers(files)
+    path, (subject,) = photo_file(tmp_path, 240, 320, [(120, 160, 60)], [(235, 120, 30)])
+    editor = m.canvas({"content": path, "mask": None})["mask_editor"]
+    made = m.subject({"content": path, "mask_editor": editor, "subject_state": None}, REQUEST)
+    mask = grey(made["mask"])
+    assert (mask[subject] > 127).mean() > 0.97 and (mask[~subject] > 127).mean() < 0.02
+    layer = made["mask_editor"]["layers"][0]
+    assert layer[120, 160, 3] > 0 and layer[5, 5, 3] == 0  # the editor shows it painted over the subject
+    back = m.background({"content": path, "mask_editor": made["mask_editor"], "subject_state": made["subject_state"]},
+                        REQUEST)
+    assert np.array_equal(grey(back["mask"]), 255 - mask)  # the same subject, the other side styled
+    # pressed before the editor shows the photo, it finds the photo itself
+    direct = m.subject({"content": path, "mask_editor": None, "subject_state": None}, REQUEST)
+    assert np.array_equal(grey(direct["mask"]), mask)
+    with pytest.raises(gr.Error, match=NO_PHOTO):
+        m.subject({"content": None, "mask_editor": None, "subject_state": None}, REQUEST)
+
+
+def test_strokes_pick_the_subject_and_corrections_are_kept(files, tmp_path):
+    m = SubjectHandlers(files)
+    path, (red, yellow) = photo_file(tmp_path, 240, 400, [(120, 110, 55), (120, 290, 55)],
+                                     [(220, 60, 60), (240, 220, 60)])
+    editor = m.canvas({"content": path, "mask": None})["mask_editor"]
+    stroke = np.zeros((240, 400), np.uint8)
+    stroke[110:130, 270:310] = 255  # a stroke across the yellow one
+    painted = {**editor, "layers": [layer_from_mask(stroke, (240, 400))]}
+    made = m.subject({"content": path, "mask_editor": painted, "subject_state": None}, REQUEST)
+    mask = grey(made["mask"])
+    assert (mask[yellow] > 127).mean() > 0.95 and (mask[red] > 127).mean() < 0.05
+    # a stroke into the red one after it: the next press takes the red one in too
+    corrected = np.maximum(mask, np.where(discs(240, 400, [(120, 110, 20)])[0], 255, 0).astype(np.uint8))
+    again = m.subject({"content": path, "mask_editor": {**editor, "layers": [layer_from_mask(corrected, (240, 400))]},
+                       "subject_state": made["subject_state"]}, REQUEST)
+    assert (grey(again["mask"])[red] > 127).mean() > 0.9 and (grey(again["mask"])[yellow] > 127).mean() > 0.95
+    # Invert pressed, then Style the subject: the subject again, not the inverted mask taken as one
+    inverted = {**editor, "layers": [layer_from_mask(255 - grey(again["mask"]), (240, 400))]}
+    after = m.subject({"content": path, "mask_editor": inverted, "subject_state": again["subject_state"]}, REQUEST)
+    assert np.array_equal(grey(after["mask"]), grey(again["mask"]))
+
+
+def test_a_run_with_the_background_styled_keeps_the_subject(files, tmp_path):
+    path, (subject,) = photo_file(tmp_path, 96, 128, [(48, 64, 30)], [(235, 120, 30)])
+    made = SubjectHandlers(files).background({"content": path, "mask_editor": None, "subject_state": None}, REQUEST)
+    photo = np.asarray(Image.open(path).convert("RGB"), float)
+    last = outputs(Handlers(files, app.PRESETS),
+                   values(content=path, style=synthetic_painting(), style_weight=2.0, iterations=8, max_size=128,
+                          multiscale=False, mask=made["mask"]), REQUEST)[-1]
+    assert "Done" in last["status"]
+    diff = np.abs(last["preview"].astype(float) - photo).mean(axis=2)
+    far = ~discs(96, 128, [(48, 64, 40)])[0]
+    assert diff[far].mean() > 2 * diff[discs(96, 128, [(48, 64, 20)])[0]].mean()
+
+
+def test_the_api_gives_the_mask_file_by_name(files, tmp_path):
+    path, (subject,) = photo_file(tmp_path, 240, 320, [(120, 160, 60)], [(235, 120, 30)])
+    m = SubjectHandlers(files)
+    mask = grey(m.api_mask({"content": path, "part": "subject"}, REQUEST)["mask"])
+    assert (mask[subject] > 127).mean() > 0.97 and (mask[~subject] > 127).mean() < 0.02
+    assert np.array_equal(grey(m.api_mask({"content": path, "part": "background"}, REQUEST)["mask"]), 255 - mask)
+    with pytest.raises(gr.Error, match="subject or background, not 'face'"):
+        m.api_mask({"content": path, "part": "face"}, REQUEST)
+    names = {d.get("api_name") for d in app.demo.config["dependencies"]}
+    assert "subject_mask" in names

@@ -1,0 +1,117 @@
+"""Style the subject / Style the background: the photo's subject found (nst_core.imaging.subject) and
+put in the brush editor and the Mask box, to edit before Run, as a painted mask is.
+
+Strokes guide it: painted before the first click they mark the subject; painted or erased after it,
+they correct it, and the next click cuts again from there. The last mask made is kept per visitor
+(``subject_state``) so a correction is read as what changed since.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import gradio as gr
+import numpy as np
+
+from nst_core import NSTError, load_image
+from nst_core.imaging.subject import HINT_SUBJECT, NO_HINT, PARTS, edits_as_hints, part_mask, subject_mask
+from nst_core.optim.memory import trim
+
+from .handlers import refusal, wire
+from .masks import MaskHandlers, editor_value, layer_from_mask, mask_from_layers, save_mask
+
+NO_PHOTO = "Drop a photo first: its subject is found in it."
+FLIPPED = 0.9  # a mask this much unlike the last one made is that one inverted (the Invert button)
+
+
+def _key(photo: np.ndarray) -> str:
+    """Which photo a kept mask belongs to: a new photo starts afresh."""
+    return hashlib.sha1(np.ascontiguousarray(photo[::8, ::8]).tobytes()).hexdigest() + str(photo.shape)
+
+
+class SubjectHandlers(MaskHandlers):
+    """The mask handlers and the two buttons, with the API's /subject_mask."""
+
+    def _photo(self, v: dict) -> np.ndarray:
+        bg = self._background(v)
+        if bg is None and v.get("content") is not None:  # the editor has not shown the photo yet
+            editor = self.canvas({"content": v["content"], "uploads": v.get("uploads")}).get("mask_editor")
+            bg = (editor or {}).get("background")
+        if bg is None:
+            raise refusal(NO_PHOTO)
+        return np.ascontiguousarray(np.asarray(bg)[..., :3])
+
+    @staticmethod
+    def _guide(photo: np.ndarray, painted: np.ndarray | None, kept: dict | None):
+        """(the mask to start from or None, the hints or None) from the strokes and the last mask made."""
+        if kept and kept.get("key") == _key(photo) and painted is not None:
+            now = painted if kept["part"] == "subject" else 255 - painted
+            if np.mean((now > 127) != (kept["subject"] > 127)) > FLIPPED:  # Invert was pressed since
+                now = 255 - now
+            return kept["subject"], edits_as_hints(kept["subject"], now)
+        strokes = None if painted is None else np.where(painted > 127, HINT_SUBJECT, NO_HINT).astype(np.uint8)
+        return None, strokes
+
+    def _made(self, v: dict, request, part: str) -> dict:
+        photo = self._photo(v)
+        painted = mask_from_layers((v.get("mask_editor") or {}).get("layers"), photo.shape[:2])
+        prior, hints = self._guide(photo, painted, v.get("subject_state"))
+        try:
+            unchanged = prior is not None and not (hints != NO_HINT).any()
+            subject = prior if unchanged else subject_mask(photo, hints=hints, prior=prior)
+        except NSTError as exc:
+            raise refusal(str(exc)) from None
+        finally:
+            trim()
+        shown = subject if part == "subject" else 255 - subject
+        return {"mask_editor": editor_value(photo, layer_from_mask(shown, photo.shape[:2])),
+                "mask": save_mask(self.files, shown, request),
+                "subject_state": {"subject": subject, "part": part, "key": _key(photo)}}
+
+    def subject(self, v: dict, request=None) -> dict:
+        """The style on the subject, the background left as the photo (or the second style)."""
+        return self._made(v, request, "subject")
+
+    def background(self, v: dict, request=None) -> dict:
+        """The style on the background, the subject left as the photo (or the second style)."""
+        return self._made(v, request, "background")
+
+    def api_mask(self, v: dict, request=None) -> dict:
+        """/subject_mask: the photo's subject (or background) as a mask file for /stylize's ``mask``."""
+        if v.get("content") is None:
+            raise refusal(NO_PHOTO)
+        try:
+            photo = load_image(self.files.take_uploads(v.get("uploads"), v["content"], remove=False)[0])
+            mask = part_mask(photo, v.get("part") or "subject")
+        except NSTError as exc:
+            raise refusal(str(exc)) from None
+        finally:
+            trim()
+        return {"mask": save_mask(self.files, mask, request)}
+
+
+def subject_buttons(c: dict) -> None:
+    """The two buttons and what they do, said where they are."""
+    gr.Markdown("**Style the subject** or **the background**: the subject is found in the photo (a person "
+                "from their face, else what the middle of the photo holds) and painted here, to edit. To guide "
+                "it, paint roughly over the subject first; to correct it, paint over what it missed or erase "
+                "what it took, and press the button again.")
+    with gr.Row():
+        c["subject_btn"] = gr.Button("Style the subject", size="sm", elem_id="style_subject")
+        c["background_btn"] = gr.Button("Style the background", size="sm", elem_id="style_background")
+    c["subject_state"] = gr.State(None)  # the last mask made, to read corrections against
+    c["subject_part"] = gr.Radio(list(PARTS), value="subject", visible=False, label="part")  # the API's choice
+    c["subject_api"] = gr.Button(visible=False)
+
+
+def wire_subject(c: dict, m: SubjectHandlers) -> None:
+    """The buttons in the mask events' own line (after any stroke sent before them); /subject_mask."""
+    def pick(*names):
+        return {n: c[n] for n in names}
+
+    in_order = {"concurrency_limit": 1, "concurrency_id": "mask", "api_visibility": "private"}
+    for button, handler in (("subject_btn", m.subject), ("background_btn", m.background)):
+        c[button].click(**wire(handler, pick("content", "mask_editor", "subject_state", "uploads"),
+                               pick("mask_editor", "mask", "subject_state")), **in_order)
+    c["subject_api"].click(**wire(m.api_mask, {"content": c["content"], "part": c["subject_part"],
+                                               "uploads": c["uploads"]}, pick("mask")),
+                           api_name="subject_mask", concurrency_limit=1, concurrency_id="mask")
