@@ -107,6 +107,10 @@ def kill(h: Handlers, photo: str, painting: str) -> dict:
 
     seen = watched(drain(h.run(v)), act)
     seen["killed"] = killed
+    deadline = time.monotonic() + WARM_S
+    while h.painter.slots() < 2 and time.monotonic() < deadline:  # Ray restarts it; it warms up again
+        time.sleep(0.5)  # polling interval, not synchronisation
+    seen["warm_again"] = h.painter.painter.pool.pids()
     return seen
 
 

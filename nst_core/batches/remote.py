@@ -276,6 +276,10 @@ class RemotePainter:
             try:
                 for frame in self._frames(actor, args, control):
                     last = _shifted(frame, offset, first)
+                    if last.final and offset and not last.message:  # said once, with the picture
+                        last = dataclasses.replace(last, message=(
+                            f"a worker of the cluster was lost at iteration {offset['iteration']}; "
+                            "another went on from its picture"))
                     yield last
                 self.pool.give_back(actor)
                 return
