@@ -19,6 +19,7 @@ import os
 import secrets
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -350,8 +351,12 @@ def connect(address: str, cpus_per_run: int = 1) -> RemotePainter:
     Ray is missing or the cluster cannot be reached."""
     local = address == "auto"
     ray = require_ray(local)
-    # the same connection as a batch's: a busy head retried, a refusal said in one line
-    join(ray, None if local else address, cpus_per_run, None, Settings(init="fast"))  # Instant runs there too
+    # the same connection as a batch's: a busy head retried, a refusal said in one line (Ray's own
+    # warning about it would add two more)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        join(ray, None if local else address, cpus_per_run, None, Settings(init="fast"),  # Instant runs there too
+             hint="check NST_RAY_ADDRESS, that the head's client port is reachable and its token in RAY_AUTH_TOKEN")
     actor = ray.remote(Painter).options(num_cpus=cpus_per_run, max_restarts=-1, max_task_retries=0,
                                         max_concurrency=ACTOR_CALLS)
     return RemotePainter(ray, Pool(ray, actor, cpus_per_run), address)
