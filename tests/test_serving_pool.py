@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nst_core import RunControl, Settings
-from nst_core.batches import remote
+from nst_core.serving import remote
 from nst_core.frame import Frame
 from ui.jobs import CpuTurns, Jobs, new_key
 

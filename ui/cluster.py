@@ -36,7 +36,7 @@ class LocalPainter:
 
 
 class ClusterPainter:
-    """A Ray cluster's warm workers (nst_core.batches.remote): runs painted at once = its slots."""
+    """A Ray cluster's warm workers (nst_core.serving.remote): runs painted at once = its slots."""
 
     remote = True
 
@@ -59,7 +59,7 @@ def painter_from_env(environ=os.environ):
     address = (environ.get("NST_RAY_ADDRESS") or "").strip()
     if not address:
         return LocalPainter()
-    from nst_core.batches.remote import connect  # Ray only when asked for: an optional extra
+    from nst_core.serving.remote import connect  # Ray only when asked for: an optional extra
 
     try:
         return ClusterPainter(connect(address, cpus_per_run()), address)

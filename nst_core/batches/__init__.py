@@ -1,5 +1,4 @@
-"""Batches of photos x paintings, here or on Ray (the package's own ``nst_core.batch()`` drives them),
-and the page's own runs on a Ray cluster.
+"""Batches of photos x paintings, here or on Ray (the package's own ``nst_core.batch()`` drives them).
 
 - ``pairs``: the pairs, manifests, output names, the resume check, outcomes and the report
   (``Pair``, ``cross_pairs``, ``read_manifest``, ``check_pairs``, ``plan_pictures``, ``Outcome``,
@@ -9,8 +8,6 @@ and the page's own runs on a Ray cluster.
 - ``local``: the pairs one after another in this process (``run_in_process``).
 - ``ray_runner``: one Ray task per picture (``run_on_ray``, ``require_ray``, ``connect``).
 - ``driver``: checks, skips finished pictures and picks a runner (``run_batch``).
-- ``remote``: the page's runs on Ray: warm actors (``Painter``) in a ``Pool`` that follows the
-  cluster, and ``RemotePainter.stylize``, ``nst_core.stylize`` painted by them (``connect``).
 
-Arrows: driver -> local, ray_runner -> work -> pairs; remote -> ray_runner; no Ray or TensorFlow on import.
+Arrows: driver -> local, ray_runner -> work -> pairs; no Ray or TensorFlow on import.
 """

@@ -1,6 +1,6 @@
 """Warming a process up: VGG19 loaded, the convolution choice made and the step traced, before the
 first real run, so that run starts at once. The app's process calls it before serving, and each Ray
-worker that paints the page's runs calls it when it starts (nst_core.batches.remote)."""
+worker that paints the page's runs calls it when it starts (nst_core.serving.remote)."""
 from __future__ import annotations
 
 import logging

@@ -23,11 +23,11 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from ..batches.ray_runner import connect as join, require_ray
 from ..control import RunControl
 from ..errors import NSTError
 from ..frame import Frame
 from ..settings import Settings
-from .ray_runner import connect as join, require_ray
 
 log = logging.getLogger("nst_core")
 
