@@ -159,7 +159,8 @@ def build_demo() -> gr.Blocks:
                     _inputs(c)
                 with gr.Column(scale=1):
                     _outputs(c)
-            demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line)  # clips: jobs too
+            demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line,
+                                        handlers.painter)  # clips: jobs too, painted where the runs are
         _wire(c, handlers, MaskHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")

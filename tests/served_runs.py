@@ -4,7 +4,7 @@ loopback), it plays each scenario and prints what the visitors saw as one JSON o
 
     python tests/served_runs.py ray://127.0.0.1:PORT PHOTO PAINTING SCENARIO...
 
-Scenarios: two (two visitors at once), steer_stop, reload, kill (a worker killed mid-run).
+Scenarios: two (two visitors at once), steer_stop, reload, clip, kill (a worker killed mid-run).
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from nst_core.presets import load_presets  # noqa: E402
 from ui.cluster import painter_from_env  # noqa: E402
 from ui.files import Files  # noqa: E402
 from ui.handlers import Handlers  # noqa: E402
+from ui.video import VideoHandlers  # noqa: E402
 
 WARM_S = 600  # both workers load VGG19 and trace the step on one shared core each
 
@@ -114,6 +115,23 @@ def kill(h: Handlers, photo: str, painting: str) -> dict:
     return seen
 
 
+def clip(h: Handlers, photo: str, painting: str) -> dict:
+    """A visitor's clip (24 frames panning over the photo) painted on the cluster, then its MP4."""
+    import av
+    from nst_core import load_image
+    sys.path.insert(0, str(ROOT / "tools"))
+    from clips import pan_zoom, write_clip
+
+    frames, _, _ = pan_zoom(load_image(photo), (72, 96), 24)
+    path = str(write_clip(Path(tempfile.mkdtemp()) / "pan.mp4", frames))
+    videos = VideoHandlers(h.files, h.jobs, h.line, h.painter)
+    outs = list(drain(videos.run(path, painting, 96, 1.0, 0.7, 0, {})))
+    _, status, video = outs[-1]
+    with av.open(video) as c:
+        decoded = sum(1 for _ in c.decode(video=0))
+    return {"status": status, "frames": decoded, "previews": len(outs) - 1}
+
+
 def main(address: str, photo: str, painting: str, *scenarios: str) -> None:
     other = str(Path(tempfile.mkdtemp()) / "other.png")
     with Image.open(painting) as im:  # the negative: another palette, so each picture shows whose it is
@@ -125,7 +143,8 @@ def main(address: str, photo: str, painting: str, *scenarios: str) -> None:
         time.sleep(0.5)  # polling interval, not synchronisation
     h = Handlers(Files(tempfile.mkdtemp()), load_presets(), painter=painter)
     plays = {"two": lambda: two(h, photo, painting, other), "steer_stop": lambda: steer_stop(h, photo, painting),
-             "reload": lambda: reload(h, photo, painting), "kill": lambda: kill(h, photo, painting)}
+             "reload": lambda: reload(h, photo, painting), "kill": lambda: kill(h, photo, painting),
+             "clip": lambda: clip(h, photo, painting)}
     out = {}
     for name in scenarios:
         out[name] = plays[name]()

@@ -1,6 +1,6 @@
 """The page's runs on a real two-node Ray cluster (NST_RAY_ADDRESS), as visitors meet them: two
 visitors painted at once, each their own picture; Steer and Stop reaching the remote run; a reloaded
-page finding it; a worker killed mid-run; and a cluster that cannot be reached at start."""
+page finding it; a clip; a worker killed mid-run; and a cluster that cannot be reached at start."""
 from __future__ import annotations
 
 import json
@@ -41,7 +41,7 @@ def played(cluster, tmp_path_factory):
     Image.fromarray(synthetic_photo(48, 64)).save(photo)
     Image.fromarray(synthetic_painting(48, 48)).save(painting)
     r = subprocess.run(cluster.command(sys.executable, "tests/served_runs.py", cluster.client, str(photo),
-                                       str(painting), "two", "steer_stop", "reload", "kill"),
+                                       str(painting), "two", "steer_stop", "reload", "clip", "kill"),
                        cwd=ROOT, env=cluster.env, capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stderr[-4000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
@@ -85,6 +85,12 @@ def test_a_reloaded_page_finds_its_remote_run_live_then_its_picture(played):
     assert before["result"] is None and before["previews"]
     assert len(after["previews"]) >= 1 and after["previews"][0] > before["previews"][-1]  # live again
     assert "Done" in after["statuses"][-1] and after["result"] is not None
+
+
+def test_a_clip_is_painted_on_the_cluster_and_its_video_comes_back(played):
+    seen = played["clip"]
+    assert "Done" in seen["status"] and "24 frames" in seen["status"], seen["status"]
+    assert seen["frames"] == 24 and seen["previews"] >= 1
 
 
 def test_a_worker_killed_mid_run_and_the_run_goes_on_from_its_last_frame(played):

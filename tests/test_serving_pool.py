@@ -4,6 +4,7 @@ from its last frame elsewhere, or ends with that picture and one line; Stop and 
 the workers follow the cluster's nodes; runs at once follow the warm workers."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import types
@@ -19,6 +20,15 @@ from ui.jobs import CpuTurns, Jobs, new_key
 
 class Lost(Exception):
     """Stands in for Ray's RayActorError: the worker died."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipFrame:
+    """The fields of a VideoFrame the painter reads."""
+
+    done: int
+    final: bool
+    output: str | None
 
 
 class Ref:
@@ -52,7 +62,16 @@ class Worker:
         final = run["stopped"] or run["i"] >= s.iterations
         frame = Frame(run["i"], s.iterations, {"total": 1.0}, 0.1 * run["i"], np.full((4, 4, 3), run["i"], np.uint8),
                       final=final, settings=s, stopped=run["stopped"])
+        if run.get("clip"):  # a clip's frames: the final one names the MP4 on the worker
+            frame = ClipFrame(run["i"], final, "/worker/clip.mp4" if final else None)
         return [frame], final, None
+
+    def start_clip(self, run_id, clip, suffix, style, settings, options):
+        self.starts.append({"clip": clip, "suffix": suffix, "options": options})
+        self.runs[run_id] = {"i": 0, "settings": settings.replace(iterations=3), "stopped": False, "clip": True}
+
+    def take_file(self, path):
+        return b"MP4 of " + path.encode()
 
     def stop(self, run_id):
         self.stops.append(run_id)
@@ -158,6 +177,25 @@ def test_the_workers_follow_the_cluster_as_nodes_join_and_leave():
     ray.cpus = 2  # one left: its worker's slot goes with it
     p.pool.follow()
     assert p.slots() == 2 and len(ray.workers) == 3
+
+
+def test_a_clip_goes_to_a_worker_as_bytes_and_its_mp4_comes_back_here(tmp_path):
+    p, ray = painter(1)
+    clip = tmp_path / "clip.webm"
+    clip.write_bytes(b"the clip")
+    out = tmp_path / "stylized.mp4"
+    frames = list(p.stylize_video(clip, b"painting", Settings(), output=out, smoothing=0.5, refine=0))
+    assert ray.workers[0].starts[0] == {"clip": b"the clip", "suffix": ".webm", "options": {"smoothing": 0.5, "refine": 0}}
+    assert [f.done for f in frames] == [1, 2, 3] and frames[-1].output == str(out)
+    assert out.read_bytes() == b"MP4 of /worker/clip.mp4" and p.slots() == 1  # the worker is free again
+
+
+def test_a_clip_whose_worker_dies_ends_with_one_line(tmp_path):
+    p, ray = painter(1, die_at=[1])
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"the clip")
+    with pytest.raises(remote.ClusterError, match="^the cluster lost the worker painting this clip: press Run again$"):
+        list(p.stylize_video(clip, b"painting", Settings(), output=tmp_path / "o.mp4"))
 
 
 def wait_until(condition, timeout: float = 30) -> bool:

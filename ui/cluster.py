@@ -1,6 +1,6 @@
 """Where the page's runs are painted: on this machine (the default), or on a Ray cluster when the
 operator sets ``NST_RAY_ADDRESS`` (``ray://HOST:10001``, or ``auto`` for a Ray started here). Either
-way the handlers call the same ``stylize`` and ``fast_stylize``; on a cluster, the runs painted at
+way the handlers call the same ``stylize``, ``stylize_video`` and ``fast_stylize``; on a cluster, the runs painted at
 once follow its warm workers (``follow_slots``), and the rest wait in the page's queue as they do here."""
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ class LocalPainter:
         return nst_core.fast_stylize(*args, **kwargs)
 
     @staticmethod
+    def stylize_video(*args, **kwargs):
+        from nst_core.video.clip import stylize_video  # TensorFlow and PyAV on a clip's first run only
+
+        return stylize_video(*args, **kwargs)
+
+    @staticmethod
     def slots() -> int:
         return 1
 
@@ -43,6 +49,7 @@ class ClusterPainter:
     def __init__(self, painter, address: str):
         self.painter, self.address = painter, address
         self.stylize, self.fast_stylize, self.slots = painter.stylize, painter.fast_stylize, painter.slots
+        self.stylize_video = painter.stylize_video
 
 
 def cpus_per_run() -> int:

@@ -1,5 +1,6 @@
 """The page's runs on a Ray cluster: one warm actor per run slot, each run's frames fetched back as
-they come, Stop and Steer sent on at once, and a run whose worker dies carried on elsewhere.
+they come, Stop and Steer sent on at once, and a run whose worker dies carried on elsewhere; clips
+and Instant on the same workers.
 
 Why actors and an actor's queue rather than Ray's streaming generators or Serve: the app reaches a
 remote cluster through Ray Client (``ray://HOST:10001``), and neither streaming generators nor Serve's
@@ -8,8 +9,8 @@ warm (VGG19 loaded, the step traced, the convolution choice made when it starts,
 run) and paints each run in a thread of its own; the app asks it for the frames made since it last
 looked, and a Stop or a Steer is a call of its own, which a threaded actor answers while it paints.
 
-``RemotePainter.stylize`` has ``nst_core.stylize``'s signature and yields the same ``Frame`` objects,
-so the page's run jobs use one or the other unchanged. Ray is imported only by ``connect``.
+``RemotePainter.stylize`` has ``nst_core.stylize``'s signature and yields the same ``Frame`` objects
+(``stylize_video`` and ``fast_stylize`` likewise), so the page's jobs use one or the other unchanged. Ray is imported only by ``connect``.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import dataclasses
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 import warnings
@@ -37,6 +40,7 @@ KEEP_FRAMES = 64  # frames a worker holds for an app that has not fetched them y
 FOLLOW_S = 2.0  # how often the pool follows the cluster: nodes that joined or left, workers warmed up
 MOVE_WAIT_S = 120.0  # a run whose worker died waits this long for another before it ends with its picture
 ACTOR_CALLS = 4  # a worker's calls at once: its run's frames, a Stop, a Steer, a ping
+CLIP_FOLDER = "nst-clip-"  # a worker's clip and its MP4, in a temporary folder of this prefix
 
 
 class ClusterError(NSTError):
@@ -74,16 +78,47 @@ class Painter:
             return self._runs.setdefault(run_id, _Run())
 
     def start(self, run_id: str, content, styles, settings: Settings, init_image, mask) -> None:
-        run = self._run(run_id)
-        threading.Thread(target=self._paint, args=(run, content, styles, settings, init_image, mask),
-                         name=f"paint-{run_id[:6]}", daemon=True).start()
-
-    @staticmethod
-    def _paint(run: _Run, content, styles, settings, init_image, mask) -> None:
+        """A picture run: ``nst_core.stylize``'s frames."""
         from ..engine.run import stylize
 
+        self._begin(run_id, lambda control: stylize(content, styles, settings, init_image=init_image, mask=mask,
+                                                    control=control))
+
+    def start_clip(self, run_id: str, clip: bytes, suffix: str, style, settings: Settings, options: dict) -> None:
+        """A clip: ``stylize_video``'s frames; its MP4 stays here until ``take_file`` fetches it."""
+        from ..video.clip import stylize_video
+
+        folder = tempfile.mkdtemp(prefix=CLIP_FOLDER)
+        source = os.path.join(folder, "clip" + suffix)
+        Path(source).write_bytes(clip)
+
+        def work(control):
+            try:
+                yield from stylize_video(source, style, settings, output=os.path.join(folder, "stylized.mp4"),
+                                         control=control, **options)
+            finally:
+                os.unlink(source)
+
+        self._begin(run_id, work)
+
+    def take_file(self, path: str) -> bytes:
+        """A clip's MP4, handed over once and removed here (only this worker's own clip folders)."""
+        folder = Path(path).resolve().parent
+        if folder.parent != Path(tempfile.gettempdir()).resolve() or not folder.name.startswith(CLIP_FOLDER):
+            raise ValueError(f"not a clip of this worker's: {path}")
         try:
-            for frame in stylize(content, styles, settings, init_image=init_image, mask=mask, control=run.control):
+            return Path(path).read_bytes()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _begin(self, run_id: str, work: Callable[[RunControl], Iterator]) -> None:
+        run = self._run(run_id)
+        threading.Thread(target=self._paint, args=(run, work), name=f"paint-{run_id[:6]}", daemon=True).start()
+
+    @staticmethod
+    def _paint(run: _Run, work: Callable[[RunControl], Iterator]) -> None:
+        try:
+            for frame in work(run.control):
                 with run.cond:
                     run.frames.append(frame)
                     del run.frames[:-KEEP_FRAMES]  # an app that fell behind gets the newest
@@ -294,10 +329,10 @@ class RemotePainter:
                 s, offset = _resumed(first, last)
                 args = [args[0], args[1], s, last.image, args[4]]
 
-    def _frames(self, actor, args: Sequence, control: RunControl) -> Iterator[Frame]:
+    def _frames(self, actor, args: Sequence, control: RunControl, start: str = "start") -> Iterator:
         """One attempt on one worker: its frames as they come; Stop and Steer sent on at once."""
         run_id = secrets.token_hex(8)
-        self.ray.get(actor.start.remote(run_id, *args))
+        self.ray.get(getattr(actor, start).remote(run_id, *args))
         stop_sent, done = False, False
         try:
             while not done:
@@ -327,6 +362,33 @@ class RemotePainter:
             self.ray.get(ref, timeout=5)
         except Exception:  # noqa: BLE001 - the worker is gone or slow: its run ends with it
             pass
+
+    def stylize_video(self, path, style, settings: Settings | None = None, *, output=None,
+                      control: RunControl | None = None, **options) -> Iterator:
+        """As ``nst_core.video.clip.stylize_video`` (``smoothing``, ``refine`` in ``options``): the clip's
+        bytes go to a worker, its frames come back, and its MP4 is written to ``output`` here. A clip
+        whose worker dies ends with one line (its frames so far are on the lost worker)."""
+        control = control or RunControl()
+        actor = self.pool.take(lambda: control.stopped, MOVE_WAIT_S)
+        if actor is None:
+            if control.stopped:
+                return
+            raise ClusterError("no painter of the Ray cluster is free: try again in a minute")
+        output = output or tempfile.NamedTemporaryFile(suffix=".mp4", delete=False).name
+        args = (Path(path).read_bytes(), Path(path).suffix, _portable(style), settings or Settings(), options)
+        try:
+            for frame in self._frames(actor, args, control, start="start_clip"):
+                if frame.final and frame.output:
+                    Path(output).write_bytes(self.ray.get(actor.take_file.remote(frame.output)))
+                    frame = dataclasses.replace(frame, output=str(output))
+                yield frame
+        except self.lost_errors:
+            self.pool.lost(actor)
+            raise ClusterError("the cluster lost the worker painting this clip: press Run again") from None
+        except BaseException:
+            self.pool.give_back(actor)
+            raise
+        self.pool.give_back(actor)
 
     def fast_stylize(self, content, style, settings: Settings | None = None):
         """Instant on a warm worker (its fast-path model loaded when it started)."""
