@@ -282,7 +282,7 @@ def _worker_lost(ray) -> tuple[type, ...]:
 
 
 class RemotePainter:
-    """``stylize`` and ``fast_stylize`` for the app, painted by the pool's warm workers."""
+    """``stylize``, ``stylize_video`` and ``fast_stylize`` for the app, painted by the pool's warm workers."""
 
     def __init__(self, ray, pool: Pool, address: str):
         self.ray, self.pool, self.address = ray, pool, address
@@ -322,6 +322,8 @@ class RemotePainter:
             except self.lost_errors:
                 log.warning("a Ray worker died mid-run; going on from iteration %s", last and last.iteration)
                 self.pool.lost(actor)
+                if last is not None and last.final:  # it died after its picture was sent: nothing is left to do
+                    return
             except BaseException:
                 self.pool.give_back(actor)
                 raise
