@@ -239,6 +239,8 @@ class Pool:
             try:
                 self.follow()
             except Exception:  # noqa: BLE001 - a missed look is made again next time
+                if not self.ray.is_initialized():  # the app let go of the cluster (shutting down)
+                    return
                 log.warning("could not read the Ray cluster's resources", exc_info=True)
 
     def take(self, give_up: Callable[[], bool], wait_s: float):
