@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from common import CONTENT, ROOT, STYLE, emit, machine, require_images
 
@@ -106,8 +107,9 @@ def main() -> None:
         for name, extra in order:
             port = free_ports(1)[0]
             env = {**cluster.env, "GRADIO_ANALYTICS_ENABLED": "False", **extra}
+            log = open(Path(cluster.temp) / f"app-{port}.log", "w+")
             app = subprocess.Popen(cluster.command(sys.executable, "app.py", "--port", str(port)), cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=log, stderr=subprocess.STDOUT)
             try:
                 r = subprocess.run(cluster.command(sys.executable, __file__, "--play", f"http://127.0.0.1:{port}/",
                                                    "--visitors", str(args.visitors), "--size", str(args.size),
@@ -115,6 +117,9 @@ def main() -> None:
                                    cwd=ROOT / "benchmarks", env=env, capture_output=True, text=True, timeout=7200)
                 if r.returncode:
                     sys.exit(f"{name}: {r.stderr[-3000:]}")
+                log.seek(0)
+                if "painting on this machine instead" in log.read():  # the cluster's figures must be the cluster's
+                    sys.exit(f"{name}: the app could not reach the cluster")
                 emit(**figures(name, json.loads(r.stdout.strip().splitlines()[-1]), args.visitors),
                      size=args.size, iterations=args.iterations)
             finally:
