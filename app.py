@@ -14,6 +14,7 @@ import gradio as gr
 from nst_core import warm_up
 from nst_core.presets import load_presets
 from ui.admission import Line, turn_away_only_runs
+from ui.cluster import follow_slots, painter_from_env
 from ui.components import Dropdown, PathImage, Slider, example_rows
 from ui.faces import faces_inputs, wire_faces
 from ui.files import Files
@@ -148,14 +149,15 @@ def build_demo() -> gr.Blocks:
         c["line_timer"] = gr.Timer(1.0, active=False)  # restates a queued run's place each second
         files = Files(demo.GRADIO_CACHE, demo.upload_file_set, [p for row in example_rows() for p in row[:2]])
         line = Line()  # when each visitor's run joined the queue: a Stop pressed while it waits is honoured
-        handlers = Handlers(files, PRESETS, line=line)
+        handlers = Handlers(files, PRESETS, line=line, painter=painter_from_env())  # here, or NST_RAY_ADDRESS
         with gr.Tabs(elem_id="modes"):  # what it can do, a tab each: a picture (print sizes inside), a clip, the webcam
             with gr.Tab("Picture", elem_id="picture_tab"), gr.Row():
                 with gr.Column(scale=1):
                     _inputs(c)
                 with gr.Column(scale=1):
                     _outputs(c)
-            demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line)  # clips: jobs too
+            demo.nst_video = video_tabs(demo, files, handlers.jobs, c["run_state"], c["browser"], line,
+                                        handlers.painter)  # clips: jobs too, painted where the runs are
         _wire(c, handlers, SubjectHandlers(files))
         demo.load(**wire(handlers.fast_status, {}, {k: c[k] for k in ("instant_btn", "refine_btn", "fast_note")}),
                   concurrency_limit=None, api_visibility="private")
@@ -167,6 +169,7 @@ def build_demo() -> gr.Blocks:
         demo.unload(handlers.forget_session)
     demo.queue()
     turn_away_only_runs(demo, int(os.environ.get("NST_QUEUE_SIZE", "16")), line)
+    follow_slots(demo, handlers.painter)  # on a cluster: as many runs at once as it has warm workers
     demo.nst_handlers = handlers  # for tests and tools that call the handlers directly
     return demo
 
@@ -181,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--no-warmup", action="store_true", help="skip loading the models before serving")
     args = p.parse_args(argv)
-    if not args.no_warmup:  # load the models, time the convolutions and trace the step before serving, so
+    # load the models, time the convolutions and trace the step before serving (a cluster's workers do their own)
+    if not args.no_warmup and not demo.nst_handlers.painter.remote:
         print("Loading the models and timing the convolutions (once per machine) ...", flush=True)
         warm_up(fast=True)  # the first visitor's first preview comes as fast as any later one's
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=LIMITS.max_upload_bytes,

@@ -137,19 +137,7 @@ def conv_in_use(settings: Settings | None = None) -> str:
 
 def warm_up(settings: Settings | None = None, fast: bool = False) -> None:
     """Load VGG19 and trace the compiled step now, so the first real run starts at once; with
-    ``fast``, also load the fast-path model (a failure there is logged, not raised: the
-    optimisation path does not need it)."""
-    import logging
+    ``fast``, also load the fast-path model (see :func:`nst_core.engine.warm.warm_up`)."""
+    from .engine.warm import warm_up as _warm
 
-    import numpy as np
-
-    s = (settings or Settings()).replace(iterations=2, max_size=64, preview_every=1)
-    tile = np.full((64, 64, 3), 128, np.uint8)
-    for init in ("content", "noise"):  # from the content, the first step also makes the content targets;
-        for _ in stylize(tile, tile, s.replace(init=init)):  # other starts trace that pass separately
-            pass
-    if fast:
-        try:
-            fast_stylize(tile, tile, s)
-        except ModelLoadError as exc:
-            logging.getLogger("nst_core").warning("%s", exc)
+    _warm(settings, fast)

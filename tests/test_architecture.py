@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tiles",),  # print sizes: grid, tiled objective, joint and swept scales, kept L-BFGS, spill
     ("engine",),  # stylize(): the schedule of scales, warm starts
     ("video", "batches"),  # clips and the webcam; batches here or on Ray
+    ("serving",),  # the page's runs, clips and Instant on a Ray cluster
     ("package",),  # nst_core/__init__.py: the public face (stylize, batch, fast_stylize, ...)
     ("cli",),  # python -m nst_core ..., picture, video and batch commands
     ("main",),  # nst_core/__main__.py

@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from nst_core import (NSTError, Settings, SettingsError, conv_choice, conv_in_use, expected_seconds,
-                      fast_model_problem, fast_stylize, load_image, palette_only, png_bytes, prepare, stylize)
+                      fast_model_problem, load_image, palette_only, png_bytes, prepare)
 from nst_core.imaging.animation import frame_for_gif, gif_bytes
 from nst_core.imaging.images import check_size, fit_size, image_shape, load_rgba, resize, with_alpha
 from nst_core.imaging.mask import load_mask
@@ -21,6 +21,7 @@ from nst_core.engine.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
 from .admission import Line
+from .cluster import LocalPainter
 from .jobs import STOPPED_BEFORE, Jobs, browser_key, new_key
 from .knobs import DEFAULTS, PRINT_OFF, WEIGHTS, from_log, settings_from, widget_values, with_print_size
 from .masks import save_mask
@@ -112,10 +113,14 @@ def _styles(images: dict) -> list:
 class Handlers:
     """The handlers, over the app's file stores, presets and runs. No run state lives here: a run is
     a Job in ``jobs`` under the visitor's key, which sits in their session state (``run_state``) and
-    their browser's storage, so Stop, Steer and a reloaded page reach it, and nobody else."""
+    their browser's storage, so Stop, Steer and a reloaded page reach it, and nobody else. ``painter``
+    paints the runs: this machine, or a Ray cluster (ui/cluster.py), behind the same calls."""
 
-    def __init__(self, files: Files, presets: dict, jobs: Jobs | None = None, line: Line | None = None):
-        self.files, self.presets, self.jobs, self.line = files, presets, jobs or Jobs(), line or Line()
+    def __init__(self, files: Files, presets: dict, jobs: Jobs | None = None, line: Line | None = None,
+                 painter=None):
+        self.painter = painter or LocalPainter()
+        self.files, self.presets, self.line = files, presets, line or Line()
+        self.jobs = jobs or Jobs(slots=self.painter.slots)
 
     # ---- settings ------------------------------------------------------------------------------
     def run_settings(self, v: dict) -> Settings:
@@ -190,7 +195,7 @@ class Handlers:
                     check_size(image, what, image.shape[:2])  # a picture itself too small to paint
             except NSTError as exc:
                 out[name], problem = None, problem or exc
-        if problem is None and v.get("style") is not None:
+        if problem is None and v.get("style") is not None and not self.painter.remote:  # a worker computes its own
             try:
                 prepare(images["content"], _styles(images), self.run_settings({**v, **images}))
             except NSTError as exc:
@@ -239,8 +244,8 @@ class Handlers:
             mask = None if images["mask"] is None else load_mask(self._mask_path(images["mask"], request),
                                                                 settings.limits)
             in_force = settings
-            for frame in stylize(images["content"], _styles(images), settings, init_image=images["init_image"],
-                                 mask=mask, control=control):
+            for frame in self.painter.stylize(images["content"], _styles(images), settings,
+                                              init_image=images["init_image"], mask=mask, control=control):
                 rows += chart_rows(frame)
                 change = steer_change(in_force, frame.settings, frame.iteration - 1)
                 if change:  # a slider (or /steer) moved the weights: say so, and mark the chart
@@ -391,7 +396,7 @@ class Handlers:
         content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
         try:
             s = DEFAULTS.replace(max_size=int(v["max_size"]), fast_strength=float(v["fast_strength"]))
-            image = fast_stylize(content, style, s)
+            image = self.painter.fast_stylize(content, style, s)
         except NSTError as exc:  # a model that will not load: the operator's fix is in the log
             message = visitor_message(exc)
             yield {"status": f"**Not run** — {message}"}
@@ -424,7 +429,7 @@ class Handlers:
 
     def fast_status(self, v: dict, request=None) -> dict:
         """On page load: Instant and Refine are on only if the fast-path model loads; else why not."""
-        problem = fast_model_problem(DEFAULTS)
+        problem = None if self.painter.remote else fast_model_problem(DEFAULTS)  # a worker says so on Instant
         on = problem is None
         return {"instant_btn": gr.Button(interactive=on), "refine_btn": gr.Button(interactive=on),
                 "fast_note": gr.Markdown(problem or "", visible=not on)}

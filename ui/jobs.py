@@ -52,13 +52,15 @@ def grace_seconds() -> float:
 
 
 class CpuTurns:
-    """The CPU, one job (a picture run or a clip) at a time: the one way a long job takes it is a Job.
+    """The CPU, ``slots()`` jobs (picture runs or clips) at a time: one on this machine, as many as a
+    Ray cluster's warm workers when the runs go there. The one way a long job takes it is a Job.
     The waiting go in order of arrival, watched ones first, so a visitor present never waits behind
     runs whose pages have gone; a waiter that is stopped leaves the line at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, slots: Callable[[], int] = lambda: 1) -> None:
         self._cond = threading.Condition()
-        self._holder: object | None = None
+        self._slots = slots
+        self._holders = 0
         self._line: list[tuple[Callable[[], bool], Callable[[], bool]]] = []  # (watched, stopped), in arrival order
 
     def take(self, watched: Callable[[], bool] = lambda: True, stopped: Callable[[], bool] = lambda: False,
@@ -71,8 +73,8 @@ class CpuTurns:
             try:
                 told = False
                 while not stopped():
-                    if self._holder is None and self._next() is me:
-                        self._holder = me
+                    if self._holders < self._slots() and self._next() is me:
+                        self._holders += 1
                         return True
                     if not told and on_wait is not None:
                         told = True
@@ -94,7 +96,7 @@ class CpuTurns:
 
     def give_back(self) -> None:
         with self._cond:
-            self._holder = None
+            self._holders -= 1
             self._cond.notify_all()
 
     def watched_waiting(self) -> bool:
@@ -103,8 +105,9 @@ class CpuTurns:
             return any(w() and not s() for w, s in self._line)
 
     def locked(self) -> bool:
+        """Every slot is taken: a new run waits."""
         with self._cond:
-            return self._holder is not None
+            return self._holders >= self._slots()
 
 
 class Job:
@@ -203,10 +206,11 @@ class Jobs:
     """The server's runs by key: one per key (a new run replaces, and stops, the key's last one),
     finished ones kept ``keep_s`` for a page that comes back, at most ``max_jobs`` in all."""
 
-    def __init__(self, grace_s: float | None = None, keep_s: float = 3600, max_jobs: int = 64):
+    def __init__(self, grace_s: float | None = None, keep_s: float = 3600, max_jobs: int = 64,
+                 slots: Callable[[], int] = lambda: 1):
         self.grace_s = grace_seconds() if grace_s is None else grace_s
         self.keep_s, self.max_jobs = keep_s, max_jobs
-        self.cpu = CpuTurns()  # runs and clips take the CPU in turn, watched ones first
+        self.cpu = CpuTurns(slots)  # runs and clips take the CPU (or the cluster's slots) in turn, watched ones first
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 

@@ -11,6 +11,7 @@ from nst_core.optim.memory import trim
 
 from .files import Files
 from .admission import RUNS, Line
+from .cluster import LocalPainter
 from .jobs import STOPPED_BEFORE, Jobs, browser_key, new_key
 from .report import visitor_message
 
@@ -34,8 +35,9 @@ class VideoHandlers:
     (``jobs.cpu``: watched ones first, an unwatched one gives way). The webcam's LiveStylizer lives in the
     visitor's gr.State, never here: visitors share this object."""
 
-    def __init__(self, files: Files, jobs: Jobs | None = None, line: Line | None = None):
+    def __init__(self, files: Files, jobs: Jobs | None = None, line: Line | None = None, painter=None):
         self.files, self.jobs, self.line = files, jobs or Jobs(), line or Line()
+        self.painter = painter or LocalPainter()  # this machine, or a Ray cluster (ui/cluster.py)
 
     async def run(self, clip, style, size, strength, smoothing, refine=0, state=None, request: gr.Request = None):
         """Start the clip in a job of its own (it goes on if this page goes) and stream
@@ -70,14 +72,12 @@ class VideoHandlers:
             trim()  # the clip's and the painting's decoded copies go back to the system
 
     def _stylise(self, clip, style, size, strength, smoothing, refine, key, control):
-        from nst_core.video.clip import stylize_video
-
         folder = self.files.results.new(key, "video")
         shown, f = -1.0, None
         try:
             settings = Settings(max_size=int(size), fast_strength=float(strength))
-            for f in stylize_video(clip, style, settings, output=os.path.join(folder, "stylized.mp4"),
-                                   smoothing=float(smoothing), refine=int(refine or 0), control=control):
+            for f in self.painter.stylize_video(clip, style, settings, output=os.path.join(folder, "stylized.mp4"),
+                                                smoothing=float(smoothing), refine=int(refine or 0), control=control):
                 if not f.final and f.elapsed_s - shown >= UI_UPDATE_S:
                     shown = f.elapsed_s
                     yield {"preview": f.image, "video": None,
@@ -134,14 +134,15 @@ class VideoHandlers:
 
 
 def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, browser: gr.BrowserState,
-               line: Line | None = None) -> VideoHandlers:
+               line: Line | None = None, painter=None) -> VideoHandlers:
     """The Video and Webcam tabs, laid out and wired where they are called (inside the page's Tabs).
     ``jobs``, ``run_state`` and ``browser``: the picture runs' jobs and the visitor's key to them (in
     the session and in the browser): a clip is a job of the same kind, found again on a reload.
-    ``line``: the page's line (ui/admission.py), where a clip's Stop pressed while it waits is kept."""
+    ``line``: the page's line (ui/admission.py), where a clip's Stop pressed while it waits is kept.
+    ``painter``: where clips are painted (ui/cluster.py), as the picture runs are."""
     from .components import PathImage, Slider
 
-    h = VideoHandlers(files, jobs, line)
+    h = VideoHandlers(files, jobs, line, painter)
     with gr.Tab("Video", elem_id="video_tab"):
         gr.Markdown("A clip (MP4, WebM, MOV or GIF) through the fast path, frame by frame; each frame is "
                     "blended with the previous one moved along the optical flow, so the strokes do not flicker.")

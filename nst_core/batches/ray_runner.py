@@ -56,9 +56,14 @@ def runtime_env(cpus_per_task: int, local: bool, settings: Settings) -> dict:
     return {"py_modules": [str(package)], "excludes": ["__pycache__", "*.pyc", *unused], "env_vars": env}
 
 
-def connect(ray, address: str | None, cpus_per_task: int, num_cpus: int | None, settings: Settings) -> bool:
+BATCH_HINT = "check --address / RAY_ADDRESS, or start the cluster with `ray start --head`"
+
+
+def connect(ray, address: str | None, cpus_per_task: int, num_cpus: int | None, settings: Settings,
+            hint: str = BATCH_HINT) -> bool:
     """Connect to ``address``, else start a local Ray; True if this call connected
-    (and so must disconnect). A caller's own ray.init() is used as it is."""
+    (and so must disconnect). A caller's own ray.init() is used as it is. ``hint``: what a user
+    who cannot connect should check, said after Ray's reason."""
     if ray.is_initialized():
         return False
     # Ray's own start-up notes (token, packaging) would break the progress bar; its errors still show
@@ -76,20 +81,19 @@ def connect(ray, address: str | None, cpus_per_task: int, num_cpus: int | None, 
             # ray:// refused by the cluster's own ray.init, as a busy head does; Ray's client has
             # disconnected, so trying again starts clean. Anything else is the user's to fix: said at once.
             if attempt == INIT_TRIES:
-                raise _cannot_connect(address, exc) from None
+                raise _cannot_connect(address, exc, hint) from None
             time.sleep(attempt)  # give the busy head a moment, longer each time
             attempt += 1
         except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
-            raise _cannot_connect(address, exc) from None
+            raise _cannot_connect(address, exc, hint) from None
 
 
-def _cannot_connect(address: str | None, exc: Exception) -> BatchError:
+def _cannot_connect(address: str | None, exc: Exception, hint: str) -> BatchError:
     """One line with Ray's reason: its messages put the cause on later lines ("failure from server:\n...")."""
     reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or exc.__class__.__name__
     if len(reason) > 300:
         reason = reason[:297] + "..."
-    return BatchError(f"cannot connect to {address or 'a local Ray'}: {reason}"
-                      " (check --address / RAY_ADDRESS, or start the cluster with `ray start --head`)")
+    return BatchError(f"cannot connect to {address or 'a local Ray'}: {reason} ({hint})")
 
 
 def _window(ray, cpus_per_task: int) -> int:

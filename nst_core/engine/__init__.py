@@ -4,6 +4,7 @@
   ``size_images``, ``prepare_images``, ``blend_grams``, ``initial_pixels``, ``GramsByTiles``.
 - ``schedule``: a run's plan: its scales, their iterations, which are tiled, and about how long it
   takes (``plan``, ``scale_sizes``, ``estimate_seconds``).
+- ``warm``: ``warm_up``, a process's models loaded and its step traced before the first run.
 - ``warmstart``: a finer scale's start from the coarser result (``enlarge``, ``finest_octave``,
   ``blend_weights``).
 
