@@ -133,3 +133,18 @@ def test_the_photo_look_preset_on_real_photos_keeps_the_photo_and_takes_the_dusk
     c = resize(photo, ours.image.shape[:2])
     assert luminance_ssim(ours.image, c) > luminance_ssim(painted.image, c) + 0.1
     assert palette_drop(ours.image, c, dusk) > 0.6
+
+
+def test_the_page_takes_the_photo_look_preset_by_name():
+    import gradio as gr
+
+    from nst_core.presets import load_presets
+    from ui import knobs
+
+    preset = load_presets()["photo-look"].settings
+    shown = knobs.widget_values(preset)
+    assert shown["photo"] is True  # the Advanced box is ticked when the preset is picked
+    values = {n: (v.value if isinstance(v, gr.Slider) else v) for n, v in shown.items()}
+    run = knobs.settings_from(values, preset)
+    assert run.photo and run.layer_names[1] == ("block1_conv1", "block2_conv1", "block3_conv1")
+    assert not knobs.settings_from({**values, "photo": False}, preset).photo

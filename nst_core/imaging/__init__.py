@@ -6,6 +6,9 @@
 - ``mask``: where the style goes: load and check a greyscale mask, soften it and size it to a scale
   (``load_mask``, ``check_mask``, ``at_size``, ``regions``), as a data URL for recipes.
 - ``colour``: colour preservation (``keep_content_colours``, ``match_colours``).
+- ``matting``: Levin et al.'s matting Laplacian of a photo as a sparse scipy matrix, the photorealistic
+  smoothing solve and the Laplacian loss term of photo mode (``matting_laplacian``, ``smooth``,
+  ``Regulariser``, ``laplacian_energy``).
 - ``animation``: the run's progress as a GIF (``frame_for_gif``, ``gif_bytes``).
 
 Imports only nst_core's top-level settings and errors.
