@@ -27,9 +27,10 @@ from quality import contact_sheet
 
 EXAMPLES = ROOT / "examples"
 # (photo, style photo, what the pair is): the style photos are made by tools/make_photo_styles.py
-PAIRS = [("coffee", "chelsea_cross_process", "a table to a cross-processed grade"),
+PAIRS = [("coffee", "rocket", "a table by day to dusk"),
+         ("coffee", "chelsea_cross_process", "a table to a cross-processed grade"),
          ("astronaut", "coffee_teal_orange", "a portrait to a teal-and-orange grade"),
-         ("chelsea", "rocket", "day to dusk")]
+         ("chelsea", "rocket", "a cat by day to dusk")]
 CANDIDATES = ("default", "smooth", "laplacian")
 GOALS = {"ssim": 0.80, "palette_drop": 0.60, "time_ratio": 2.0}
 
@@ -54,7 +55,7 @@ def run(content, style, settings):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=512)
-    ap.add_argument("--pairs", help="comma-separated photo:style pairs of examples/ (default: the three above)")
+    ap.add_argument("--pairs", help="comma-separated photo:style pairs of examples/ (default: the four above)")
     ap.add_argument("--only", default=",".join(CANDIDATES), help="comma-separated candidates to run")
     ap.add_argument("--sheet", help="write the before/after sheet here (JPEG or PNG)")
     args = ap.parse_args()
