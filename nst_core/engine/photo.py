@@ -23,7 +23,7 @@ def check_photo(s: Settings, tiled: bool) -> None:
     painted in tiles (a print size) has none."""
     if s.photo and tiled:
         raise SettingsError("photo look paints whole pictures only, and this size is painted in tiles "
-                            "(a print size): choose a size up to the screen sizes, or turn photo look off")
+                            "(a print size): choose a smaller size, or turn photo look off")
 
 
 def regulariser(s: Settings, photo: np.ndarray):
