@@ -29,7 +29,7 @@ PRESETS = load_presets()
 # The run's inputs, in the API's order (content, style, preset, the weights, ... as before the registry).
 RUN_INPUTS = ("content", "style", "preset", *(k.name for k in MAIN), "style2", "blend", "preserve_colors", "init",
               "init_image", "style_scale", "multiscale", "seed", "fast_strength", "recipe_state", "run_state",
-              "uploads", "mask", "mask_feather", "print_size", "keep_faces")
+              "uploads", "mask", "mask_feather", "print_size", "keep_faces", "photo")
 OUTPUTS = ("preview", "status", "chart", "result", "compare", "used", "extras")
 
 

@@ -32,6 +32,7 @@ LAYER_PRESETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
 INITS = ("content", "noise", "style", "fast", "image")
 COLOUR_MODES = ("off", "luminance", "match")
+PHOTO_METHODS = ("smooth", "laplacian")
 HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 NORMALIZATIONS = ("balanced", "mean", "keras-io")
 CONV_ALGORITHMS = ("winograd", "direct", "winograd-bf16", "direct-bf16")  # explicit paths
@@ -161,6 +162,17 @@ class Settings:
     preserve_colors: str = field(default="off", metadata=_opt(
         "keep the photo's colours: 'luminance' (transfer light only) or 'match' (recolour the style "
         "to the photo's colour statistics first)", choices=COLOUR_MODES))
+    photo: bool = field(default=False, metadata=_opt(
+        "photo look: a photo's colours and light on a photo, keeping its edges and shading (no strokes): "
+        "it starts from the photo recoloured to the style's colour statistics and holds the result to the "
+        "photo's matting Laplacian (see photo_method); whole pictures only, not print sizes"))
+    photo_method: str = field(default="laplacian", metadata=_opt(
+        "photo look: 'laplacian' (Luan et al. 2017's matting-Laplacian term in the loss at every iteration) "
+        "or 'smooth' (Li et al. 2018's photorealistic smoothing after the run: one sparse solve)",
+        choices=PHOTO_METHODS))
+    photo_strength: float = field(default=1.0, metadata=_opt(
+        "photo look: how strictly the result follows the photo's own edges and shading, relative to "
+        "the measured default (docs/portraits-and-photos.md)", range=(0.01, 100), ui=(0.1, 10, 0.1)))
     mask_feather: float = field(default=0.02, metadata=_opt(
         "with a mask: the seam's softness, the blur's radius as a fraction of the longer side (0 = the "
         "mask's own edge)", range=(0, 0.25), ui=(0, 0.1, 0.005)))
@@ -238,7 +250,7 @@ class Settings:
         if any(not math.isfinite(w) or w < 0 for w in self.style_blend) or (self.style_blend and
                                                                                sum(self.style_blend) <= 0):
             raise SettingsError(f"style_blend needs finite weights >= 0, not all 0; got {list(self.style_blend)}")
-        for name in ("multiscale", "xla", "enlarge"):
+        for name in ("multiscale", "xla", "enlarge", "photo"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.weights, str) or not self.weights:

@@ -128,6 +128,9 @@ ADVANCED = (
          from_ui=lambda v, base: bool(v)),
     Knob("seed", lambda: Number(DEFAULTS.seed, precision=0, minimum=0, label="Seed", elem_id="seed"),
          from_ui=lambda v, base: int(v or 0)),
+    Knob("photo", lambda: Checkbox(DEFAULTS.photo, label=(
+        "Photo look: a photo's colours and light on your photo, its edges and shading kept (no strokes); "
+        "whole pictures only, not print sizes"), elem_id="photo"), from_ui=lambda v, base: bool(v)),
     _slider("fast_strength", "Instant: style strength (blends the model's picture with the photo)"),
     _slider("mask_feather", "Mask feather (the seam's softness, a fraction of the longer side)"),
 )

@@ -5,6 +5,9 @@
 - ``schedule``: a run's plan: its scales, their iterations, which are tiled, and about how long it
   takes (``plan``, ``scale_sizes``, ``estimate_seconds``).
 - ``warm``: ``warm_up``, a process's models loaded and its step traced before the first run.
+- ``photo``: photo mode in a run: the recoloured start, the matting-Laplacian term or the last
+  smoothing, the one-line refusal at tiled sizes (``recoloured``, ``regulariser``, ``finish``,
+  ``check_photo``).
 - ``warmstart``: a finer scale's start from the coarser result (``enlarge``, ``finest_octave``,
   ``blend_weights``).
 

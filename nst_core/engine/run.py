@@ -18,6 +18,7 @@ from ..optim.steps import Outcome, optimise_objective, unknown_losses
 from ..settings import Settings
 from ..errors import SettingsError
 from ..tiles import joint, sweeps
+from . import photo
 from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here too)
 from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
 
@@ -176,6 +177,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     faces = face_weights(content_full, s)
     objective, conv = make_objective(s, extractor), run_conv(s, extractor)
     scales = plan(content_full.shape[:2], s, conv)
+    photo.check_photo(s, any(sc.tiles for sc in scales))
     run = RunState(s, control, [sc.work for sc in scales], conv)
     best, best_losses, message, c = None, None, "", None
     for run.scale, scale in enumerate(scales):
@@ -201,6 +203,8 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
             break
     if best_losses is None:  # diverged or stopped at the first step: the start image is all we have
         best_losses = unknown_losses()
+    if best is not None and not run.stopped:
+        best = photo.finish(s, best, c)
     yield run.frame(run.done, best_losses, show(to_uint8(best)), final=True, message=message,
                     stopped=run.stopped and not message,
                     alpha=None if alpha is None else resize_alpha(alpha, best.shape[:2]))
@@ -269,6 +273,8 @@ def _start_pixels(s: Settings, best: np.ndarray | None, c: np.ndarray, coarse: n
     if best is not None:
         return enlarge(best, c, coarse, styles, s.style_blend, masks)
     start = initial_pixels(s, c, styles[0], init_image)
+    if s.photo and s.init == "content":
+        start = photo.recoloured(c, styles, s.style_blend)
     if masks is not None and len(styles) == 1:  # where no style goes, start at the photo itself
         start = masks * start + (1 - masks) * c.astype(np.float32)
     return start
@@ -298,4 +304,5 @@ def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.nd
             tiled, targets, start, c, run, scale.iterations, show, scale.tile_size, run.s.tile_sweeps))
     if not at_content:
         targets = dataclasses.replace(targets, content=objective.content_targets(c))
-    return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show))
+    return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show,
+                                          photo.regulariser(run.s, c)))

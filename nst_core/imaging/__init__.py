@@ -11,6 +11,9 @@
   (``faces``), strokes or the photo's middle (``subject_mask``, ``part_mask``).
 - ``colour``: colour preservation (``keep_content_colours``, ``match_colours``) and the painting's
   palette on the photo (``palette_only``; three ways compared in ``PALETTES``).
+- ``matting``: Levin et al.'s matting Laplacian of a photo as a sparse scipy matrix, the photorealistic
+  smoothing solve and the Laplacian loss term of photo mode (``matting_laplacian``, ``smooth``,
+  ``Regulariser``, ``laplacian_energy``).
 - ``animation``: the run's progress as a GIF (``frame_for_gif``, ``gif_bytes``).
 
 Imports only nst_core's top-level settings and errors.
