@@ -169,3 +169,10 @@ def test_the_published_methods_presets_paint_faces_as_they_did_and_old_recipes_r
     old = {"format": "nst-recipe/1", "settings": {**Settings().to_dict()}}
     del old["settings"]["keep_faces"]
     assert read_recipe(old).keep_faces == 0.0
+
+
+def test_photo_mode_grades_a_face_as_the_rest(tiny_extractor, astronaut):
+    base = Settings(iterations=4, max_size=96, multiscale=False, photo=True, **TINY_LAYERS)
+    a, b = (list(stylize(astronaut, synthetic_painting(), base.replace(keep_faces=k), extractor=tiny_extractor))[-1].image
+            for k in (0.0, 1.0))
+    assert np.array_equal(a, b)

@@ -239,8 +239,9 @@ def _scale_targets(objective, scale, styles: list[np.ndarray], mask: np.ndarray 
 
 def face_weights(content: np.ndarray, s: Settings) -> np.ndarray | None:
     """uint8 [H, W] over the faces found in the photo (255 inside a face), or None: keep_faces is 0,
-    or there is no face to keep. The keras-io objective reproduces that example to the letter: none there."""
-    if not s.keep_faces or s.normalization == "keras-io":
+    or there is no face to keep. The keras-io objective reproduces that example to the letter, and photo
+    mode paints no strokes (its colour grade should reach the skin as the rest): none there."""
+    if not s.keep_faces or s.normalization == "keras-io" or s.photo:
         return None
     from ..imaging.faces import face_mask, find_faces
 
