@@ -122,6 +122,13 @@ def _pin_layer_weights(s: Settings, data: dict) -> Settings:
     return s if same else pinned
 
 
+def one_pass(source: str | Path | dict) -> str | None:
+    """"fast" or "palette" if the recipe's picture was made in one pass (Instant, Palette only), not by
+    the optimisation its settings describe; None for a run's recipe."""
+    data = recipe_data(source)
+    return "fast" if data.get("fast") else "palette" if data.get("palette_only") else None
+
+
 def read_mask(source: str | Path | dict, limits=None):
     """The recipe's mask as uint8 [H, W], or None if its run had none."""
     url = recipe_data(source).get("mask")

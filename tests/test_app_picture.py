@@ -172,6 +172,8 @@ def test_instant_shows_the_fast_result(h, monkeypatch, tiny_hub_model):
     out, = h.instant({"content": synthetic_photo(), "style": synthetic_painting(), "max_size": 64,
                       "fast_strength": 0.5})
     assert pixels(out["preview"]).shape == (48, 64, 3) and "Instant" in out["status"]
+    from nst_core.recipe import one_pass, read_recipe
+    assert one_pass(out["result"]) == "fast" and read_recipe(out["result"]).fast_strength == 0.5
 
 
 def test_without_a_model_instant_and_refine_are_off_with_a_plain_reason(h, monkeypatch, tmp_path, caplog):
@@ -214,7 +216,10 @@ def test_a_loaded_recipe_sets_the_knobs_and_its_hidden_values(h, tmp_path):
     path.write_text(recipe_json(s))
     out = h.load_recipe({"recipe_file": str(path)})
     assert out["recipe_state"] == s and out["preserve_colors"] == "luminance" and out["multiscale"] is True
-    assert out["seed"] == 5
+    assert out["seed"] == 5 and "**Run** reproduces it" in out["preset_info"]
+    instant = tmp_path / "instant.json"  # written by the CLI's --fast: Run would paint another picture
+    instant.write_text(recipe_json(s, fast=True))
+    assert "**Instant** reproduces it" in h.load_recipe({"recipe_file": str(instant)})["preset_info"]
     shown = {n: (v.value if isinstance(v, gr.Slider) else v) for n, v in out.items()}
     assert knobs.settings_from(shown, out["recipe_state"]).replace(preview_every=s.preview_every) == s
     bad = tmp_path / "bad.json"

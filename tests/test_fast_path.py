@@ -70,6 +70,12 @@ def test_cli_fast(tiny_hub_model, tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "f.png").size == (64, 48)
+    # its PNG's recipe replays as Instant made it, not as an optimisation run of its settings
+    r = subprocess.run([sys.executable, "-m", "nst_core", tmp_path / "c.png", tmp_path / "s.png", "-o",
+                        tmp_path / "again.png", "--recipe", tmp_path / "f.png", "--hub-model", tiny_hub_model],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "f.png")), np.asarray(Image.open(tmp_path / "again.png")))
 
 
 @pytest.mark.skipif(not REAL_MODEL.exists(), reason="../shared/hub/magenta_arbitrary_lite is not here")

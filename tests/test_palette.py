@@ -94,6 +94,15 @@ def test_the_command_line_writes_the_palette_with_a_recipe_saying_so(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--palette-only" in r.stderr
 
 
+def test_a_palette_only_pngs_recipe_replays_as_palette_only_not_as_a_run(tmp_path):
+    first, again = tmp_path / "palette.png", tmp_path / "again.png"
+    r = cli(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg", "--palette-only", "--size", 64, "-o", first)
+    assert r.returncode == 0, r.stderr
+    r = cli(EXAMPLES / "chelsea.jpg", EXAMPLES / "the_scream.jpg", "--recipe", first, "-o", again)
+    assert r.returncode == 0 and "palette" in r.stderr, r.stderr  # said as Palette only, painted in one pass
+    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(again)))
+
+
 def test_the_pages_palette_button_and_its_api_endpoint(tmp_path):
     h = Handlers(Files(str(tmp_path / "cache")), app.PRESETS)
     photo = tmp_path / "cut.png"
@@ -105,6 +114,8 @@ def test_the_pages_palette_button_and_its_api_endpoint(tmp_path):
     assert "Palette only" in out["status"] and out["preview"] == out["result"]
     with Image.open(out["result"]) as im:
         assert im.mode == "RGBA" and im.size == (64, 64) and np.asarray(im)[:, 0, 3].max() == 0
+    from nst_core.recipe import one_pass
+    assert one_pass(out["result"]) == "palette"  # the download says how it was made, as a run's does
     params = app.demo.get_api_info()["named_endpoints"]["/palette"]["parameters"]
     assert [p["parameter_name"] for p in params] == ["content", "style", "max_size"]
     shown = []

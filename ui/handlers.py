@@ -13,10 +13,11 @@ import pandas as pd
 from nst_core import (NSTError, Settings, SettingsError, conv_choice, conv_in_use, expected_seconds,
                       fast_model_problem, load_image, palette_only, png_bytes, prepare)
 from nst_core.imaging.animation import frame_for_gif, gif_bytes
+from nst_core.imaging.colour import PALETTE_METHOD
 from nst_core.imaging.images import check_size, fit_size, image_shape, load_rgba, resize, with_alpha
 from nst_core.imaging.mask import load_mask
 from nst_core.optim.memory import trim
-from nst_core.recipe import read_mask, read_recipe, result_png, run_recipe
+from nst_core.recipe import KEY, one_pass, read_mask, read_recipe, recipe_json, result_png, run_recipe
 from nst_core.engine.schedule import plan
 
 from .files import Files, PreviewFiles, write_files
@@ -173,7 +174,8 @@ class Handlers:
         s = s.replace(**{name: getattr(DEFAULTS, name) for name in SERVER_ONLY})
         if mask is not None:
             mask = save_mask(self.files, mask, request)
-        return {**widget_values(s), "preset_info": "Loaded a recipe: **Run** reproduces it.", "recipe_state": s,
+        button = {"fast": "Instant", "palette": "Palette only"}.get(one_pass(v["recipe_file"]), "Run")
+        return {**widget_values(s), "preset_info": f"Loaded a recipe: **{button}** reproduces it.", "recipe_state": s,
                 "mask": mask}
 
     # ---- runs ----------------------------------------------------------------------------------
@@ -406,7 +408,8 @@ class Handlers:
             yield {"status": f"**Not run** — {message}"}
             raise refusal(message) from None
         session = _session(request)
-        path = write_files(self.files.results.new(session, "instant"), {"instant.png": png_bytes(image)})["instant.png"]
+        png = png_bytes(image, {KEY: recipe_json(s, fast=True)})  # its recipe replays it as Instant
+        path = write_files(self.files.results.new(session, "instant"), {"instant.png": png})["instant.png"]
         yield {"preview": path, "result": path,
                "status": (f"**Instant** — one pass of the Magenta model at strength {v['fast_strength']:g}. "
                           f"**Refine** continues from it with the optimisation.")}
@@ -420,12 +423,14 @@ class Handlers:
             raise refusal(NEED_IMAGES)
         content, style = self.files.take_uploads(v.get("uploads"), v["content"], v["style"])
         try:
-            image = palette_only(content, style, DEFAULTS.replace(max_size=int(v["max_size"])))
+            s = DEFAULTS.replace(max_size=int(v["max_size"]))
+            image = palette_only(content, style, s)
         except NSTError as exc:
             yield {"status": f"**Not run** — {exc}"}
             raise refusal(str(exc)) from None
         session = _session(request)
-        path = write_files(self.files.results.new(session, "palette"), {"palette.png": png_bytes(image)})["palette.png"]
+        png = png_bytes(image, {KEY: recipe_json(s, palette_only=PALETTE_METHOD)})
+        path = write_files(self.files.results.new(session, "palette"), {"palette.png": png})["palette.png"]
         yield {"preview": path, "result": path,
                "status": "**Palette only** — the painting's colours on the photo, without its strokes. "
                          "**Run** or **Instant** paints them too."}

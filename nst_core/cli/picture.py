@@ -185,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
                               "init_image", "animation", "mask"))
     try:
         settings = _settings(args, preset, recipe)
+        if recipe and not (fast or palette):  # an Instant or Palette only picture replays as it was made
+            from ..recipe import one_pass
+
+            made = one_pass(recipe)
+            fast, palette = made == "fast", made == "palette"
         # Decode the images now (PIL only): a typo or a bad file is answered before TensorFlow loads.
         c, s, init = _images(content, style, init_image, settings)
         m = _mask(mask, recipe, c, settings, fast or palette)
