@@ -1,5 +1,6 @@
 """The mask brush's handlers and a masked run through the app's handlers: editor <-> mask <-> recipe."""
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,26 @@ def test_a_run_that_names_a_replaced_mask_uses_the_mask_now_on_screen(files):
     assert "Done" in last["status"]
     diff = np.abs(last["preview"].astype(float) - photo).mean(axis=2)
     assert diff[:, 80:].mean() > 3 * diff[:, :48].mean()  # the newest (inverted) mask: style on the right
+
+
+def test_the_photo_sent_again_to_the_brush_is_not_rewritten_under_a_browsers_fetch(tmp_path, monkeypatch):
+    """Each change of the mask sends the photo to the brush editor again. The file a browser may
+    still be fetching from the last send must not be written over (that broke the fetch, with a
+    traceback in the server's log); a new picture gets its own file, complete."""
+    from ui.components import Image as SentImage, ImageEditor
+
+    editor = ImageEditor(type="numpy", image_mode="RGBA", format="png")  # as the page has it
+    monkeypatch.setattr(editor, "GRADIO_CACHE", str(tmp_path))
+    photo = np.random.default_rng(0).integers(0, 255, (48, 64, 3), np.uint8)
+    layer = np.zeros((48, 64, 4), np.uint8)
+    first = editor.postprocess({"background": photo, "layers": [layer], "composite": None})
+    path = first.background.path
+    before = os.stat(path)
+    again = editor.postprocess({"background": photo.copy(), "layers": [layer], "composite": None})
+    assert again.background.path == path and os.stat(path).st_mtime_ns == before.st_mtime_ns
+    assert np.array_equal(np.asarray(Image.open(path))[..., :3], photo)  # the file is the photo, whole
+    other = editor.postprocess({"background": 255 - photo, "layers": [], "composite": None})
+    assert other.background.path != path and not list(tmp_path.rglob("*.part"))
+    shown = SentImage(type="numpy")
+    monkeypatch.setattr(shown, "GRADIO_CACHE", str(tmp_path))
+    assert shown.postprocess(photo).path == shown.postprocess(photo.copy()).path

@@ -1,11 +1,18 @@
-"""The app's own components: a drop zone that hands nst_core the file undecoded, and the examples."""
+"""The app's own components: a drop zone that hands nst_core the file undecoded, controls that refuse bad
+values in one line, images sent to the page whole, and the examples."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
+import secrets
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+import PIL.Image
+from gradio.processing_utils import encode_pil_to_bytes
 
 
 class PathImage(gr.Image):
@@ -59,6 +66,50 @@ def _refusing_in_one_line(base: type) -> type:
 
 Slider, Number, Dropdown, Radio, Checkbox = map(_refusing_in_one_line,
                                                (gr.Slider, gr.Number, gr.Dropdown, gr.Radio, gr.Checkbox))
+
+
+def whole_file(image, cache_dir: str, fmt: str) -> str:
+    """An image (numpy or PIL) as a file in Gradio's cache, named by its bytes and written once, whole.
+
+    Why: Gradio writes an image it is handed to a path named by the image's bytes each time it is
+    sent. The same picture sent again (the photo under the brush after each change of the mask, the
+    faces outlined again) is written over the file while a browser may still be fetching it: the fetch
+    breaks ("Too much data for declared Content-Length" and a traceback in the server's log). Here an
+    existing file is never touched, and a new one appears under its name only complete."""
+    if not isinstance(image, (np.ndarray, PIL.Image.Image)):
+        return image
+    im = PIL.Image.fromarray(np.asarray(image, np.uint8)) if isinstance(image, np.ndarray) else image
+    data = encode_pil_to_bytes(im, fmt)  # as Gradio encodes it
+    folder = Path(cache_dir) / hashlib.sha256(data).hexdigest()[:40]
+    path = folder / f"image.{fmt}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        part = folder / f".{secrets.token_hex(8)}.part"
+        part.write_bytes(data)
+        os.replace(part, path)
+    return str(path)
+
+
+class Image(gr.Image):
+    """gr.Image whose pictures sent to the page are written once, whole (:func:`whole_file`)."""
+
+    is_template = True
+
+    def postprocess(self, value):
+        return super().postprocess(whole_file(value, self.GRADIO_CACHE, self.format))
+
+
+class ImageEditor(gr.ImageEditor):
+    """gr.ImageEditor whose photo and layers sent to the page are written once, whole (:func:`whole_file`)."""
+
+    is_template = True
+
+    def postprocess(self, value):
+        if isinstance(value, dict):
+            value = {**value, "background": whole_file(value.get("background"), self.GRADIO_CACHE, self.format),
+                     "layers": [whole_file(x, self.GRADIO_CACHE, self.format) for x in value.get("layers") or []],
+                     "composite": whole_file(value.get("composite"), self.GRADIO_CACHE, self.format)}
+        return super().postprocess(value)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -12,6 +12,7 @@ from nst_core.imaging.faces import find_faces, outlined
 from nst_core.imaging.images import fit_size, resize
 from nst_core.optim.memory import trim
 
+from .components import Image
 from .files import Files
 from .knobs import KNOBS
 
@@ -22,7 +23,7 @@ def faces_inputs(c: dict) -> None:
     """The checkbox, the note under it and the photo with its faces outlined (shown while ticked)."""
     c["keep_faces"] = KNOBS["keep_faces"].make()
     c["faces_note"] = gr.Markdown("", visible=False, elem_id="faces_note")
-    c["faces_view"] = gr.Image(label="Faces found (kept recognisable)", type="numpy", interactive=False,
+    c["faces_view"] = Image(label="Faces found (kept recognisable)", type="numpy", interactive=False,
                                visible=False, height=260, elem_id="faces_view")
 
 

@@ -15,7 +15,7 @@ from nst_core.imaging.images import fit_size, resize
 from nst_core.imaging.mask import check_mask, load_mask
 from nst_core.optim.memory import trim
 
-from .components import PathImage
+from .components import ImageEditor, PathImage
 from .files import Files, write_files
 
 MASK_CANVAS = 1024
@@ -141,7 +141,7 @@ def mask_inputs(c: dict, extra=None) -> None:
     with gr.Accordion("Where the style goes (optional): paint over the photo", open=False, elem_id="mask_box"):
         gr.Markdown("Painted parts get the style; the rest stays the photo, or takes the **second style** "
                     "(Advanced) if you give one. The seam is blended (Advanced: mask feather).")
-        c["mask_editor"] = gr.ImageEditor(
+        c["mask_editor"] = ImageEditor(
             label="Brush", type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
             brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=40),
             eraser=gr.Eraser(default_size=40), format="png", height=420, elem_id="mask_editor")

@@ -9,6 +9,7 @@ import gradio as gr
 from nst_core import NSTError, Settings
 from nst_core.optim.memory import trim
 
+from .components import Image
 from .files import Files
 from .admission import RUNS, Line
 from .cluster import LocalPainter
@@ -162,7 +163,7 @@ def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, b
                     run = gr.Button("Stylise clip", variant="primary", elem_id="video_run")
                     stop = gr.Button("Stop", elem_id="video_stop")
             with gr.Column():
-                preview = gr.Image(label="Latest frame", interactive=False, format="jpeg", elem_id="video_preview")
+                preview = Image(label="Latest frame", interactive=False, format="jpeg", elem_id="video_preview")
                 status = gr.Markdown("Ready.", elem_id="video_status")
                 out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
         run.click(h.run, [clip, style, size, strength, smoothing, refine, run_state], [preview, status, out],
