@@ -26,13 +26,14 @@ def emit(**record) -> None:
 
 
 def machine() -> dict:
-    from nst_core.machine import REPORTED_FLAGS, cpu_info
+    from nst_core.machine import REPORTED_FLAGS, cpu_info, isa_cap
     from nst_core.vgg.features import tf
 
     cpu = cpu_info()
     return {"cpu": cpu["model"], "cpu_count": os.cpu_count(), "machine": platform.machine(),
             "python": platform.python_version(), "tensorflow": tf.__version__,
             **{f: f in cpu["flags"] for f in REPORTED_FLAGS},
+            **({"onednn_max_cpu_isa": isa_cap()} if isa_cap() else {}),  # the flags are as capped
             "date": time.strftime("%Y-%m-%d")}
 
 

@@ -34,6 +34,16 @@ def test_cpu_flags_decide_the_candidates():
         "winograd", "direct", "winograd-bf16", "direct-bf16"}
 
 
+
+def test_a_capped_onednn_gets_the_choice_of_the_cpu_it_stands_for():
+    """ONEDNN_MAX_CPU_ISA=AVX2 on a Sapphire Rapids: oneDNN uses no bf16 instructions, so the engine must
+    not time bf16 paths there (they would run emulated); AVX512_CORE_BF16 leaves bf16 without AMX."""
+    assert autotune.cpu_info(SAPPHIRE, cap="AVX2")["flags"] == ["avx2"]
+    assert autotune.candidates(autotune.cpu_info(SAPPHIRE, cap="avx2")["flags"]) == ("winograd", "direct")
+    assert autotune.cpu_info(SAPPHIRE, cap="AVX512_CORE_BF16")["flags"] == ["avx2", "avx512f", "avx512_bf16"]
+    assert autotune.cpu_info(SAPPHIRE, cap="AVX512_CORE_AMX") == autotune.cpu_info(SAPPHIRE)
+
+
 def test_without_native_bf16_the_faster_float32_path_is_used_and_bf16_never_timed():
     calls = []
     choice = autotune.choose(cpu=autotune.cpu_info(EPYC), timer=timer_of({"winograd": 0.4, "direct": 0.8}, calls),
