@@ -6,8 +6,10 @@ Each repeat starts two fresh processes in turn (so the machine's noise hits both
 (``nst_core.engine.warm.warm_up``: VGG19 loaded, the step traced) with the path ``--conv`` named
 outright, the other with ``conv="auto"`` and an empty cache (NST_CACHE_DIR in a new folder), so it
 times the candidates and runs the picture check first. The difference is what choosing costs; the
-second process also reports where its seconds went (INFO log of ``nst_core.optim.autotune``).
-Both exclude importing TensorFlow. ``--conv`` defaults to what ``auto`` picks here.
+second process also reports where its seconds went (DEBUG log of ``nst_core.optim.autotune``).
+Both exclude importing TensorFlow. ``--conv`` defaults to what ``auto`` picks here. Each is also
+given in CPU seconds (both cores' time): on a machine shared with other work the wall clock swings
+several-fold, the CPU time much less.
 """
 import argparse
 import json
@@ -32,11 +34,11 @@ class Keep(logging.Handler):
 log = logging.getLogger("nst_core")
 log.setLevel(logging.DEBUG)
 log.addHandler(Keep())
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 warm_up(Settings(conv={conv!r}))
-seconds = time.perf_counter() - t
+seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
 chosen = autotune.chosen()
-print(json.dumps({{"seconds": seconds, "conv": chosen.conv if chosen else {conv!r}, "log": phases}}))
+print(json.dumps({{"seconds": seconds, "cpu_s": cpu, "conv": chosen.conv if chosen else {conv!r}, "log": phases}}))
 """
 
 
@@ -59,12 +61,18 @@ def main() -> None:
             auto = child("auto", cache)
         conv = conv or auto["conv"]
         with tempfile.TemporaryDirectory() as cache:
-            plain.append(child(conv, cache)["seconds"])
-        cold.append(auto["seconds"])
-        emit(kind="cold_choice", conv=auto["conv"], seconds=round(auto["seconds"], 2), log=auto["log"])
-    emit(kind="autotune_cost", conv=conv, plain_warm_up_s=[round(t, 2) for t in plain],
-         auto_warm_up_s=[round(t, 2) for t in cold],
-         choosing_costs_s=round(statistics.median(cold) - statistics.median(plain), 2))
+            plain.append(child(conv, cache))
+        cold.append(auto)
+        emit(kind="cold_choice", conv=auto["conv"], seconds=round(auto["seconds"], 2), cpu_s=round(auto["cpu_s"], 2),
+             log=auto["log"])
+
+    def median(runs, key):
+        return statistics.median(r[key] for r in runs)
+
+    emit(kind="autotune_cost", conv=conv, plain_warm_up_s=[round(r["seconds"], 2) for r in plain],
+         auto_warm_up_s=[round(r["seconds"], 2) for r in cold],
+         choosing_costs_s=round(median(cold, "seconds") - median(plain, "seconds"), 2),
+         choosing_costs_cpu_s=round(median(cold, "cpu_s") - median(plain, "cpu_s"), 2))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ machine pays only the candidate's runs: two float32 runs differ by their roundin
 painted with are no longer the defaults (:func:`float32_recipe`), the fastest float32 path here
 paints them again, as it did before they shipped.
 
-Choosing costs little beyond a warm-up: the losing paths' steps are traced once each for their
-timing, with their targets computed op by op rather than traced, and the winner's trace is the run's.
+Beyond a warm-up, choosing costs the losing paths' step traces (once each; their timing's targets are
+computed op by op, not traced) and the candidate's check runs; the winner's traces are the run's.
 
 The choice is kept on disk per CPU model, flags and TensorFlow version, in
 ``$NST_CACHE_DIR``, else ``$XDG_CACHE_HOME/nst_core``, else ``~/.cache/nst_core``. A later process
