@@ -73,6 +73,45 @@ def test_a_faster_bf16_path_counts_only_if_its_pictures_are_as_good_as_float32s(
     assert "palette 3.5 % off" in choice.rejected["direct-bf16"]
 
 
+def test_only_the_fastest_bf16_path_is_checked_when_it_passes():
+    """The check costs seconds per path: a slower bf16 path could not win once a faster one passed."""
+    cpu = autotune.cpu_info(SAPPHIRE)
+    times = {"winograd": 0.37, "direct": 0.33, "direct-bf16": 0.17, "winograd-bf16": 0.20}
+    checked = []
+    fine = {"loss": 0.004, "texture": 0.01, "palette": 0.02, "content": 0.001}
+    choice = autotune.choose(cpu=cpu, timer=timer_of(times), checker=lambda c, ref: checked.append(c) or fine,
+                             use_cache=False)
+    assert choice.conv == "direct-bf16" and checked == ["direct-bf16"] and not choice.rejected
+    # a bf16 path no faster than float32 is never checked
+    autotune._memo.clear()
+    checked.clear()
+    slow = {**times, "direct-bf16": 0.5, "winograd-bf16": 0.34}
+    choice = autotune.choose(cpu=cpu, timer=timer_of(slow), checker=lambda c, ref: checked.append(c) or fine,
+                             use_cache=False)
+    assert choice.conv == "direct" and checked == []
+
+
+def test_float32s_check_pictures_ship_and_are_painted_here_only_when_the_defaults_moved(monkeypatch):
+    """Painting float32's pictures took most of a first start's choice; they ship with the pairs,
+    made with today's defaults. Change a default the recipe names and they are painted here again."""
+    painted = []
+    monkeypatch.setattr(autotune, "_check_run", lambda conv, source, padding, pair: painted.append(conv) or pair)
+    recipe, shipped = autotune._shipped()
+    assert recipe == autotune.float32_recipe(), "a default changed: run tools/make_check_pairs.py"
+    for pair, (photo, _) in autotune.check_pairs().items():
+        assert shipped[pair].shape == photo.shape and shipped[pair].dtype == np.uint8
+        assert autotune.float32_picture(pair, "direct") is shipped[pair]
+    assert painted == []
+    monkeypatch.setattr(autotune, "float32_recipe", lambda *a: "another style weight")
+    assert autotune.float32_picture("portrait", "direct") == "portrait" and painted == ["direct"]
+
+
+def test_float32s_recipe_names_what_its_pictures_depend_on():
+    recipe = autotune.float32_recipe()
+    assert autotune.float32_recipe("embedded", "zero") != recipe  # another padding paints another picture
+    assert '"iterations": %d' % autotune.CHECK_ITERATIONS in recipe and '"style_weight": ' in recipe
+
+
 def test_the_picture_check_rejects_a_path_whose_pictures_look_different_not_one_whose_pixels_differ():
     """The real judging (VGG19's figures at the check size) of made-up paths' pictures: the float32
     reference's own, the same within a level of noise (pixels differ, picture the same), and one
@@ -88,6 +127,36 @@ def test_the_picture_check_rejects_a_path_whose_pictures_look_different_not_one_
     assert gaps["winograd"] == {"loss": 0.0, "texture": 0.0, "palette": 0.0, "content": 0.0}
     assert autotune.verdict(gaps["noisy"]) == "" and max(gaps["noisy"].values()) > 0
     assert "content" in autotune.verdict(gaps["pushed"]), gaps["pushed"]
+
+
+def test_the_judge_s_untraced_loss_and_targets_are_the_compiled_step_s(tiny_extractor):
+    """The judge runs op by op (a trace costs more than its few passes): the same objective."""
+    from conftest import TINY_LAYERS, synthetic_painting, synthetic_photo
+    from nst_core.vgg.objective import objective_for
+
+    s = Settings(**TINY_LAYERS)
+    objective = objective_for(s, "", tiny_extractor)
+    photo, painting = synthetic_photo(48, 64), synthetic_painting(40, 40)
+    compiled, eager = objective.targets(photo, painting), objective.eager_targets(photo, painting)
+    for a, b in zip(compiled.content + compiled.style, eager.content + eager.style):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    knobs = ((s.content_weight, s.style_weight, s.tv_weight), s.normalized_style_layer_weights, s.tv_power)
+    picture = np.random.default_rng(0).uniform(0, 255, photo.shape).astype(np.float32)
+    step_loss = objective(picture, compiled, *knobs)[0]
+    assert objective.loss_at(picture, eager, *knobs) == pytest.approx(step_loss, rel=1e-5)
+
+
+@pytest.mark.slow
+def test_the_shipped_float32_pictures_are_what_float32_paints_now():
+    """Changed code (the optimiser, the objective) paints other float32 pictures: judging bf16 against
+    the shipped ones would then judge it against a picture nothing paints any more. Another machine's
+    float32 rounds otherwise, a few tenths of a % in these figures; a change of code moves them more."""
+    def pictures(conv, pair):
+        return autotune._check_run("winograd", "embedded", "reflect", pair) if conv == "here" else \
+            autotune._shipped()[1][pair]
+
+    gaps = autotune.picture_gaps("here", "shipped", pictures=pictures)
+    assert max(gaps.values()) < 0.01, f"{gaps}: run tools/make_check_pairs.py"
 
 
 def test_the_check_pairs_are_a_portrait_and_a_landscape_at_the_check_size():

@@ -75,6 +75,25 @@ def test_fast_lbfgsb_evaluates_the_same_points_as_scipys_minimize(monkeypatch):
     assert fast[-1].min() == 0.0 and fast[-1].max() == 255.0  # the box held where the optimum is outside it
 
 
+def test_lbfgsb_works_on_one_blas_thread_and_gives_the_others_back(monkeypatch):
+    """setulb's vector operations wait on OpenBLAS's threads and leave them spinning beside the VGG
+    step (a third of a 256 px run's time on 2 cores); numpy's BLAS elsewhere keeps its threads."""
+    import threadpoolctl
+
+    from nst_core.optim import lbfgsb
+
+    def blas_threads():
+        return {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"}
+
+    during, real = [], lbfgsb._SETULB
+    monkeypatch.setattr(lbfgsb, "_SETULB", lambda *a: during.append(blas_threads()) or real(*a))
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):  # as on a machine with 2 cores or more
+        before = blas_threads()
+        _points(monkeypatch, True)
+        assert blas_threads() == before and set(before.values()) == {2}
+    assert len(during) > 20 and all(set(d.values()) == {1} for d in during)
+
+
 def _box_quadratic(n=600, seed=0):
     rng = np.random.default_rng(seed)
     a, b = rng.uniform(0.1, 10, n), rng.uniform(-60, 320, n)  # some minima outside the pixel box
