@@ -38,7 +38,6 @@ import json
 import logging
 import math
 import os
-import statistics
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -56,7 +55,14 @@ BF16_CONVS = ("direct-bf16", "winograd-bf16")
 # Timed this small so that choosing costs little more than a plain warm-up (tracing the losing path is
 # most of it), while the paths rank as at full size (docs/how-it-works.md, The estimates' constants).
 TIME_SHAPE = (96, 128)
-TIME_STEPS = 3
+# The fastest of TIME_STEPS steps, in TIME_ROUNDS rounds taking the candidates in turn: a busy machine
+# only ever adds time, and whatever else runs then hits every candidate alike. (Timed once each, by
+# their medians, a busy Xeon once ranked Winograd float32 above direct-bf16, 2.8x slower at 512 px.)
+TIME_STEPS = 4
+TIME_ROUNDS = 2
+# Where float32 is what runs, its two paths are ranked again here: so small, a CPU's caches can favour
+# direct convolutions that lose at the sizes runs have (docs/how-it-works.md, The estimates' constants).
+RANK_SHAPE = (192, 256)
 CHECK_SIZE = 128  # the built-in pairs' longer side (tools/make_check_pairs.py)
 CHECK_ITERATIONS = 40  # a default run's length: 10 iterations at its coarse scale, 30 at the last
 MAX_LOSS_GAP, MAX_FIGURE_GAP = 0.02, 0.03
@@ -75,11 +81,14 @@ class ConvChoice:
     rejected: dict[str, str] = field(default_factory=dict)  # candidate -> why its picture did not count
     cpu: str = ""
     from_cache: bool = False
+    ranked: dict[str, float] = field(default_factory=dict)  # the float32 paths at RANK_SHAPE, if it came to that
 
     def summary(self) -> str:
         times = ", ".join(f"{k} {v:.3f} s" for k, v in self.seconds_per_step.items())
         why = "".join(f"; {k} not used: {v}" for k, v in self.rejected.items())
-        return f"convolutions: {self.conv} (per step at {TIME_SHAPE[1]}x{TIME_SHAPE[0]}: {times}{why})"
+        again = ", ".join(f"{k} {v:.3f} s" for k, v in self.ranked.items())
+        again = f"; at {RANK_SHAPE[1]}x{RANK_SHAPE[0]}: {again}" if again else ""
+        return f"convolutions: {self.conv} (per step at {TIME_SHAPE[1]}x{TIME_SHAPE[0]}: {times}{why}{again})"
 
 
 def candidates(flags) -> tuple[str, ...]:
@@ -97,7 +106,8 @@ def cache_file() -> Path:
 def _key(cpu: dict) -> str:
     from ..vgg.features import tf
 
-    return f"{cpu['model']}|{','.join(cpu['flags'])}|tf {tf.__version__}|check {CHECK_VERSION}"
+    ranked = f"{RANK_SHAPE[1]}x{RANK_SHAPE[0]}"  # a choice made before float32 was ranked there is made again
+    return f"{cpu['model']}|{','.join(cpu['flags'])}|tf {tf.__version__}|check {CHECK_VERSION}|rank {ranked}"
 
 
 def _read_cache(key: str) -> ConvChoice | None:
@@ -141,14 +151,15 @@ def check_pairs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
         return {kind: (d[f"{kind}_photo"], d[f"{kind}_painting"]) for kind in ("portrait", "landscape")}
 
 
-def time_step(conv: str, source: str = "embedded", padding: str = "reflect") -> float:
-    """Median seconds of one compiled step (the run's own, default layers) at TIME_SHAPE."""
+def time_step(conv: str, source: str = "embedded", padding: str = "reflect",
+              shape: tuple[int, int] = TIME_SHAPE) -> float:
+    """Seconds of the fastest of TIME_STEPS compiled steps (the run's own, default layers) at ``shape``."""
     from ..vgg.objective import objective_for
     from ..settings import Settings
 
     s = Settings(conv=conv, weights=source, padding=padding)
     objective = objective_for(s, conv)
-    photo, painting = _pair(TIME_SHAPE)
+    photo, painting = _pair(shape)
     targets = objective.eager_targets(photo, painting)  # a losing path's target passes are never traced
     x, layer_w = photo.astype(np.float32), s.normalized_style_layer_weights
     args = (targets, (s.content_weight, s.style_weight, s.tv_weight), layer_w, s.tv_power)
@@ -158,7 +169,7 @@ def time_step(conv: str, source: str = "embedded", padding: str = "reflect") -> 
         t = time.perf_counter()
         objective(x, *args)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min(times)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -315,7 +326,7 @@ def choose(source: str = "embedded", padding: str = "reflect", *, cpu: dict | No
             return _memo[key]
         choice = _read_cache(key) if use_cache else None
         if choice is None or choice.conv not in candidates(cpu["flags"]):
-            choice = _measure(cpu, timer or (lambda c: time_step(c, source, padding)),
+            choice = _measure(cpu, timer or (lambda c, shape=TIME_SHAPE: time_step(c, source, padding, shape)),
                               checker or (lambda c, ref: picture_gaps(c, ref, source, padding)))
             if use_cache:
                 _write_cache(key, choice)
@@ -324,12 +335,19 @@ def choose(source: str = "embedded", padding: str = "reflect", *, cpu: dict | No
         return choice
 
 
+def _in_turns(timer, convs, *shape) -> dict[str, float]:
+    """Each path's fastest time over TIME_ROUNDS rounds that take the paths in turn."""
+    seen: dict[str, list[float]] = {c: [] for c in convs}
+    for _ in range(TIME_ROUNDS):
+        for conv in convs:
+            t = time.perf_counter()
+            seen[conv].append(timer(conv, *shape))
+            log.debug("timed %s in %.1f s", conv, time.perf_counter() - t)
+    return {c: round(min(v), 4) for c, v in seen.items()}
+
+
 def _measure(cpu: dict, timer, checker) -> ConvChoice:
-    times, rejected = {}, {}
-    for conv in candidates(cpu["flags"]):
-        t = time.perf_counter()
-        times[conv] = round(timer(conv), 4)
-        log.debug("timed %s in %.1f s", conv, time.perf_counter() - t)
+    times, rejected = _in_turns(timer, candidates(cpu["flags"])), {}
     reference = min(FLOAT32_CONVS, key=times.get)  # the path that would run otherwise
     faster = sorted((c for c in BF16_CONVS if c in times and times[c] < times[reference]), key=times.get)
     for conv in faster:  # only a faster bf16 path needs the (slower) picture check
@@ -340,7 +358,11 @@ def _measure(cpu: dict, timer, checker) -> ConvChoice:
             break  # the fastest bf16 path that paints float32's pictures: a slower one cannot win
         rejected[conv] = why
     usable = {c: t for c, t in times.items() if c not in rejected}
-    return ConvChoice(min(usable, key=usable.get), times, rejected, cpu["model"])
+    best, ranked = min(usable, key=usable.get), {}
+    if best in FLOAT32_CONVS:
+        ranked = _in_turns(timer, FLOAT32_CONVS, RANK_SHAPE)
+        best = min(ranked, key=ranked.get)
+    return ConvChoice(best, times, rejected, cpu["model"], ranked=ranked)
 
 
 def chosen() -> ConvChoice | None:
