@@ -16,6 +16,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 if "NST_CACHE_DIR" not in os.environ:
     os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-cache-")
     atexit.register(shutil.rmtree, os.environ["NST_CACHE_DIR"], True)  # one a session, not one left per run
+# Gradio's files (uploads, results) in a folder of this session's own: tests that count the results their
+# server made must not count those of another suite's servers on the same machine (CI's, a colleague's)
+if "GRADIO_TEMP_DIR" not in os.environ:
+    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="nst-gradio-")
+    atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], True)
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_IMAGES = SHARED / "images"
