@@ -12,7 +12,7 @@ from conftest import synthetic_painting
 from test_app_picture import outputs, values
 from ui.files import Files
 from ui.handlers import Handlers
-from ui.masks import layer_from_mask
+from ui.masks import layer_from_mask, photo_box
 from ui.subject import NO_PHOTO, SubjectHandlers
 
 REQUEST = SimpleNamespace(session_hash="visitor")
@@ -55,8 +55,9 @@ def test_the_buttons_put_the_subject_or_the_background_in_the_mask_box(files, tm
     made = m.subject({"content": path, "mask_editor": editor, "subject_state": None}, REQUEST)
     mask = grey(made["mask"])
     assert (mask[subject] > 127).mean() > 0.97 and (mask[~subject] > 127).mean() < 0.02
-    layer = made["mask_editor"]["layers"][0]
-    assert layer[120, 160, 3] > 0 and layer[5, 5, 3] == 0  # the editor shows it painted over the subject
+    layer, (top, left, h, w) = made["mask_editor"]["layers"][0], photo_box((240, 320))
+    # the editor shows it painted over the subject, in the middle of the photo's box on its canvas
+    assert layer[top + h // 2, left + w // 2, 3] > 0 and layer[top + 5, left + 5, 3] == 0
     back = m.background({"content": path, "mask_editor": made["mask_editor"], "subject_state": made["subject_state"]},
                         REQUEST)
     assert np.array_equal(grey(back["mask"]), 255 - mask)  # the same subject, the other side styled
@@ -74,17 +75,18 @@ def test_strokes_pick_the_subject_and_corrections_are_kept(files, tmp_path):
     editor = m.canvas({"content": path, "mask": None})["mask_editor"]
     stroke = np.zeros((240, 400), np.uint8)
     stroke[110:130, 270:310] = 255  # a stroke across the yellow one
-    painted = {**editor, "layers": [layer_from_mask(stroke, (240, 400))]}
+    box = photo_box((240, 400))  # where the editor shows the photo: strokes are painted there
+    painted = {**editor, "layers": [layer_from_mask(stroke, box)]}
     made = m.subject({"content": path, "mask_editor": painted, "subject_state": None}, REQUEST)
     mask = grey(made["mask"])
     assert (mask[yellow] > 127).mean() > 0.95 and (mask[red] > 127).mean() < 0.05
     # a stroke into the red one after it: the next press takes the red one in too
     corrected = np.maximum(mask, np.where(discs(240, 400, [(120, 110, 20)])[0], 255, 0).astype(np.uint8))
-    again = m.subject({"content": path, "mask_editor": {**editor, "layers": [layer_from_mask(corrected, (240, 400))]},
+    again = m.subject({"content": path, "mask_editor": {**editor, "layers": [layer_from_mask(corrected, box)]},
                        "subject_state": made["subject_state"]}, REQUEST)
     assert (grey(again["mask"])[red] > 127).mean() > 0.9 and (grey(again["mask"])[yellow] > 127).mean() > 0.95
     # Invert pressed, then Style the subject: the subject again, not the inverted mask taken as one
-    inverted = {**editor, "layers": [layer_from_mask(255 - grey(again["mask"]), (240, 400))]}
+    inverted = {**editor, "layers": [layer_from_mask(255 - grey(again["mask"]), box)]}
     after = m.subject({"content": path, "mask_editor": inverted, "subject_state": again["subject_state"]}, REQUEST)
     assert np.array_equal(grey(after["mask"]), grey(again["mask"]))
 

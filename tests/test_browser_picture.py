@@ -186,10 +186,37 @@ def mask_src(tab) -> str:
     return tab.eval_on_selector("#mask img", "e => e.src") if tab.query_selector("#mask img") else ""
 
 
+def mask_pixels(tab):
+    """The Mask box's mask (uint8 [H, W]), or None while there is none to read."""
+    import io
+
+    import numpy as np
+    from playwright.sync_api import Error as PlaywrightError
+
+    src = mask_src(tab)
+    try:  # a superseded mask may be gone already, or go while it is fetched (the app keeps two)
+        got = tab.request.get(src) if src else None
+        return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+    except (PlaywrightError, OSError):  # OSError: a body cut short is no PNG
+        return None
+
+
+def wait_for_mask_in(tab, holds, seconds: float = 30):
+    """The Mask box's mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        m = mask_pixels(tab)
+        if m is not None and holds(m):
+            return m
+        tab.wait_for_timeout(200)  # polling interval, not synchronisation
+    raise AssertionError("the mask never showed what was painted")
+
+
 def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_server, image_pair, tmp_path):
     """A visitor paints over the left of the photo: the mask shows the stroke in white; Invert swaps
     it, Clear empties it; a run with the painted mask keeps it in the PNG's recipe."""
-    import io
     import json
 
     import numpy as np
@@ -213,35 +240,13 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
         tab.mouse.move(x0, y + dy * box["height"], steps=8)
         tab.mouse.up()
 
-    def mask_pixels() -> np.ndarray | None:
-        from playwright.sync_api import Error as PlaywrightError
-
-        src = mask_src(tab)
-        try:  # a superseded mask may be gone already, or go while it is fetched (the app keeps two)
-            got = tab.request.get(src) if src else None
-            return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
-        except (PlaywrightError, OSError):  # OSError: a body cut short is no PNG
-            return None
-
-    def wait_for_mask(holds) -> np.ndarray:
-        """The mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline."""
-        import time
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            m = mask_pixels()
-            if m is not None and holds(m):
-                return m
-            tab.wait_for_timeout(200)  # polling interval, not synchronisation
-        raise AssertionError("the mask never showed what was painted")
-
     # painted white, the right untouched
-    wait_for_mask(lambda m: m.max() > 250 and m[:, int(m.shape[1] * 0.8):].max() < 5)
+    wait_for_mask_in(tab, lambda m: m.max() > 250 and m[:, int(m.shape[1] * 0.8):].max() < 5)
     tab.screenshot(path=str(tmp_path / "mask_painted.png"), full_page=True)
     tab.click("#mask_invert")
-    inverted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].min() > 250)  # the right is the style's now
+    inverted = wait_for_mask_in(tab, lambda m: m[:, int(m.shape[1] * 0.8):].min() > 250)  # the right is the style's now
     tab.click("#mask_invert")  # back to the painted band
-    painted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].max() < 5)
+    painted = wait_for_mask_in(tab, lambda m: m[:, int(m.shape[1] * 0.8):].max() < 5)
     assert painted.max() > 250 and np.abs(inverted.astype(int) + painted - 255).mean() < 3
     tab.click("#run")
     tab.wait_for_function("() => /Done|Not run/.test(document.querySelector('#status').innerText)", timeout=120_000)
@@ -252,6 +257,119 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
         assert json.loads(im.text["nst-recipe"])["mask"].startswith("data:image/png")
     tab.click("#mask_clear")
     tab.wait_for_function("() => !document.querySelector('#mask img')", timeout=30_000)
+    ctx.close()
+
+
+PHOTO_RGB = (40, 170, 60)  # a green no brush stroke, checkerboard or page colour comes near
+
+
+def editor_pixels(tab):
+    """The brush editor's canvas as the visitor sees it: RGB [H, W, 3] of a screenshot."""
+    import io
+
+    import numpy as np
+
+    return np.asarray(Image.open(io.BytesIO(tab.locator("#mask_editor canvas").first.screenshot())).convert("RGB"))
+
+
+def photo_on_screen(rgb) -> tuple[int, int, int, int] | None:
+    """(top, left, height, width) of the green photo on the editor's screenshot, or None before it shows."""
+    import numpy as np
+
+    g = rgb.astype(int)
+    green = (g[..., 1] - g[..., 0] > 80) & (g[..., 1] - g[..., 2] > 60)
+    if green.sum() < 400:
+        return None
+    rows, cols = np.flatnonzero(green.any(1)), np.flatnonzero(green.any(0))
+    return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+def pink(rgb):
+    """Where the brush's see-through pink lies over the picture (the photo's green, the letterbox's
+    checkerboard or the page): its red well above its green, which nothing else on the canvas has."""
+    g = rgb.astype(int)
+    return g[..., 0] - g[..., 1] > 30
+
+
+def drag(tab, canvas_box: dict, points) -> None:
+    """One brush stroke through ``points`` (x, y in the canvas element's pixels)."""
+    (x, y), rest = points[0], points[1:]
+    tab.mouse.move(canvas_box["x"] + x, canvas_box["y"] + y)
+    tab.mouse.down()
+    for x, y in rest:
+        tab.mouse.move(canvas_box["x"] + x, canvas_box["y"] + y, steps=6)
+    tab.mouse.up()
+
+
+@pytest.mark.parametrize("size", [(640, 320), (300, 560)], ids=["wide", "tall"])
+def test_the_brush_layer_sits_on_a_photo_of_any_shape_and_strokes_land_where_painted(page, app_server, tmp_path, size):
+    """A wide or a tall photo: a stroke over its left part is white on the left of the mask; after
+    Invert the editor's pink covers the rest of the photo and nothing beside it (Gradio once placed
+    such a layer as if on an 800x800 canvas, off the photo); a dab painted after it is in the mask
+    where it was painted, the inverted part still where it was."""
+    import time
+
+    import numpy as np
+
+    w, h = size
+    rng = np.random.default_rng(0)
+    photo = np.clip(np.array(PHOTO_RGB) + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "photo.png"))
+    tab.click("#mask_box .label-wrap")
+    canvas = tab.locator("#mask_editor canvas").first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    deadline, where, before = time.monotonic() + 30, None, ()
+    while where is None or where != before:  # shown, and no longer zooming to fit
+        assert time.monotonic() < deadline, "the photo never showed still in the brush editor"
+        tab.wait_for_timeout(300)  # polling interval, not synchronisation
+        before, where = where, photo_on_screen(editor_pixels(tab))
+    top, left, ph, pw = where
+    assert abs(pw / ph - w / h) < 0.05 * w / h  # the photo's own shape, not bent to the canvas
+    cb = canvas.bounding_box()
+
+    def at(fx: float, fy: float) -> tuple[float, float]:  # a point of the photo, by fractions of it
+        return left + fx * pw, top + fy * ph
+
+    for fy in np.arange(0.08, 0.93, 0.02):  # a band down the left of the photo, strokes closer than the brush
+        drag(tab, cb, [at(0.04, fy), at(0.16, fy)])
+    band = (slice(0.15, 0.85), slice(0.06, 0.14))  # inside the band, by fractions of the photo
+
+    def part(m, rows: slice, cols: slice):
+        (mh, mw), (y0, y1), (x0, x1) = m.shape[:2], (rows.start, rows.stop), (cols.start, cols.stop)
+        return m[int(y0 * mh):int(y1 * mh), int(x0 * mw):int(x1 * mw)]
+
+    painted = wait_for_mask_in(tab, lambda m: part(m, *band).min() > 250)
+    mh, mw = painted.shape
+    assert abs(mw / mh - w / h) < 0.03 * w / h and painted[:, int(0.3 * mw):].max() < 5  # white only on the left
+
+    tab.click("#mask_invert")
+    wait_for_mask_in(tab, lambda m: m[:, int(0.3 * m.shape[1]):].min() > 250 and part(m, *band).max() < 5)
+    deadline, shot = time.monotonic() + 30, None
+    while shot is None or not pink(shot[top:top + ph, left + pw // 2:left + pw]).mean() > 0.9:
+        assert time.monotonic() < deadline, "Invert's pink never came over the photo"
+        tab.wait_for_timeout(200)  # polling interval, not synchronisation
+        shot = editor_pixels(tab)
+    tab.locator("#mask_editor").screenshot(path=str(tmp_path / "inverted.png"))
+    on_photo = pink(shot[top:top + ph, left:left + pw])
+    assert on_photo[:, int(0.3 * pw):].mean() > 0.97  # the inverted part: all of the photo right of the band
+    assert part(on_photo, *band).mean() < 0.03  # the band: clear
+    # the letterbox around the photo: the square canvas the photo sits in, less the photo
+    side = max(ph, pw)
+    sq_top, sq_left = top + ph // 2 - side // 2, left + pw // 2 - side // 2
+    beside = np.zeros(shot.shape[:2], bool)
+    beside[max(0, sq_top + 4):sq_top + side - 4, max(0, sq_left + 4):sq_left + side - 4] = True
+    beside[top - 4:top + ph + 4, left - 4:left + pw + 4] = False
+    assert beside.sum() > 0.2 * side * side and pink(shot)[beside].mean() < 0.01  # nothing off the photo
+
+    drag(tab, cb, [at(0.1, 0.45), at(0.1, 0.55)])  # a dab in the band's middle, after Invert
+    after = wait_for_mask_in(tab, lambda m: m[int(0.5 * m.shape[0]), int(0.1 * m.shape[1])] > 250)
+    assert after[:, int(0.3 * after.shape[1]):].min() > 250  # the inverted part read back where it is shown
+    assert part(after, slice(0.15, 0.3), band[1]).max() < 5 and part(after, slice(0.7, 0.85), band[1]).max() < 5
     ctx.close()
 
 

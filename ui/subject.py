@@ -17,7 +17,7 @@ from nst_core.imaging.subject import HINT_SUBJECT, NO_HINT, PARTS, edits_as_hint
 from nst_core.optim.memory import trim
 
 from .handlers import refusal, wire
-from .masks import MaskHandlers, editor_value, layer_from_mask, mask_from_layers, save_mask
+from .masks import MaskHandlers, editor_value, save_mask
 
 NO_PHOTO = "Drop a photo first: its subject is found in it."
 FLIPPED = 0.9  # a mask this much unlike the last one made is that one inverted (the Invert button)
@@ -32,13 +32,15 @@ class SubjectHandlers(MaskHandlers):
     """The mask handlers and the two buttons, with the API's /subject_mask."""
 
     def _photo(self, v: dict) -> np.ndarray:
-        bg = self._background(v)
-        if bg is None and v.get("content") is not None:  # the editor has not shown the photo yet
-            editor = self.canvas({"content": v["content"], "uploads": v.get("uploads")}).get("mask_editor")
-            bg = (editor or {}).get("background")
-        if bg is None:
+        """The photo the subject is cut from: the dropped file fitted as the editor's (MASK_CANVAS), but
+        not enlarged as the editor shows a small one: GrabCut tells colours apart on the photo's own
+        pixels, and an enlarged photo's smoothed ones let a correction's stroke grow less."""
+        if v.get("content") is None:
             raise refusal(NO_PHOTO)
-        return np.ascontiguousarray(np.asarray(bg)[..., :3])
+        try:
+            return self._photo_file(v)[0]
+        except NSTError as exc:
+            raise refusal(str(exc)) from None
 
     @staticmethod
     def _guide(photo: np.ndarray, painted: np.ndarray | None, kept: dict | None):
@@ -53,7 +55,7 @@ class SubjectHandlers(MaskHandlers):
 
     def _made(self, v: dict, request, part: str) -> dict:
         photo = self._photo(v)
-        painted = mask_from_layers((v.get("mask_editor") or {}).get("layers"), photo.shape[:2])
+        painted = self._painted(v, photo.shape[:2])
         prior, hints = self._guide(photo, painted, v.get("subject_state"))
         try:
             unchanged = prior is not None and not (hints != NO_HINT).any()
@@ -63,7 +65,7 @@ class SubjectHandlers(MaskHandlers):
         finally:
             trim()
         shown = subject if part == "subject" else 255 - subject
-        return {"mask_editor": editor_value(photo, layer_from_mask(shown, photo.shape[:2])),
+        return {"mask_editor": editor_value(photo, shown),
                 "mask": save_mask(self.files, shown, request),
                 "subject_state": {"subject": subject, "part": part, "key": _key(photo)}}
 
