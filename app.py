@@ -127,9 +127,10 @@ def _wire(c: dict, h: Handlers, m: SubjectHandlers) -> None:
     # A knob moved by hand: the settings are no longer the preset's (its hidden values stay in the state).
     gr.on([c[n].input for n in KNOBS], lambda: "custom", None, c["preset"], queue=False, show_progress="hidden",
           **private)
-    for button, api in (("stop_btn", {"api_name": "stop"}), ("stop_near", private)):  # said, then done: a run
+    for button, api in (("stop_btn", {"api_name": "stop"}), ("stop_near", private)):  # stopped and said at once
         c[button].click(**wire(h.stopping, pick("run_state"), pick("status")), queue=False, show_progress="hidden",
-                        **private).then(**wire(h.stop, pick("run_state")), queue=False, **api)  # ends after "Stopping"
+                        **private)
+        c[button].click(**wire(h.stop, pick("run_state")), queue=False, **api)  # the API's /stop (idempotent)
     c["line_timer"].tick(**wire(h.place, pick("run_state"), pick("status", "line_timer")), queue=False,
                          show_progress="hidden", **private)
     # A released weight slider steers the running run from its current picture (a no-op between runs).

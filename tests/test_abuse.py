@@ -249,13 +249,14 @@ def small_clip(tmp_path_factory):
 
 
 @pytest.mark.abuse
-@pytest.mark.parametrize("handler", ["print_note", "prepare", "canvas", "shown", "stylize_video", "live"])
+@pytest.mark.parametrize("handler", ["print_note", "prepare", "canvas", "shown", "faces_found", "subject_mask",
+                                     "stylize_video", "live"])
 def test_six_simultaneous_calls_of_a_handler_with_a_49_mp_picture_stay_bounded(hostile, big_png, small_clip,
                                                                                handler):
-    """Each handler that opens a dropped picture (the photo, a mask, a clip's or the webcam's style),
-    called six times at once with a 49 MP PNG of 92 kB: the print note reads its header only, the
-    others decode one at a time (their queues are bounded), and the memory comes back down (the print
-    note alone once added 5.6 GiB)."""
+    """Each handler that opens a dropped picture (the photo, its faces or its subject, a mask, a clip's or
+    the webcam's style), called six times at once with a 49 MP PNG of 92 kB: the print note reads its
+    header only, the others decode one or two at a time (their queues are bounded), and the memory comes
+    back down (the print note alone once added 5.6 GiB)."""
     from concurrent.futures import ThreadPoolExecutor
 
     raw = Raw(hostile)

@@ -125,28 +125,28 @@ def face_handlers(tmp_path):
 
 
 def test_ticked_with_a_portrait_the_page_outlines_its_face(face_handlers):
-    out = face_handlers.shown({"content": str(EXAMPLES / "astronaut.jpg"), "keep_faces": True})
+    out = face_handlers.faces_found({"content": str(EXAMPLES / "astronaut.jpg"), "keep_faces": True})
     assert "1 face found" in out["faces_note"].value and out["faces_view"].visible
     shown = load_image(out["faces_view"].value["path"])
     assert shown.shape == (512, 512, 3)
 
 
 def test_ticked_without_a_face_the_page_says_so(face_handlers):
-    out = face_handlers.shown({"content": str(EXAMPLES / "coffee.jpg"), "keep_faces": True})
+    out = face_handlers.faces_found({"content": str(EXAMPLES / "coffee.jpg"), "keep_faces": True})
     assert out["faces_note"].value.startswith("No face found") and not out["faces_view"].visible
 
 
 @pytest.mark.parametrize("v", [{"content": str(EXAMPLES / "astronaut.jpg"), "keep_faces": False},
                                {"content": None, "keep_faces": True}])
 def test_unticked_or_without_a_photo_nothing_is_shown(face_handlers, v):
-    out = face_handlers.shown(v)
+    out = face_handlers.faces_found(v)
     assert not out["faces_note"].visible and not out["faces_view"].visible
 
 
 def test_a_damaged_photo_shows_nothing_and_raises_nothing(face_handlers, tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a picture")
-    assert not face_handlers.shown({"content": str(bad), "keep_faces": True})["faces_view"].visible
+    assert not face_handlers.faces_found({"content": str(bad), "keep_faces": True})["faces_view"].visible
 
 
 def test_the_checkbox_maps_to_the_strength_and_back():

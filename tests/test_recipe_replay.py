@@ -25,14 +25,16 @@ def half_mask(h: int, w: int) -> np.ndarray:
 
 
 # name -> (settings' fields, the run's photo shape, with a mask): a coarse-to-fine run steered halfway
-# with a mask and its colours kept, and a print-size run painted tile by tile
+# with a mask and its colours kept, and a print-size run painted tile by tile. Both were made before
+# keep_faces, which their recipes therefore read as 0 (the photos have no face either way).
+BEFORE_KEEP_FACES = {"keep_faces": 0.0}
 CASES = {
     "replay_scales.png": (dict(iterations=8, max_size=256, coarse_iterations=3, preview_every=1, seed=3,
                                init="noise", style_weight=1.0, preserve_colors="luminance",
-                               steering=((4, 0.5, 2.0, 0.0),), **TINY_LAYERS), (192, 256), True),
+                               steering=((4, 0.5, 2.0, 0.0),), **TINY_LAYERS, **BEFORE_KEEP_FACES), (192, 256), True),
     "replay_tiles.png": (dict(iterations=4, max_size=256, preview_every=2, style_weight=1.0, tile_size=128,
                               tile_sweeps=2, tile_mode="sweeps", memory_budget_mb=0, multiscale=False, seed=5,
-                              **TINY_LAYERS), (192, 256), False),
+                              **TINY_LAYERS, **BEFORE_KEEP_FACES), (192, 256), False),
 }
 
 

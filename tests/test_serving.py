@@ -4,6 +4,7 @@ page finding it; a clip; a worker killed mid-run; and a cluster that cannot be r
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -98,9 +99,12 @@ def test_a_worker_killed_mid_run_and_the_run_goes_on_from_its_last_frame(played)
     assert seen["killed"], "no worker was painting"
     final = seen["statuses"][-1]
     assert seen["result"] is not None
-    # the other node's worker was free: it carried the run on to its end, and the visitor is told
-    assert "Done" in final and "iteration 200 / 200" in final, final
-    assert "a worker of the cluster was lost at iteration" in final and "another went on" in final, final
+    # the other node's worker was free: it carried the run on to its end, and the visitor is told.
+    # Its end is 200 or where L-BFGS, restarted from the picture, has nothing left to try (as a local run)
+    assert "Done" in final and "another went on" in final, final
+    lost = int(re.search(r"a worker of the cluster was lost at iteration (\d+)", final).group(1))
+    reached = int(re.search(r"iteration (\d+) / 200", final).group(1))
+    assert lost < reached <= 200, final
     # Ray started the killed worker again, and it took its place only once warm (it answers after warming)
     assert len(seen["warm_again"]) == 2 and seen["killed"][0] not in seen["warm_again"]
 

@@ -10,6 +10,7 @@ import gradio as gr
 from nst_core import NSTError, load_image
 from nst_core.imaging.faces import find_faces, outlined
 from nst_core.imaging.images import fit_size, resize
+from nst_core.optim.memory import trim
 
 from .files import Files
 from .knobs import KNOBS
@@ -31,15 +32,18 @@ class FaceHandlers:
     def __init__(self, files: Files):
         self.files = files
 
-    def shown(self, v: dict, request=None) -> dict:
+    def faces_found(self, v: dict, request=None) -> dict:
         hidden = {"faces_note": gr.Markdown(visible=False), "faces_view": gr.Image(value=None, visible=False)}
         if not v.get("keep_faces") or v.get("content") is None:
             return hidden
         try:
             photo = load_image(self.files.take_uploads(v.get("uploads"), v["content"], remove=False)[0])
+            small = resize(photo, fit_size(photo.shape[:2], SHOWN_SIDE))
         except NSTError:  # the drop zone's own check names the bad file
             return hidden
-        small = resize(photo, fit_size(photo.shape[:2], SHOWN_SIDE))
+        finally:
+            photo = None
+            trim()  # a large photo's decoded copies go back to the system, not into the heaps for good
         faces = find_faces(small)
         if not faces:
             return {"faces_note": gr.Markdown("No face found in this photo: it is painted as usual.", visible=True),
@@ -51,8 +55,8 @@ class FaceHandlers:
 
 def wire_faces(c: dict, files: Files, wire) -> None:
     """Ticking the box or dropping a photo with it ticked shows the faces the run will keep."""
-    handler = FaceHandlers(files).shown
+    handler = FaceHandlers(files).faces_found
     gr.on([c["keep_faces"].change, c["content"].change],
           **wire(handler, {n: c[n] for n in ("content", "keep_faces", "uploads")},
                  {n: c[n] for n in ("faces_note", "faces_view")}),
-          show_progress="hidden", concurrency_limit=2, concurrency_id="faces", api_visibility="private")
+          show_progress="hidden", concurrency_limit=1, concurrency_id="faces", api_visibility="private")

@@ -370,8 +370,12 @@ class Handlers:
         return self.line.ahead_of(session) + (1 if self.jobs.cpu.locked() else 0)
 
     def stopping(self, v: dict, request=None) -> dict | None:
-        """What Stop does, on the status line at once: stopping a run, or taking one out of the line."""
+        """Stop, and what it does on the status line at once: stopping a run, or taking one out of the line.
+        One request does both: a tick of the line's timer between them restated the place of a run just
+        taken out of the line, and a page reloaded right after the click could lose a second request.
+        The run's own last status comes after this one: it is made once the iteration in hand ends."""
         job = self._running(v)
+        self.stop(v, request)
         if job is not None:
             return {"status": STOPPING}
         if self.line.waiting(_session(request)):

@@ -108,8 +108,10 @@ class VideoHandlers:
             state["clip_stop_at"] = time.monotonic()
 
     def stopping(self, state, request: gr.Request = None):
-        """What the clip's Stop does, on its status line at once."""
-        if self._running(state) is not None:
+        """Stop the clip, and say so on its status line at once: one request (see Handlers.stopping)."""
+        running = self._running(state) is not None
+        self.stop(state)
+        if running:
             return "**Stopping** — the frames done are being written to the clip."
         if self.line.waiting(_line_entry(request)):
             return STOPPED_BEFORE
@@ -165,8 +167,8 @@ def video_tabs(demo: gr.Blocks, files: Files, jobs: Jobs, run_state: gr.State, b
                 out = gr.Video(label="Stylised clip (H.264 MP4)", interactive=False, elem_id="video_out")
         run.click(h.run, [clip, style, size, strength, smoothing, refine, run_state], [preview, status, out],
                   api_name="stylize_video", **CPU)
-        stop.click(h.stopping, [run_state], [status], queue=False, show_progress="hidden", api_visibility="private"
-                   ).then(h.stop, [run_state], None, queue=False, api_name="stop_video")  # said, then done
+        stop.click(h.stopping, [run_state], [status], queue=False, show_progress="hidden", api_visibility="private")
+        stop.click(h.stop, [run_state], None, queue=False, api_name="stop_video")  # the API's /stop_video (idempotent)
         # A reload or a new tab of the same browser finds its clip again, live or finished.
         demo.load(h.attach, [browser, run_state], [preview, status, out], concurrency_limit=None,
                   show_progress="hidden", api_visibility="private")

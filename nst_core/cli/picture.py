@@ -40,48 +40,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
-    from ..fast import fast_stylize
-    from ..imaging.images import save_png
-
-    t0 = time.perf_counter()
-    try:
-        image = fast_stylize(content, style, settings)
-    except NSTError as exc:
-        fail(str(exc))
-    from ..recipe import KEY, recipe_json
-
-    save_png(image, out, {KEY: recipe_json(settings, fast=True)})
-    _jpeg_note(out, image.shape[2] == 4)
-    elapsed = time.perf_counter() - t0
-    if as_json:
-        print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
-                           "output": str(out)}))
-    else:
-        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {elapsed:.1f}s", file=sys.stderr)
-    return EXIT_OK
-
-
-def _palette(content, style, settings: Settings, out: Path, as_json: bool) -> int:
-    from ..imaging.colour import PALETTE_METHOD, palette_only
+def _one_pass(make, recipe: dict, said: str, content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    """Instant's or Palette only's picture: ``make(content, style, settings)`` in one pass, written with
+    its recipe (``recipe``: what replays it), reported as a run's last line (``said``: its time's words)."""
     from ..imaging.images import save_png
     from ..recipe import KEY, recipe_json
 
     t0 = time.perf_counter()
     try:
-        image = palette_only(content, style, settings)
+        image = make(content, style, settings)
     except NSTError as exc:
         fail(str(exc))
-    save_png(image, out, {KEY: recipe_json(settings, palette_only=PALETTE_METHOD)})
+    save_png(image, out, {KEY: recipe_json(settings, **recipe)})
     _jpeg_note(out, image.shape[2] == 4)
     elapsed = time.perf_counter() - t0
     if as_json:
         print(json.dumps({"iteration": 1, "total": 1, "losses": {}, "elapsed_s": round(elapsed, 3),
                           "output": str(out)}))
     else:
-        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}): the painting's palette in {elapsed:.2f}s",
-              file=sys.stderr)
+        print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}){said.format(elapsed)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _fast(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    from ..fast import fast_stylize
+
+    return _one_pass(fast_stylize, {"fast": True}, " in {:.1f}s", content, style, settings, out, as_json)
+
+
+def _palette(content, style, settings: Settings, out: Path, as_json: bool) -> int:
+    from ..imaging.colour import PALETTE_METHOD, palette_only
+
+    return _one_pass(palette_only, {"palette_only": PALETTE_METHOD}, ": the painting's palette in {:.2f}s",
+                     content, style, settings, out, as_json)
 
 
 def _jpeg_note(out: Path, transparent: bool) -> None:
