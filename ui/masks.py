@@ -29,6 +29,7 @@ from .files import Files, write_files
 MASK_CANVAS = 1024
 BRUSH_RGB, BRUSH_ALPHA = (255, 45, 111), 0.55
 BRUSH = (f"#{BRUSH_RGB[0]:02x}{BRUSH_RGB[1]:02x}{BRUSH_RGB[2]:02x}", BRUSH_ALPHA)
+BRUSH_SIZE = 40  # the brush's and the eraser's width at first, in the canvas's pixels
 
 Box = tuple[int, int, int, int]  # (top, left, height, width) of the photo on a canvas
 
@@ -211,8 +212,8 @@ def mask_inputs(c: dict, extra=None) -> None:
         c["mask_editor"] = gr.ImageEditor(
             label="Brush", type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
             canvas_size=(MASK_CANVAS, MASK_CANVAS), fixed_canvas=True,
-            brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=40),
-            eraser=gr.Eraser(default_size=40), format="png", height=420, elem_id="mask_editor")
+            brush=gr.Brush(colors=[BRUSH], default_color=BRUSH, color_mode="fixed", default_size=BRUSH_SIZE),
+            eraser=gr.Eraser(default_size=BRUSH_SIZE), format="png", height=420, elem_id="mask_editor")
         with gr.Row():
             c["invert_btn"] = gr.Button("Invert", size="sm", elem_id="mask_invert")
             c["clear_btn"] = gr.Button("Clear", size="sm", elem_id="mask_clear")
