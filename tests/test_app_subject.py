@@ -91,6 +91,46 @@ def test_strokes_pick_the_subject_and_corrections_are_kept(files, tmp_path):
     assert np.array_equal(grey(after["mask"]), grey(again["mask"]))
 
 
+def test_a_box_dragged_puts_the_subject_inside_it_and_a_new_box_starts_afresh(files, tmp_path):
+    """Two discs the middle of the photo holds (both the subject without a box): a box around one, in
+    the dropped photo's own pixels (a 1600 px photo the editor shows at 1024), makes that one the
+    subject; Clear box and the next press find both again; a bad box is one line."""
+    m = SubjectHandlers(files)
+    path, (left, right) = photo_file(tmp_path, 1000, 1600, [(500, 450, 220), (500, 1150, 220)],
+                                     [(220, 60, 60), (240, 220, 60)])
+    editor = m.canvas({"content": path, "mask": None})["mask_editor"]
+    v = {"content": path, "mask_editor": editor, "subject_state": None}
+    made = m.subject({**v, "box": "880,230,540,540"}, REQUEST)
+    mask = np.asarray(Image.fromarray(grey(made["mask"])).resize((1600, 1000)))
+    assert (mask[right] > 127).mean() > 0.97 and (mask[left] > 127).mean() < 0.01
+    inside = np.zeros(mask.shape, bool)
+    inside[230:770, 880:1420] = True
+    assert (mask[~inside] > 127).mean() < 0.002  # nothing of the subject outside the box
+    # the box cleared, the editor still showing that mask: the next press starts again without it
+    both = grey(m.subject({**v, "mask_editor": made["mask_editor"], "subject_state": made["subject_state"],
+                           "box": ""}, REQUEST)["mask"])
+    both = np.asarray(Image.fromarray(both).resize((1600, 1000)))
+    assert (both[left] > 127).mean() > 0.97 and (both[right] > 127).mean() > 0.97
+    # and a box again, now round the left one: a new box, a new cut, not the last mask kept
+    again = m.background({**v, "mask_editor": made["mask_editor"], "subject_state": made["subject_state"],
+                          "box": "180,230,540,540"}, REQUEST)
+    again = np.asarray(Image.fromarray(grey(again["mask"])).resize((1600, 1000)))
+    assert (again[left] > 127).mean() < 0.03 and (again[right] > 127).mean() > 0.97  # the background: all but it
+    with pytest.raises(gr.Error, match="not a box of at least 8 px a side inside the 1600x1000 photo"):
+        m.subject({**v, "box": "1500,230,540,540"}, REQUEST)
+
+
+def test_the_api_takes_a_box_by_name(files, tmp_path):
+    path, (left, right) = photo_file(tmp_path, 240, 400, [(120, 110, 55), (120, 290, 55)],
+                                     [(220, 60, 60), (240, 220, 60)])
+    m = SubjectHandlers(files)
+    mask = grey(m.api_mask({"content": path, "part": "subject", "box": "215,45,150,150"}, REQUEST)["mask"])
+    assert (mask[right] > 127).mean() > 0.97 and (mask[left] > 127).mean() < 0.01
+    for bad in ("215,45,150", "215,45,150,150,1", "x,y,w,h"):
+        with pytest.raises(gr.Error, match="four whole numbers x,y,w,h in the photo's pixels"):
+            m.api_mask({"content": path, "part": "subject", "box": bad}, REQUEST)
+
+
 def test_a_run_with_the_background_styled_keeps_the_subject(files, tmp_path):
     path, (subject,) = photo_file(tmp_path, 96, 128, [(48, 64, 30)], [(235, 120, 30)])
     made = SubjectHandlers(files).background({"content": path, "mask_editor": None, "subject_state": None}, REQUEST)

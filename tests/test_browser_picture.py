@@ -355,7 +355,14 @@ def test_the_brush_layer_sits_on_a_photo_of_any_shape_and_strokes_land_where_pai
     mh, mw = painted.shape
     assert abs(mw / mh - w / h) < 0.03 * w / h and painted[:, int(0.3 * mw):].max() < 5  # white only on the left
 
+    # Invert's mask, then the editor's own report of the layer it loaded (its input event): it takes
+    # strokes again only once it has loaded the layer, and one painted before that is dropped
+    tab.evaluate("""() => { const box = document.querySelector('#mask'), seen = window.nstMasks = [];
+      new MutationObserver(() => { const src = box.querySelector('img')?.src;
+        if (src && src !== seen.at(-1)) seen.push(src); })
+        .observe(box, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']}); }""")
     tab.click("#mask_invert")
+    tab.wait_for_function("() => window.nstMasks.length >= 2", timeout=90_000)
     wait_for_mask_in(tab, lambda m: m[:, int(0.3 * m.shape[1]):].min() > 250 and part(m, *band).max() < 5)
     deadline, shot = time.monotonic() + 60, None
     while shot is None or not pink(shot[top:top + ph, left + pw // 2:left + pw]).mean() > 0.9:
@@ -421,4 +428,80 @@ def test_style_the_background_puts_the_mask_found_in_the_mask_box(page, app_serv
     tab.locator("#mask_box").screenshot(path=str(tmp_path / "background_mask.png"))
     subject = mask_after("#style_subject", lambda m: face(m) > 250)
     assert np.abs(subject.astype(int) + background - 255).mean() < 3
+    ctx.close()
+
+
+def test_a_box_dragged_over_the_photo_puts_the_subject_inside_it(page, app_server, tmp_path):
+    """The mask's section open, a box dragged over the content photo round one of two discs (both the
+    subject without it): the box is drawn while dragging and stays; Style the subject puts that disc,
+    and nothing outside the box, in the Mask box; Clear box, or another photo, takes the box away."""
+    import numpy as np
+
+    h, w = 300, 480
+    y, x = np.mgrid[0:h, 0:w]
+    rng = np.random.default_rng(3)
+    g = 110 + 35 * np.sin(x / 7 + np.sin(y / 7)) + rng.normal(0, 8, (h, w))
+    rgb = np.clip(np.stack([0.4 * g, g, 0.8 * g], -1), 0, 255).astype(np.uint8)  # leaves
+    left, right = ((y - 150) ** 2 + (x - cx) ** 2 <= 70 ** 2 for cx in (120, 360))
+    rgb[left], rgb[right] = (235, 120, 30), (40, 60, 220)
+    Image.fromarray(rgb).save(tmp_path / "photo.png")
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "photo.png"))
+    tab.wait_for_function("() => document.querySelector('#content img')?.naturalWidth > 0", timeout=30_000)
+    tab.click("#mask_box .label-wrap")
+    tab.locator("#style_subject").wait_for(timeout=30_000)
+    img = tab.locator("#content img").bounding_box()
+    scale = min(img["width"] / w, img["height"] / h)  # the drop zone shows the photo whole, centred
+    ox, oy = img["x"] + (img["width"] - w * scale) / 2, img["y"] + (img["height"] - h * scale) / 2
+
+    def on_screen(px: float, py: float) -> tuple[float, float]:
+        return ox + px * scale, oy + py * scale
+
+    def drawn():
+        return tab.evaluate("() => { const d = document.getElementById('subject_box_drawn');"
+                            " if (!d) return null; const r = d.getBoundingClientRect();"
+                            " return [r.left, r.top, r.width, r.height]; }")
+
+    def field() -> str:
+        return tab.evaluate("() => document.querySelector('#subject_box input, #subject_box textarea').value")
+
+    box = (270, 60, 180, 180)  # round the right disc, in the photo's pixels
+    tab.mouse.move(*on_screen(box[0], box[1]))
+    tab.mouse.down()
+    tab.mouse.move(*on_screen(box[0] + box[2] / 2, box[1] + box[3] / 2))
+    half = drawn()  # while dragging: from the corner pressed to the mouse
+    assert half is not None and np.allclose(half, [*on_screen(box[0], box[1]), box[2] / 2 * scale,
+                                                   box[3] / 2 * scale], atol=3)
+    tab.mouse.move(*on_screen(box[0] + box[2], box[1] + box[3]))
+    tab.mouse.up()
+    tab.wait_for_function("() => document.querySelector('#subject_box input, #subject_box textarea').value !== ''",
+                          timeout=30_000)
+    got = [int(v) for v in field().split(",")]
+    assert np.allclose(got, box, atol=2 / scale + 1)  # the photo's pixels, whatever size it is shown at
+    assert np.allclose(drawn(), [*on_screen(got[0], got[1]), got[2] * scale, got[3] * scale], atol=2)
+    tab.locator("#content").screenshot(path=str(tmp_path / "box_drawn.png"))
+
+    tab.click("#style_subject")
+    mask = wait_for_mask_in(tab, lambda m: m.shape == (h, w) and (m[right] > 127).mean() > 0.97)
+    assert (mask[left] > 127).mean() < 0.01  # the other disc, which the middle of the photo also holds
+    outside = np.ones((h, w), bool)
+    outside[got[1]:got[1] + got[3], got[0]:got[0] + got[2]] = False
+    assert (mask[outside] > 127).mean() < 0.002
+    tab.locator("#mask_box").screenshot(path=str(tmp_path / "box_subject.png"))
+
+    tab.click("#box_clear")
+    tab.wait_for_function("() => !document.getElementById('subject_box_drawn')", timeout=30_000)
+    assert field() == ""
+    tab.mouse.move(*on_screen(20, 20))  # a box again, then another photo: the box goes with the photo
+    tab.mouse.down()
+    tab.mouse.move(*on_screen(200, 200))
+    tab.mouse.up()
+    tab.wait_for_function("() => document.querySelector('#subject_box input, #subject_box textarea').value !== ''",
+                          timeout=30_000)
+    Image.fromarray(rgb[:, ::-1].copy()).save(tmp_path / "other.png")
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "other.png"))
+    tab.wait_for_function("() => !document.getElementById('subject_box_drawn')", timeout=30_000)
+    assert field() == ""
     ctx.close()
