@@ -33,6 +33,15 @@ def _key(photo: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(photo[::8, ::8]).tobytes()).hexdigest() + str(photo.shape)
 
 
+def _edge(mask: np.ndarray) -> np.ndarray:
+    """The pixels at the mask's edge, a pixel either side: where showing it on the editor's canvas and
+    reading it back (resized twice) may move it, which is no correction of the visitor's."""
+    inside = np.pad(mask > 127, 1, mode="edge")
+    h, w = mask.shape
+    shifts = [inside[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)]
+    return np.logical_or.reduce(shifts) & ~np.logical_and.reduce(shifts)
+
+
 class SubjectHandlers(MaskHandlers):
     """The mask handlers and the two buttons, with the API's /subject_mask."""
 
@@ -58,7 +67,9 @@ class SubjectHandlers(MaskHandlers):
             now = painted if kept["part"] == "subject" else 255 - painted
             if np.mean((now > 127) != (kept["subject"] > 127)) > FLIPPED:  # Invert was pressed since
                 now = 255 - now
-            return kept["subject"] if kept.get("box") == box else None, edits_as_hints(kept["subject"], now)
+            edits = edits_as_hints(kept["subject"], now)
+            edits[_edge(kept["subject"])] = NO_HINT
+            return kept["subject"] if kept.get("box") == box else None, edits
         strokes = None if painted is None else np.where(painted > 127, HINT_SUBJECT, NO_HINT).astype(np.uint8)
         return None, strokes
 
