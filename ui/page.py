@@ -98,4 +98,4 @@ DRAG_BOX = """() => {
   window.addEventListener('resize', () => window.nstShowBox(field()?.value));
 }"""
 SHOW_BOX = "(box) => { window.nstShowBox?.(box); }"  # the field changed: dragged, cleared, a new photo
-CLEAR_BOX = "() => ''"  # a new photo or Clear box: no box (the browser's own; nothing to ask the server)
+CLEAR_BOX = "() => ''"  # Clear box: no box (the browser's own; nothing to ask the server)

@@ -113,6 +113,10 @@ class SubjectHandlers(MaskHandlers):
         return {"mask": save_mask(self.files, mask, request)}
 
 
+def _no_box() -> str:
+    return ""
+
+
 def subject_buttons(c: dict) -> None:
     """The two buttons and what they do, said where they are, and the box dragged over the photo."""
     gr.Markdown("**Style the subject** or **the background**: the subject is found in the photo (a person "
@@ -133,7 +137,7 @@ def subject_buttons(c: dict) -> None:
 
 def wire_subject(c: dict, m: SubjectHandlers) -> None:
     """The buttons in the mask events' own line (after any stroke sent before them); /subject_mask; the
-    box drawn where it is dragged, and forgotten with the photo or by Clear box (in the browser)."""
+    box drawn where it is dragged, forgotten with the photo, or by Clear box (in the browser alone)."""
     def pick(*names):
         return {n: c[n] for n in names}
 
@@ -147,5 +151,7 @@ def wire_subject(c: dict, m: SubjectHandlers) -> None:
                            api_name="subject_mask", concurrency_limit=1, concurrency_id="mask")
     gr.on(None, None, js=DRAG_BOX)  # on the page's load: the box follows the mouse over the photo
     c["subject_box"].change(None, c["subject_box"], None, js=SHOW_BOX)
-    for forget in (c["content"].change, c["box_clear"].click):
-        forget(None, None, c["subject_box"], js=CLEAR_BOX)
+    c["box_clear"].click(None, None, c["subject_box"], js=CLEAR_BOX)
+    # a new photo: no box (a box is of one photo's pixels)
+    c["content"].change(_no_box, None, c["subject_box"], queue=False, show_progress="hidden",
+                        api_visibility="private")
