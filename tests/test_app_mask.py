@@ -1,4 +1,5 @@
-"""The mask brush's handlers and a masked run through the app's handlers: editor <-> mask <-> recipe."""
+"""The mask brush's handlers and a masked run through the app's handlers: editor <-> mask <-> recipe, and the
+letterboxed canvas that keeps the brush's layer on the photo whatever its shape."""
 import json
 import os
 from pathlib import Path
@@ -12,7 +13,8 @@ from conftest import synthetic_painting, synthetic_photo
 from test_app_picture import outputs, values
 from ui.files import Files
 from ui.handlers import Handlers
-from ui.masks import BRUSH_ALPHA, MASK_CANVAS, MaskHandlers, layer_from_mask, mask_from_layers
+from ui.masks import (BRUSH_ALPHA, MASK_CANVAS, MaskHandlers, editor_value, layer_from_mask, mask_from_layers,
+                      opaque_box, photo_box)
 
 
 @pytest.fixture
@@ -31,13 +33,65 @@ def left_half(h=96, w=128) -> np.ndarray:
     return m
 
 
-def test_a_brush_stroke_is_white_in_the_mask_and_round_trips():
-    m = left_half()
-    layer = layer_from_mask(m, (48, 64))
-    assert layer.shape == (48, 64, 4) and layer[0, 0, 3] == round(BRUSH_ALPHA * 255) and layer[0, -1, 3] == 0
-    back = mask_from_layers([layer], (96, 128))
-    assert np.abs(back.astype(int) - m).mean() < 3 and back[:, :60].min() > 250 and back[:, 68:].max() < 5
-    assert mask_from_layers([], (10, 10)) is None and mask_from_layers([np.zeros((5, 5, 4), np.uint8)], (5, 5)) is None
+def canvas_of(editor: dict) -> tuple:
+    """(the photo's box, the canvas's shape) as the handlers read them from an editor value."""
+    bg = np.asarray(editor["background"])
+    return opaque_box(bg), bg.shape[:2]
+
+
+@pytest.mark.parametrize("shape", [(96, 128), (600, 512), (300, 900), (64, 64), (2000, 1500)],
+                         ids=["wide", "tall", "very-wide", "square", "large"])
+def test_the_photo_sits_letterboxed_on_the_square_canvas_and_the_mask_round_trips(shape):
+    photo = np.zeros((*shape, 3), np.uint8)
+    photo[..., 1] = 160
+    top, left, h, w = box = photo_box(shape)
+    assert max(h, w) == MASK_CANVAS and abs(w / h - shape[1] / shape[0]) < 0.01  # as large as fits, not bent
+    assert (top, left) == ((MASK_CANVAS - h) // 2, (MASK_CANVAS - w) // 2)  # centred
+    mask = left_half(*shape)
+    editor = editor_value(photo, mask)
+    bg, (layer,) = editor["background"], editor["layers"]
+    assert bg.shape == layer.shape == (MASK_CANVAS, MASK_CANVAS, 4)  # what the fixed canvas shows unmoved
+    assert canvas_of(editor) == (box, (MASK_CANVAS, MASK_CANVAS))
+    assert (bg[top:top + h, left:left + w] == (0, 160, 0, 255)).all() and bg[..., 3].sum() == 255 * h * w
+    inside = layer[top:top + h, left:left + w, 3]
+    edge = w // 32  # the mask's own edge, blurred by enlarging it
+    assert inside[:, : w // 2 - edge].min() == round(BRUSH_ALPHA * 255) and inside[:, w // 2 + edge:].max() == 0
+    assert layer[..., 3].sum() == inside.sum()  # nothing on the letterbox
+    back = mask_from_layers([layer], box, bg.shape[:2])
+    assert back.shape == (h, w)
+    again = np.asarray(Image.fromarray(back).resize(shape[::-1], Image.BILINEAR))
+    assert np.abs(again.astype(int) - mask).mean() < 3
+
+
+def test_a_stroke_maps_to_the_point_of_the_photo_under_it():
+    """A dab painted at a canvas point is white at that point of the photo; dabs on the letterbox are
+    not in the mask (nor is a layer with nothing on the photo)."""
+    photo = np.full((300, 900, 3), 90, np.uint8)
+    top, left, h, w = box = photo_box(photo.shape[:2])  # a band across the middle of the canvas
+    layer = np.zeros((MASK_CANVAS, MASK_CANVAS, 4), np.uint8)
+    layer[20:60, 500:540, 3] = round(BRUSH_ALPHA * 255)  # above the photo
+    assert mask_from_layers([layer], box, layer.shape[:2]) is None
+    cy, cx = top + h // 4, left + 3 * w // 4  # a quarter down, three quarters across the photo
+    layer[cy - 10:cy + 10, cx - 10:cx + 10, 3] = round(BRUSH_ALPHA * 255)
+    mask = mask_from_layers([layer], box, layer.shape[:2])
+    ys, xs = np.nonzero(mask > 127)
+    assert abs(ys.mean() / h - 0.25) < 0.01 and abs(xs.mean() / w - 0.75) < 0.01 and mask.max() > 250
+    # a layer of another size than the canvas (none the browser sends) is read in the canvas's frame
+    half = np.asarray(Image.fromarray(layer).resize((MASK_CANVAS // 2, MASK_CANVAS // 2), Image.NEAREST))
+    assert np.abs(mask_from_layers([half], box, layer.shape[:2]).astype(int) - mask).mean() < 3
+    assert mask_from_layers([], box, layer.shape[:2]) is None
+    assert mask_from_layers([np.zeros_like(layer), None], box, layer.shape[:2]) is None
+
+
+def test_a_background_without_a_letterbox_is_the_photo_itself():
+    """An editor value that is not the page's own canvas (an RGB picture, no transparent edge): all of
+    it is the photo, and it goes back to the editor letterboxed."""
+    photo = np.full((96, 128, 3), 200, np.uint8)
+    assert opaque_box(photo) == (0, 0, 96, 128)
+    mh = MaskHandlers(None)
+    assert np.array_equal(mh._background({"mask_editor": {"background": photo}}), photo)
+    shown = mh.clear({"mask_editor": {"background": photo, "layers": []}})["mask_editor"]
+    assert canvas_of(shown)[0] == photo_box((96, 128))
 
 
 def test_a_photo_becomes_the_canvas_and_painting_invert_and_clear_make_the_mask(files, tmp_path):
@@ -45,14 +99,18 @@ def test_a_photo_becomes_the_canvas_and_painting_invert_and_clear_make_the_mask(
     big = tmp_path / "big.png"
     Image.fromarray(np.asarray(Image.fromarray(synthetic_photo()).resize((2048, 1536)))).save(big)
     out = mh.canvas({"content": str(big), "mask": None})
-    bg = out["mask_editor"]["background"]
-    assert bg.shape == (MASK_CANVAS * 3 // 4, MASK_CANVAS, 3) and out["mask_editor"]["layers"] == [] and out["mask"] is None
-    editor = {**out["mask_editor"], "layers": [layer_from_mask(left_half(), bg.shape[:2])]}
+    box, canvas = canvas_of(out["mask_editor"])
+    assert box == photo_box((1536, 2048)) and box[2:] == (MASK_CANVAS * 3 // 4, MASK_CANVAS)
+    assert out["mask_editor"]["layers"] == [] and out["mask"] is None
+    top, left, h, w = box
+    editor = {**out["mask_editor"], "layers": [layer_from_mask(left_half(), box)]}
     painted = mh.painted({"mask_editor": editor})["mask"]
+    assert grey(painted).shape == (h, w)
     assert grey(painted)[:, :500].min() > 250 and grey(painted)[:, 530:].max() < 5  # painted = white
     inverted = mh.invert({"mask_editor": editor, "mask": painted})
     assert grey(inverted["mask"])[:, :500].max() < 5 and grey(inverted["mask"])[:, 530:].min() > 250
-    assert inverted["mask_editor"]["layers"][0][0, -1, 3] > 0  # the editor shows the inverted strokes
+    layer = inverted["mask_editor"]["layers"][0]
+    assert layer[top, left + w - 1, 3] > 0 and layer[top - 1, left + w - 1, 3] == 0  # on the photo, not off it
     assert Path(painted).exists()  # a Run clicked before the Invert arrived still finds it
     third = mh.painted({"mask_editor": editor})["mask"]
     assert not Path(painted).exists() and Path(inverted["mask"]).exists()  # older ones go
@@ -63,9 +121,10 @@ def test_a_photo_becomes_the_canvas_and_painting_invert_and_clear_make_the_mask(
     assert mh.canvas({"content": str(big), "mask": painted})["mask"] == painted
     Image.fromarray(np.zeros((100, 30), np.uint8)).save(tmp_path / "tall.png")
     assert mh.canvas({"content": str(big), "mask": str(tmp_path / "tall.png")})["mask"] is None
-    # a mask file dropped in is painted over the photo
+    # a mask file dropped in is painted over the photo, in the photo's box
     shown = mh.shown({"mask_editor": editor, "mask": painted})["mask_editor"]
-    assert shown["layers"][0][0, 0, 3] > 0 and shown["layers"][0][0, -1, 3] == 0
+    layer = shown["layers"][0]
+    assert layer[top, left, 3] > 0 and layer[top, left + w - 1, 3] == 0 and layer[top - 1, left, 3] == 0
 
 
 def test_a_masked_run_keeps_the_photo_where_black_and_its_recipe_brings_the_mask_back(files, tmp_path):

@@ -186,10 +186,38 @@ def mask_src(tab) -> str:
     return tab.eval_on_selector("#mask img", "e => e.src") if tab.query_selector("#mask img") else ""
 
 
+def mask_pixels(tab):
+    """The Mask box's mask (uint8 [H, W]), or None while there is none to read."""
+    import io
+
+    import numpy as np
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:  # a superseded mask may be gone already, or go while it is found or fetched (the app keeps two)
+        src = mask_src(tab)
+        got = tab.request.get(src) if src else None
+        return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
+    except (PlaywrightError, OSError):  # OSError: a body cut short is no PNG
+        return None
+
+
+def wait_for_mask_in(tab, holds, seconds: float = 90):
+    """The Mask box's mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline
+    as long as a stroke takes on two busy cores (the editor uploads its canvas, each event decodes it)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        m = mask_pixels(tab)
+        if m is not None and holds(m):
+            return m
+        tab.wait_for_timeout(200)  # polling interval, not synchronisation
+    raise AssertionError("the mask never showed what was painted")
+
+
 def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_server, image_pair, tmp_path):
     """A visitor paints over the left of the photo: the mask shows the stroke in white; Invert swaps
     it, Clear empties it; a run with the painted mask keeps it in the PNG's recipe."""
-    import io
     import json
 
     import numpy as np
@@ -210,38 +238,16 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
     for dy in (-0.3, -0.15, 0.0, 0.15, 0.3):
         tab.mouse.move(box["x"] + box["width"] * 0.3, y + dy * box["height"])
         tab.mouse.down()
-        tab.mouse.move(x0, y + dy * box["height"], steps=8)
+        tab.mouse.move(x0, y + dy * box["height"])  # the editor draws the segment between
         tab.mouse.up()
 
-    def mask_pixels() -> np.ndarray | None:
-        from playwright.sync_api import Error as PlaywrightError
-
-        src = mask_src(tab)
-        try:  # a superseded mask may be gone already, or go while it is fetched (the app keeps two)
-            got = tab.request.get(src) if src else None
-            return np.asarray(Image.open(io.BytesIO(got.body())).convert("L")) if got and got.ok else None
-        except (PlaywrightError, OSError):  # OSError: a body cut short is no PNG
-            return None
-
-    def wait_for_mask(holds) -> np.ndarray:
-        """The mask once ``holds`` it (a stroke's events may still be arriving): polled, to a deadline."""
-        import time
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            m = mask_pixels()
-            if m is not None and holds(m):
-                return m
-            tab.wait_for_timeout(200)  # polling interval, not synchronisation
-        raise AssertionError("the mask never showed what was painted")
-
     # painted white, the right untouched
-    wait_for_mask(lambda m: m.max() > 250 and m[:, int(m.shape[1] * 0.8):].max() < 5)
+    wait_for_mask_in(tab, lambda m: m.max() > 250 and m[:, int(m.shape[1] * 0.8):].max() < 5)
     tab.screenshot(path=str(tmp_path / "mask_painted.png"), full_page=True)
     tab.click("#mask_invert")
-    inverted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].min() > 250)  # the right is the style's now
+    inverted = wait_for_mask_in(tab, lambda m: m[:, int(m.shape[1] * 0.8):].min() > 250)  # the right is the style's now
     tab.click("#mask_invert")  # back to the painted band
-    painted = wait_for_mask(lambda m: m[:, int(m.shape[1] * 0.8):].max() < 5)
+    painted = wait_for_mask_in(tab, lambda m: m[:, int(m.shape[1] * 0.8):].max() < 5)
     assert painted.max() > 250 and np.abs(inverted.astype(int) + painted - 255).mean() < 3
     tab.click("#run")
     tab.wait_for_function("() => /Done|Not run/.test(document.querySelector('#status').innerText)", timeout=120_000)
@@ -252,6 +258,136 @@ def test_a_brushed_mask_places_the_style_and_rides_in_the_result(page, app_serve
         assert json.loads(im.text["nst-recipe"])["mask"].startswith("data:image/png")
     tab.click("#mask_clear")
     tab.wait_for_function("() => !document.querySelector('#mask img')", timeout=30_000)
+    ctx.close()
+
+
+PHOTO_RGB = (40, 170, 60)  # a green no brush stroke, checkerboard or page colour comes near
+
+
+def editor_pixels(tab):
+    """The brush editor's canvas as the visitor sees it: RGB [H, W, 3] of a screenshot."""
+    import io
+
+    import numpy as np
+
+    return np.asarray(Image.open(io.BytesIO(tab.locator("#mask_editor canvas").first.screenshot())).convert("RGB"))
+
+
+def photo_on_screen(rgb) -> tuple[int, int, int, int] | None:
+    """(top, left, height, width) of the green photo on the editor's screenshot, or None before it shows."""
+    import numpy as np
+
+    g = rgb.astype(int)
+    green = (g[..., 1] - g[..., 0] > 80) & (g[..., 1] - g[..., 2] > 60)
+    if green.sum() < 400:
+        return None
+    rows, cols = np.flatnonzero(green.any(1)), np.flatnonzero(green.any(0))
+    return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+def pink(rgb):
+    """Where the brush's see-through pink lies over the picture (the photo's green, the letterbox's
+    checkerboard or the page): its red well above its green, which nothing else on the canvas has."""
+    g = rgb.astype(int)
+    return g[..., 0] - g[..., 1] > 30
+
+
+def drag(tab, canvas_box: dict, points) -> None:
+    """One brush stroke through ``points`` (x, y in the canvas element's pixels): the editor draws a
+    straight segment from each pointer position to the next, so one move per point is enough, and
+    each move costs a frame of the editor's canvas drawn in software."""
+    (x, y), rest = points[0], points[1:]
+    tab.mouse.move(canvas_box["x"] + x, canvas_box["y"] + y)
+    tab.mouse.down()
+    for x, y in rest:
+        tab.mouse.move(canvas_box["x"] + x, canvas_box["y"] + y)
+    tab.mouse.up()
+
+
+@pytest.mark.parametrize("size", [(640, 320), (300, 560)], ids=["wide", "tall"])
+def test_the_brush_layer_sits_on_a_photo_of_any_shape_and_strokes_land_where_painted(page, app_server, tmp_path, size):
+    """A wide or a tall photo: a stroke over its left part is white on the left of the mask; after
+    Invert the editor's pink covers the rest of the photo and nothing beside it (Gradio once placed
+    such a layer as if on an 800x800 canvas, off the photo); a dab painted after it is in the mask
+    where it was painted, the inverted part still where it was."""
+    import time
+
+    import numpy as np
+
+    w, h = size
+    rng = np.random.default_rng(0)
+    photo = np.clip(np.array(PHOTO_RGB) + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "photo.png"))
+    tab.click("#mask_box .label-wrap")
+    canvas = tab.locator("#mask_editor canvas").first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    deadline, where, before = time.monotonic() + 60, None, ()
+    while where is None or where != before:  # shown, and no longer zooming to fit
+        assert time.monotonic() < deadline, "the photo never showed still in the brush editor"
+        tab.wait_for_timeout(300)  # polling interval, not synchronisation
+        before, where = where, photo_on_screen(editor_pixels(tab))
+    top, left, ph, pw = where
+    assert abs(pw / ph - w / h) < 0.05 * w / h  # the photo's own shape, not bent to the canvas
+    cb = canvas.bounding_box()
+
+    def at(fx: float, fy: float) -> tuple[float, float]:  # a point of the photo, by fractions of it
+        return left + fx * pw, top + fy * ph
+
+    # a band down the left of the photo in one stroke: a zig-zag of columns closer together than the
+    # brush is wide, so it leaves no gap (each mouse move is a frame the browser draws: few of them)
+    from ui.masks import BRUSH_SIZE, MASK_CANVAS
+
+    brush = BRUSH_SIZE * max(ph, pw) / MASK_CANVAS  # on screen: the canvas square is as large as the photo's side
+    columns = np.linspace(0.04, 0.16, int(np.ceil(0.12 * pw / (brush / 2))) + 1)
+    drag(tab, cb, [at(fx, fy) for n, fx in enumerate(columns) for fy in ((0.08, 0.92), (0.92, 0.08))[n % 2]])
+    band = (slice(0.15, 0.85), slice(0.06, 0.14))  # inside the band, by fractions of the photo
+
+    def part(m, rows: slice, cols: slice):
+        (mh, mw), (y0, y1), (x0, x1) = m.shape[:2], (rows.start, rows.stop), (cols.start, cols.stop)
+        return m[int(y0 * mh):int(y1 * mh), int(x0 * mw):int(x1 * mw)]
+
+    painted = wait_for_mask_in(tab, lambda m: part(m, *band).min() > 250)
+    mh, mw = painted.shape
+    assert abs(mw / mh - w / h) < 0.03 * w / h and painted[:, int(0.3 * mw):].max() < 5  # white only on the left
+
+    tab.click("#mask_invert")
+    wait_for_mask_in(tab, lambda m: m[:, int(0.3 * m.shape[1]):].min() > 250 and part(m, *band).max() < 5)
+    deadline, shot = time.monotonic() + 60, None
+    while shot is None or not pink(shot[top:top + ph, left + pw // 2:left + pw]).mean() > 0.9:
+        assert time.monotonic() < deadline, "Invert's pink never came over the photo"
+        tab.wait_for_timeout(200)  # polling interval, not synchronisation
+        shot = editor_pixels(tab)
+    tab.locator("#mask_editor").screenshot(path=str(tmp_path / "inverted.png"))
+    on_photo = pink(shot[top:top + ph, left:left + pw])
+    assert on_photo[:, int(0.3 * pw):].mean() > 0.97  # the inverted part: all of the photo right of the band
+    assert part(on_photo, *band).mean() < 0.03  # the band: clear
+    # the letterbox around the photo: the square canvas the photo sits in, less the photo
+    side = max(ph, pw)
+    sq_top, sq_left = top + ph // 2 - side // 2, left + pw // 2 - side // 2
+    beside = np.zeros(shot.shape[:2], bool)
+    beside[max(0, sq_top + 4):sq_top + side - 4, max(0, sq_left + 4):sq_left + side - 4] = True
+    beside[top - 4:top + ph + 4, left - 4:left + pw + 4] = False
+    assert beside.sum() > 0.2 * side * side and pink(shot)[beside].mean() < 0.01  # nothing off the photo
+
+    # a dab in the band's middle, after Invert. The editor does not draw a stroke begun while it still
+    # sets up the layer Invert sent (Gradio's brush, for a moment after the pink shows): a visitor sees
+    # no pink and paints again, and so does this test, until the editor shows the dab
+    cb = canvas.bounding_box()  # the screenshot above may have scrolled the page
+    for _ in range(5):
+        drag(tab, cb, [at(0.1, 0.45), at(0.1, 0.55)])
+        x, y = (round(v) for v in at(0.1, 0.5))
+        if pink(editor_pixels(tab)[y - 2:y + 3, x - 2:x + 3]).mean() > 0.5:
+            break
+    else:
+        raise AssertionError("the editor never drew a stroke painted after Invert")
+    after = wait_for_mask_in(tab, lambda m: m[int(0.5 * m.shape[0]), int(0.1 * m.shape[1])] > 250)
+    assert after[:, int(0.3 * after.shape[1]):].min() > 250  # the inverted part read back where it is shown
+    assert part(after, slice(0.15, 0.3), band[1]).max() < 5 and part(after, slice(0.7, 0.85), band[1]).max() < 5
     ctx.close()
 
 
@@ -294,5 +430,89 @@ def test_style_the_background_puts_the_mask_found_in_the_mask_box(page, app_serv
     assert background[int(0.05 * background.shape[0]), int(0.9 * background.shape[1])] > 250  # the sky: styled
     tab.locator("#mask_box").screenshot(path=str(tmp_path / "background_mask.png"))
     subject = mask_after("#style_subject", lambda m: face(m) > 250)
+    # the same cut turned round; the editor's report of the layer it shows may have replaced it by the
+    # same mask at the editor's size (a 512 px photo is shown at 1024): compared at the photo's
+    subject = np.asarray(Image.fromarray(subject).resize(background.shape[::-1], Image.BILINEAR))
     assert np.abs(subject.astype(int) + background - 255).mean() < 3
+    ctx.close()
+
+
+def test_a_box_dragged_over_the_photo_puts_the_subject_inside_it(page, app_server, tmp_path):
+    """The mask's section open, a box dragged over the content photo round one of two discs (both the
+    subject without it): the box is drawn while dragging and stays; Style the subject puts that disc,
+    and nothing outside the box, in the Mask box; Clear box, or another photo, takes the box away."""
+    import numpy as np
+
+    h, w = 300, 480
+    y, x = np.mgrid[0:h, 0:w]
+    rng = np.random.default_rng(3)
+    g = 110 + 35 * np.sin(x / 7 + np.sin(y / 7)) + rng.normal(0, 8, (h, w))
+    rgb = np.clip(np.stack([0.4 * g, g, 0.8 * g], -1), 0, 255).astype(np.uint8)  # leaves
+    left, right = ((y - 150) ** 2 + (x - cx) ** 2 <= 70 ** 2 for cx in (120, 360))
+    rgb[left], rgb[right] = (235, 120, 30), (40, 60, 220)
+    Image.fromarray(rgb).save(tmp_path / "photo.png")
+    ctx = page.context.browser.new_context()
+    tab = ctx.new_page()
+    tab.goto(app_server)
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "photo.png"))
+    tab.wait_for_function("() => document.querySelector('#content img')?.naturalWidth > 0", timeout=30_000)
+    tab.click("#mask_box .label-wrap")
+    tab.locator("#style_subject").wait_for(timeout=30_000)
+    img = tab.locator("#content img").bounding_box()
+    scale = min(img["width"] / w, img["height"] / h)  # the drop zone shows the photo whole, centred
+
+    def on_screen(px: float, py: float) -> tuple[float, float]:  # where the page is scrolled now
+        now = tab.locator("#content img").bounding_box()
+        left, top = now["x"] + (now["width"] - w * scale) / 2, now["y"] + (now["height"] - h * scale) / 2
+        return left + px * scale, top + py * scale
+
+    def drawn():
+        return tab.evaluate("() => { const d = document.getElementById('subject_box_drawn');"
+                            " if (!d) return null; const r = d.getBoundingClientRect();"
+                            " return [r.left, r.top, r.width, r.height]; }")
+
+    def field() -> str:
+        return tab.evaluate("() => document.querySelector('#subject_box input, #subject_box textarea').value")
+
+    box = (270, 60, 180, 180)  # round the right disc, in the photo's pixels
+    tab.mouse.move(*on_screen(box[0], box[1]))
+    tab.mouse.down()
+    tab.mouse.move(*on_screen(box[0] + box[2] / 2, box[1] + box[3] / 2))
+    half = drawn()  # while dragging: from the corner pressed to the mouse
+    assert half is not None and np.allclose(half, [*on_screen(box[0], box[1]), box[2] / 2 * scale,
+                                                   box[3] / 2 * scale], atol=3)
+    tab.mouse.move(*on_screen(box[0] + box[2], box[1] + box[3]))
+    tab.mouse.up()
+    tab.wait_for_function("() => document.querySelector('#subject_box input, #subject_box textarea').value !== ''",
+                          timeout=30_000)
+    got = [int(v) for v in field().split(",")]
+    assert np.allclose(got, box, atol=2 / scale + 1)  # the photo's pixels, whatever size it is shown at
+    assert np.allclose(drawn(), [*on_screen(got[0], got[1]), got[2] * scale, got[3] * scale], atol=2)
+    tab.locator("#content").screenshot(path=str(tmp_path / "box_drawn.png"))
+
+    tab.click("#style_subject")
+    mask = wait_for_mask_in(tab, lambda m: m.shape == (h, w) and (m[right] > 127).mean() > 0.97)
+    assert (mask[left] > 127).mean() < 0.01  # the other disc, which the middle of the photo also holds
+    outside = np.ones((h, w), bool)
+    outside[got[1]:got[1] + got[3], got[0]:got[0] + got[2]] = False
+    assert (mask[outside] > 127).mean() < 0.002
+    tab.locator("#mask_box").screenshot(path=str(tmp_path / "box_subject.png"))
+
+    tab.click("#box_clear")
+    tab.wait_for_function("() => !document.getElementById('subject_box_drawn')", timeout=30_000)
+    assert field() == ""
+    # a box again (below the drop zone's label, which covers the photo's top left corner), then another
+    # photo: the box goes with the photo
+    tab.locator("#content img").scroll_into_view_if_needed()  # back up to the photo from the Mask box
+    tab.mouse.move(*on_screen(60, 80))
+    tab.mouse.down()
+    tab.mouse.move(*on_screen(200, 220))
+    tab.mouse.up()
+    tab.wait_for_function("() => document.querySelector('#subject_box input, #subject_box textarea').value !== ''",
+                          timeout=30_000)
+    Image.fromarray(rgb[:, ::-1].copy()).save(tmp_path / "other.png")
+    tab.set_input_files("#content input[type=file]", str(tmp_path / "other.png"))
+    # the new photo's img may replace the old one, outline and all, before the server clears the box
+    tab.wait_for_function("() => document.querySelector('#subject_box input, #subject_box textarea').value === ''"
+                          " && !document.getElementById('subject_box_drawn')", timeout=60_000)
     ctx.close()

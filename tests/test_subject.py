@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from nst_core.errors import ImageError
-from nst_core.imaging.subject import HINT_SUBJECT, NO_HINT, edits_as_hints, iou, subject_mask
+from nst_core.imaging.subject import (HINT_SUBJECT, NO_HINT, Box, edits_as_hints, fit_box, iou, parse_box,
+                                      subject_mask)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,3 +96,39 @@ def test_a_photo_that_is_not_colour_is_one_plain_message():
         subject_mask(np.zeros((50, 50), np.uint8))
     with pytest.raises(ImageError, match="hints are 10x10 but the photo is 50x50"):
         subject_mask(np.zeros((50, 50, 3), np.uint8), hints=np.zeros((10, 10), np.uint8))
+
+
+def test_a_box_given_as_text_is_read_in_the_photo_s_pixels_and_a_bad_one_is_one_plain_message():
+    assert parse_box("30,20,100,60", (240, 320)) == Box(30, 20, 100, 60)
+    assert parse_box(" 0, 0, 320, 240 ", (240, 320)) == Box(0, 0, 320, 240)  # the whole photo
+    assert parse_box("", (240, 320)) is None and parse_box(None, (240, 320)) is None and parse_box("  ", (9, 9)) is None
+    for bad, said in (("30,20,100", "four whole numbers"), ("a,b,c,d", "four whole numbers"),
+                      ("1.5,2,30,40", "four whole numbers"), ("nan,0,10,10", "four whole numbers"),
+                      ("300,20,100,60", "not a box of at least 8 px a side inside the 320x240 photo"),
+                      ("-1,0,50,50", "inside the 320x240"), ("10,10,4,50", "at least 8 px")):
+        with pytest.raises(ImageError, match=said) as e:
+            parse_box(bad, (240, 320))
+        assert "\n" not in str(e.value) and len(str(e.value)) < 160
+
+
+def test_a_box_on_a_resized_photo_covers_the_same_part_of_it():
+    assert fit_box(Box(100, 50, 200, 100), (400, 800), (200, 400)) == Box(50, 25, 100, 50)
+    # odd sizes: rounded outwards, never past the edge, never empty
+    assert fit_box(Box(1, 1, 7, 7), (9, 9), (4, 4)) == Box(0, 0, 4, 4)
+    assert fit_box(Box(0, 0, 8, 8), (1000, 1000), (10, 10)) == Box(0, 0, 1, 1)
+
+
+def test_a_box_picks_one_of_two_things_the_middle_holds():
+    """Two discs in the middle of the photo: without a hint both are the subject; a box around one
+    makes that one the subject and nothing outside the box."""
+    h, w = 240, 400
+    rgb = textured(h, w)
+    left, right = disc(h, w, 120, 120, 55), disc(h, w, 120, 280, 55)
+    rgb[left], rgb[right] = (220, 60, 60), (240, 220, 60)
+    both = subject_mask(rgb)
+    assert (both[left] > 127).mean() > 0.97 and (both[right] > 127).mean() > 0.97
+    mask = subject_mask(rgb, box=Box(205, 45, 150, 150))
+    assert (mask[right] > 127).mean() > 0.97 and (mask[left] > 127).mean() < 0.01
+    outside = np.ones((h, w), bool)
+    outside[45:195, 205:355] = False
+    assert (mask[outside] > 127).mean() < 0.002

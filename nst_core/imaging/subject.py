@@ -10,6 +10,7 @@ is what the middle of the photo holds (a photographer's framing).
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -39,6 +40,31 @@ class Box(NamedTuple):
     y: int
     w: int
     h: int
+
+
+def parse_box(text: str | None, shape: tuple[int, int]) -> Box | None:
+    """A box as a visitor or an API caller gives it, "x,y,w,h" in the photo's pixels (its top left
+    corner and its size; empty: no box), checked against a photo of ``shape``; ImageError if bad."""
+    if text is None or not str(text).strip():
+        return None
+    said = str(text).strip()[:40]
+    try:
+        x, y, w, h = (int(part) for part in said.split(","))
+    except ValueError:
+        raise ImageError(f"the box is four whole numbers x,y,w,h in the photo's pixels, not {said!r}") from None
+    if min(w, h) < 8 or min(x, y) < 0 or x + w > shape[1] or y + h > shape[0]:
+        raise ImageError(f"the box {x},{y},{w},{h} (x,y,w,h) is not a box of at least 8 px a side inside the "
+                         f"{shape[1]}x{shape[0]} photo")
+    return Box(x, y, w, h)
+
+
+def fit_box(box: Box, shape: tuple[int, int], to: tuple[int, int]) -> Box:
+    """``box`` on a photo of ``shape`` -> the same part of it resized to ``to``, covering it whole."""
+    sy, sx = to[0] / shape[0], to[1] / shape[1]
+    x0, y0 = math.floor(box.x * sx), math.floor(box.y * sy)
+    x1 = min(to[1], max(x0 + 1, math.ceil((box.x + box.w) * sx)))
+    y1 = min(to[0], max(y0 + 1, math.ceil((box.y + box.h) * sy)))
+    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def centred_box(shape: tuple[int, int]) -> Box:
@@ -194,13 +220,13 @@ def subject_mask(rgb: np.ndarray, hints: np.ndarray | None = None, box: Box | No
     return np.where(fitted > 0.5, 255, 0).astype(np.uint8)
 
 
-def part_mask(rgb: np.ndarray, part: str) -> np.ndarray:
+def part_mask(rgb: np.ndarray, part: str, box: Box | None = None) -> np.ndarray:
     """The run's mask for ``part``: "subject" (white on the subject) or "background" (its inverse),
-    uint8 at the photo's shape fitted to MASK_SIDE."""
+    uint8 at the photo's shape fitted to MASK_SIDE; ``box`` (the photo's pixels): where the subject is."""
     if part not in PARTS:
         raise ImageError(f"the mask can be made for {' or '.join(PARTS)}, not {part!r}")
     small = resize(rgb, fit_size(rgb.shape[:2], MASK_SIDE)) if max(rgb.shape[:2]) > MASK_SIDE else rgb
-    mask = subject_mask(small)
+    mask = subject_mask(small, box=None if box is None else fit_box(box, rgb.shape[:2], small.shape[:2]))
     return mask if part == "subject" else 255 - mask
 
 
