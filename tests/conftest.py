@@ -137,14 +137,18 @@ def start_app(extra_env: dict, *args: str, log: Path | None = None):
 
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **extra_env}
-    out = subprocess.PIPE if log is None else open(log, "w")
+    # a file, never a pipe nobody reads: once a pipe's 64 kB filled, the server's next log line would
+    # block the thread writing it (a handler hung mid-event, its component spinning for good)
+    out = open(log, "w") if log is not None else tempfile.TemporaryFile("w+")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
                             stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:  # poll until the server answers (or died), not a fixed sleep
         if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{proc.stdout.read() if log is None else log.read_text()}")
+            out.flush()
+            out.seek(0)
+            raise RuntimeError(f"app.py exited early:\n{out.read() if log is None else log.read_text()}")
         try:
             with urllib.request.urlopen(url + "config", timeout=2) as r:
                 if r.status == 200:
