@@ -167,6 +167,12 @@ def test_the_judge_s_untraced_loss_and_targets_are_the_compiled_step_s(tiny_extr
     picture = np.random.default_rng(0).uniform(0, 255, photo.shape).astype(np.float32)
     step_loss = objective(picture, compiled, *knobs)[0]
     assert objective.loss_at(picture, eager, *knobs) == pytest.approx(step_loss, rel=1e-5)
+    # the judge passes each image once and hands the pass back: the same targets and loss
+    kept = objective.eager_targets(photo, painting, features=objective.features_of)
+    for a, b in zip(kept.content + kept.style, eager.content + eager.style):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert objective.loss_at(picture, eager, *knobs, features=objective.features_of(picture)) == \
+        objective.loss_at(picture, eager, *knobs)
 
 
 @pytest.mark.slow

@@ -94,6 +94,26 @@ def test_lbfgsb_works_on_one_blas_thread_and_gives_the_others_back(monkeypatch):
     assert len(during) > 20 and all(set(d.values()) == {1} for d in during)
 
 
+def test_two_runs_in_setulb_at_once_give_the_blas_threads_back():
+    """Two visitors' runs in one process overlap in setulb: the first to leave must not give BLAS its
+    threads back under the other, nor the last leave it on one thread for the rest of the process."""
+    import threadpoolctl
+
+    from nst_core.optim.lbfgsb import one_blas_thread
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"}
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        first, second = one_blas_thread(), one_blas_thread()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)  # the other run is still in setulb
+        assert blas_threads() == {1}
+        second.__exit__(None, None, None)
+        assert blas_threads() == {2}
+
+
 def _box_quadratic(n=600, seed=0):
     rng = np.random.default_rng(seed)
     a, b = rng.uniform(0.1, 10, n), rng.uniform(-60, 320, n)  # some minima outside the pixel box

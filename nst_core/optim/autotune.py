@@ -214,8 +214,9 @@ JUDGE = "direct"  # float32 that needs no kernel transform: the judge's forward 
 
 class Judge:
     """Judges pictures painted from the built-in pairs as float32 sees them: their loss under the
-    float32 objective and their figures (texture, palette, content). One forward pass per picture,
-    op by op (nothing traced); the pairs' own passes are made once."""
+    float32 objective and their figures (texture, palette, content). One forward pass per image, op
+    by op (nothing traced), kept: the pair's photo and painting give both the loss's targets and the
+    figures' references, and a picture's one pass gives both its loss and its figures."""
 
     def __init__(self, source: str = "embedded", padding: str = "reflect"):
         from ..settings import Settings
@@ -227,24 +228,26 @@ class Judge:
         content_layers, style_layers = s.layer_names
         self.layers = style_layers + content_layers
         self._targets: dict = {}
-        self._features: dict = {}
+        self._passes: dict = {}
+
+    def _pass(self, image: np.ndarray) -> dict:
+        key = (image.shape, image.dtype.str, image.tobytes())
+        if key not in self._passes:
+            self._passes[key] = self.objective.features_of(image)
+        return self._passes[key]
 
     def features(self, image: np.ndarray) -> list[np.ndarray]:
-        from ..vgg.features import preprocess, tf
-
-        key = (image.shape, image.tobytes())
-        if key not in self._features:  # the photo and the painting come back for every picture
-            out = self.objective.extractor(preprocess(tf.constant(image, tf.float32)))
-            self._features[key] = [out[n][0].numpy() for n in self.layers]
-        return self._features[key]
+        out = self._pass(image)
+        return [out[n][0].numpy() for n in self.layers]
 
     def __call__(self, picture: np.ndarray, pair: str) -> dict[str, float]:
         from ..vgg.figures import figures
 
         photo, painting = check_pairs()[pair]
         if pair not in self._targets:
-            self._targets[pair] = self.objective.eager_targets(photo, painting)
-        loss = self.objective.loss_at(picture.astype(np.float32), self._targets[pair], *self.knobs)
+            self._targets[pair] = self.objective.eager_targets(photo, painting, features=self._pass)
+        loss = self.objective.loss_at(picture.astype(np.float32), self._targets[pair], *self.knobs,
+                                      features=self._pass(picture))
         return {"loss": loss, **figures(self.features, picture, photo, painting)}
 
 

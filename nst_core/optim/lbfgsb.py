@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from typing import Callable
 
 import numpy as np
@@ -48,11 +49,32 @@ def _blas():
     return ThreadpoolController()
 
 
+# The process's BLAS thread count is one setting for all its threads: the first of several runs in
+# setulb at once sets it to 1 and the last to leave gives the threads back (each restoring what it
+# found would leave 1 for good when two overlap).
+_blas_lock = threading.Lock()
+_blas_hold: dict = {"users": 0, "limiter": None}
+
+
+@contextlib.contextmanager
 def one_blas_thread():
     """A context in which BLAS runs on one thread (the setting is the process's: another thread's BLAS
     call meanwhile runs on one thread too; this module's calls are a few ms each)."""
     blas = _blas()
-    return contextlib.nullcontext() if blas is None else blas.limit(limits=1, user_api="blas")
+    if blas is None:
+        yield
+        return
+    with _blas_lock:
+        if not _blas_hold["users"]:
+            _blas_hold["limiter"] = blas.limit(limits=1, user_api="blas")
+        _blas_hold["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_hold["users"] -= 1
+            if not _blas_hold["users"]:
+                _blas_hold["limiter"].restore_original_limits()
 
 
 def minimize_box(fun: Callable, x0: np.ndarray, low: float, high: float, history: int) -> tuple[np.ndarray, int]:

@@ -20,6 +20,7 @@ preset use it, for comparisons).
 """
 from __future__ import annotations
 
+import functools
 import threading
 
 from . import winograd
@@ -60,7 +61,7 @@ class _Stack:
         with _lock, tf.init_scope():  # eager constants even when first asked for while tracing
             if name not in self._layers:
                 if self._weights is None:
-                    self._weights = load_weights(self.source)  # raises WeightsError with the fix in it
+                    self._weights = shared_weights(self.source)  # raises WeightsError with the fix in it
                 kernel, bias = self._weights[name]
                 algorithm, _, precision = self.conv.partition("-")
                 dtype = tf.bfloat16 if precision == "bf16" else tf.float32
@@ -71,6 +72,21 @@ class _Stack:
                 else:
                     self._layers[name] = ("chw", winograd.conv3x3(kernel, dtype), tf.constant(bias[:, None, None]))
             return self._layers[name]
+
+
+def shared_weights(source: str):
+    """:func:`load_weights` once per source for every path's stack (each path ``conv="auto"`` times,
+    and the judge of its check, would otherwise dequantise and hold the same 80 MB again). A file is
+    read again when it changes on disk."""
+    import os
+
+    stamp = os.stat(source).st_mtime_ns if source not in ("embedded", "imagenet") and os.path.isfile(source) else None
+    return _loaded(source, stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(source: str, stamp):
+    return load_weights(source)
 
 
 class VGGFeatures:

@@ -22,8 +22,9 @@ def palette_distance(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: 
     dirs = rng.normal(size=(projections, 3))
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     qs = np.linspace(0, 1, 1001)
-    pa = np.quantile(a.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
-    pb = np.quantile(b.reshape(-1, 3).astype(np.float64) @ dirs.T, qs, axis=0)
+    # sorted first: the same quantiles, sooner than numpy's partition at 1001 points
+    pa = np.quantile(np.sort(a.reshape(-1, 3).astype(np.float64) @ dirs.T, axis=0), qs, axis=0)
+    pb = np.quantile(np.sort(b.reshape(-1, 3).astype(np.float64) @ dirs.T, axis=0), qs, axis=0)
     return float(np.mean(np.abs(pa - pb)))
 
 

@@ -119,12 +119,16 @@ class Objective:
         return feats
 
     def _content_targets(self, content):
-        c = self._features(content)
-        return tuple(tf.cast(c[n][0], tf.float32) for n in self.content_layers)
+        return self._content_of(self._features(content))
 
     def _style_targets(self, style):
-        s = self._features(style)
-        return tuple(self._gram(s[n][0]) for n in self.style_layers)
+        return self._grams_of(self._features(style))
+
+    def _content_of(self, feats) -> tuple:
+        return tuple(tf.cast(feats[n][0], tf.float32) for n in self.content_layers)
+
+    def _grams_of(self, feats) -> tuple:
+        return tuple(self._gram(feats[n][0]) for n in self.style_layers)
 
     def _style_each(self, pixels, feats, style_t, masks=None) -> list:
         """One unweighted style term per style layer. With ``masks`` [H, W, R], each layer's term sums
@@ -215,20 +219,30 @@ class Objective:
         """uint8 images -> Targets, computed once per run."""
         return Targets(self.content_targets(content), self.style_targets(style))
 
-    def eager_targets(self, content: np.ndarray, style: np.ndarray) -> Targets:
-        """The same Targets op by op, nothing traced: for a few passes at a small size (timing a path,
-        judging a picture), where tracing the target passes would cost more than running them."""
-        return Targets(tuple(self._content_targets(tf.constant(content, tf.float32))),
-                       tuple(self._style_targets(tf.constant(style, tf.float32))))
+    def features_of(self, image: np.ndarray) -> dict:
+        """{layer: [1, h, w, C]} of an image (uint8 or float32 [H, W, 3] in 0..255): one forward pass
+        op by op, nothing traced. A caller that keeps them passes them back to :meth:`eager_targets`
+        and :meth:`loss_at` instead of a second pass over the same pixels."""
+        return self._features(tf.constant(image, tf.float32))
 
-    def loss_at(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float) -> float:
-        """The total loss at ``pixels`` (float32 [H, W, 3] in 0..255), op by op: one forward pass, no
-        gradient, nothing traced (judging a few pictures). The plain objective: no masks, no content map."""
+    def eager_targets(self, content: np.ndarray, style: np.ndarray, features=None) -> Targets:
+        """The same Targets op by op, nothing traced: for a few passes at a small size (timing a path,
+        judging a picture), where tracing the target passes would cost more than running them.
+        ``features``: image -> :meth:`features_of` (default: that pass itself)."""
+        features = features or self.features_of
+        return Targets(self._content_of(features(content)), self._grams_of(features(style)))
+
+    def loss_at(self, pixels: np.ndarray, targets: Targets, weights, layer_w, tv_power: float,
+                features: dict | None = None) -> float:
+        """The total loss at ``pixels`` (float32 [H, W, 3] in 0..255), op by op: one forward pass (none
+        given ``features``, :meth:`features_of` these pixels), no gradient, nothing traced (judging a
+        few pictures). The plain objective: no masks, no content map."""
         if targets.masks is not None or targets.content_map is not None:
             raise ValueError("loss_at computes the plain objective: targets with masks or a content map need the step")
         x = tf.constant(pixels, tf.float32)
         weights, layer_w, tv_power = self._knobs(weights, layer_w, tv_power)
-        terms = self._terms(x, self._features(x), targets.content, targets.style, layer_w, tv_power)
+        feats = self._features(x) if features is None else features
+        terms = self._terms(x, feats, targets.content, targets.style, layer_w, tv_power)
         return float(tf.reduce_sum(tf.stack(terms) * weights))
 
     def _knobs(self, weights, layer_w, tv_power):
