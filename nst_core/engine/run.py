@@ -23,12 +23,21 @@ from .schedule import plan, scale_sizes  # noqa: F401  (scale_sizes: public here
 from .warmstart import blend_weights, enlarge, finest_octave  # noqa: F401  (public here too)
 
 
-#: keep_faces = 1 makes a face's content error count 1 + FACE_GAIN times as much, and cuts the painting's
-#: statistics' pull there to 1 - FACE_STYLE_CUT. The gain alone kept the features but left a foreign tint
-#: (the astronaut's face yellow-green under The Starry Night); the cut alone kept the colours but not
-#: enough of the features; both: docs/portraits-and-photos.md, benchmarks/faces.py.
+#: keep_faces: the run paints the whole picture as without it; then, where faces were found and the last
+#: scale is painted whole, that scale runs FACE_ITERATIONS more with only the faces' pixels free. They
+#: start again from the photo in the painting's colours, a face's content error counts 1 + FACE_GAIN
+#: times as much, and the painting's pull there is cut to 1 - FACE_STYLE_CUT: the painting's colours and
+#: some of its texture reach the skin, the features stay. The rest of the picture is the run's own, so
+#: it carries as much of the painting as without keep_faces (weighing the faces through the whole run
+#: painted the rest up to 39 % more strongly to make up for them). The faces' mask is freed to the
+#: power FREE_POWER: its feathered edge barely moves, so no ring of photo shows round a face (power 2
+#: moved the picture just outside the faces 6-7 % from the painting). A tiled last scale (print
+#: sizes) has no such pass: there the faces are weighed through the run. docs/portraits-and-photos.md,
+#: benchmarks/faces.py.
 FACE_GAIN = 8.0
 FACE_STYLE_CUT = 0.5
+FACE_ITERATIONS = 15
+FREE_POWER = 4.0
 
 
 def _as_list(style) -> list:
@@ -176,7 +185,7 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     (content_full, alpha), styles_full, init_image, mask = _read_inputs(content, style, init_image, mask, s)
     faces = face_weights(content_full, s)
     objective, conv = make_objective(s, extractor), run_conv(s, extractor)
-    scales = plan(content_full.shape[:2], s, conv)
+    scales = with_faces_pass(plan(content_full.shape[:2], s, conv), faces)
     photo.check_photo(s, any(sc.tiles for sc in scales))
     run = RunState(s, control, [sc.work for sc in scales], conv)
     best, best_losses, message, c = None, None, "", None
@@ -185,17 +194,21 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
             break
         coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
         grams, masks = _scale_targets(objective, scale, styles, mask, c, s)
-        masks = spare_faces(masks, faces, c.shape[:2], s)
+        weighed = faces if scale.faces or not scales[-1].faces else None  # in their pass, or a tiled run's
+        masks = spare_faces(masks, weighed, c.shape[:2], s)
         if scale.tiles:
             trim()  # the painting's tiles' buffers, before the start picture is made beside them
-        start = _start_pixels(s, best, c, coarse, styles, init_image, masks)
+        if scale.faces:
+            start, free = faces_start(best, c, styles, faces, s)
+        else:
+            start, free = _start_pixels(s, best, c, coarse, styles, init_image, masks), None
         show = _shown(s, c)
         at_content = best is None and s.init == "content"
         if scale.tiles:
             styles = None  # the painting at this size made its Grams and the start: not held through the tiles
             trim()
-        targets = Targets(None, grams, masks, content_map(faces, c.shape[:2], s))
-        out = yield from _optimise_scale(objective, scale, run, start, c, targets, show, at_content)
+        targets = Targets(None, grams, masks, content_map(weighed, c.shape[:2], s))
+        out = yield from _optimise_scale(objective, scale, run, start, c, targets, show, at_content, free)
         if out.losses is not None or best is None:  # a scale stopped before its first step adds nothing
             best, best_losses = out.best, out.losses
         message = out.message
@@ -267,6 +280,33 @@ def spare_faces(masks: np.ndarray | None, faces: np.ndarray | None, shape: tuple
     return (keep if masks is None else masks * keep).astype(np.float32)
 
 
+def faces_only(masks: np.ndarray | None, faces: np.ndarray, shape: tuple[int, int], s: Settings) -> np.ndarray:
+    """The style's regions [h, w, R] within the faces, their pull cut by FACE_STYLE_CUT x keep_faces: in
+    the faces' pass the painting's statistics are matched over each face itself, so a face takes the
+    painting's colours and texture but not what the rest of the picture lacks of it."""
+    face = at_size(faces, shape, 0.0)[..., None] * (1.0 - FACE_STYLE_CUT * s.keep_faces)
+    return (face if masks is None else masks * face).astype(np.float32)
+
+
+def with_faces_pass(scales: list, faces: np.ndarray | None) -> list:
+    """The run's scales, and keep_faces' pass where faces were found and the last scale is whole: that
+    scale again for FACE_ITERATIONS, with only the faces' pixels free."""
+    if faces is None or scales[-1].tiles:
+        return scales
+    last = scales[-1]
+    return [*scales, dataclasses.replace(last, iterations=FACE_ITERATIONS, work=(last.work[0], FACE_ITERATIONS),
+                                         faces=True)]
+
+
+def faces_start(best: np.ndarray, c: np.ndarray, styles: list[np.ndarray], faces: np.ndarray, s: Settings
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(where the faces' pass starts, which pixels it may move [h, w, 1] in 0..1): the painted picture,
+    its faces the photo in the painting's colours (photo mode's start), blended by the faces' mask to
+    the power FREE_POWER; a pixel the pass may not move keeps the painted picture's value."""
+    free = at_size(faces, c.shape[:2], 0.0)[..., None] ** FREE_POWER
+    return best * (1.0 - free) + photo.recoloured(c, styles, s.style_blend) * free, free
+
+
 def _start_pixels(s: Settings, best: np.ndarray | None, c: np.ndarray, coarse: np.ndarray | None,
                   styles: list[np.ndarray], init_image, masks: np.ndarray | None) -> np.ndarray:
     """Where a scale starts: the run's initial picture at the first scale, else the coarser scale's
@@ -290,7 +330,7 @@ def _shown(s: Settings, c: np.ndarray):
 
 
 def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.ndarray, targets: Targets, show,
-                    at_content: bool) -> Generator[Frame, None, Outcome]:
+                    at_content: bool, free: np.ndarray | None = None) -> Generator[Frame, None, Outcome]:
     """One scale through the loop: tile by tile at print sizes (jointly or in sweeps, each tile's
     content targets its own), else the whole picture. ``at_content``: the run starts at the photo
     itself, so the first step computes the content targets on the way."""
@@ -306,4 +346,4 @@ def _optimise_scale(objective, scale, run: RunState, start: np.ndarray, c: np.nd
     if not at_content:
         targets = dataclasses.replace(targets, content=objective.content_targets(c))
     return (yield from optimise_objective(objective, targets, start, run, scale.iterations, show,
-                                          photo.regulariser(run.s, c)))
+                                          photo.regulariser(run.s, c), free))

@@ -44,6 +44,7 @@ class Scale:
     work: tuple[float, int]  # (pixels an iteration works on, iterations; tile-iterations where in sweeps)
     tile_size: int = 0
     joint: bool = False  # tiled with one optimiser over the whole picture (nst_core.tiles.joint), not in sweeps
+    faces: bool = False  # the last scale again with only the faces' pixels free (keep_faces)
 
 
 def plan(content_shape: tuple[int, int], s: Settings, conv: str = "") -> list[Scale]:

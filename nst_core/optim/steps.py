@@ -131,14 +131,15 @@ def optimise(evaluate: Evaluate, x0: np.ndarray, run: RunState, n: int, show: Ca
 
 def optimise_objective(objective, targets: Targets, x0: np.ndarray, run: RunState, n: int,
                        show, extra: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
-                       ) -> Generator[Frame, None, Outcome]:
+                       free: np.ndarray | None = None) -> Generator[Frame, None, Outcome]:
     """:func:`optimise` over a compiled objective (:mod:`nst_core.vgg.objective`, or one wrapping it)
     and its targets, with the run's weights and style-layer weights: a whole-picture scale or a
     video frame. Without content targets, ``x0`` must be the content image: the first step then
     computes them on the way. ``extra(x)``: a term computed outside TensorFlow, (its weighted value,
     its gradient like x), added to the loss and gradient here, the one place they are formed, and
-    reported as the "photo" term (photo mode's matting Laplacian). Yields preview Frames; returns
-    the Outcome."""
+    reported as the "photo" term (photo mode's matting Laplacian). ``free`` [H, W, 1] in 0..1: how
+    far each pixel may move, as a factor on its gradient (keep_faces' pass: a pixel with none is
+    never moved by L-BFGS). Yields preview Frames; returns the Outcome."""
     s = run.s
     n_style = len(targets.style)
     layer_w = (tuple(1.0 / n_style for _ in range(n_style)) if s.normalization == "keras-io"  # sw / len
@@ -153,6 +154,8 @@ def optimise_objective(objective, targets: Targets, x0: np.ndarray, run: RunStat
         if extra is not None:
             value, more = extra(x)
             total, parts, grad = total + value, {**parts, "photo": value}, grad + more
+        if free is not None:
+            grad = grad * free
         return Evaluation(total, parts, grad)
 
     return (yield from optimise(evaluate, x0, run, n, show))
