@@ -20,6 +20,7 @@ class Frame:
     (e.g. the loss diverged), else "". ``settings`` are those in force (weights as steered), ``scale``
     is (this scale, of how many, its longer side in px), ``eta_s`` the seconds left over all scales;
     at a print size's tiled scale ``tile`` says which tile is being painted (its support box in px).
+    ``faces`` says it comes from keep_faces' pass over the faces, after the last scale (at its size).
     ``conv`` is the convolution path that painted it (``conv="auto"`` resolved; "" over a test model).
     ``alpha`` (the final frame's only) is the photo's transparency at the picture's size, uint8 H x W,
     or None for an opaque photo: the image under it is painted throughout, and a PNG carries both.
@@ -38,6 +39,7 @@ class Frame:
     eta_s: float = 0.0
     tile: tuple[int, ...] = ()  # at a tiled scale: (tile, of tiles, sweep, of sweeps, y0, y1, x0, x1)
     conv: str = ""
+    faces: bool = False
     alpha: np.ndarray | None = field(default=None, repr=False)
 
     @property

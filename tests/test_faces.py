@@ -179,3 +179,25 @@ def test_photo_mode_grades_a_face_as_the_rest(tiny_extractor, astronaut):
     a, b = (list(stylize(astronaut, synthetic_painting(), base.replace(keep_faces=k), extractor=tiny_extractor))[-1].image
             for k in (0.0, 1.0))
     assert np.array_equal(a, b)
+
+
+def test_the_faces_pass_says_so_and_a_stop_before_it_keeps_the_picture_at_its_full_size(tiny_extractor, astronaut):
+    """The faces' pass repeats the last scale's size: the page says "the faces", not a scale more,
+    and a run stopped before the pass holds a full-size picture, not one "before the final size"."""
+    from nst_core import RunControl
+    from nst_core.engine.run import FACE_ITERATIONS
+    from ui.report import status_text
+
+    s = Settings(iterations=4, coarse_iterations=2, max_size=256, multiscale=True, preview_every=1, **TINY_LAYERS)
+    frames = list(stylize(astronaut, synthetic_painting(), s, extractor=tiny_extractor))
+    in_pass = [f for f in frames if f.faces and not f.final]
+    assert in_pass and all(f.scale == (2, 2, 256) for f in in_pass)
+    assert "the faces, 256 px" in status_text(in_pass[0]) and "scale" not in status_text(in_pass[0])
+    assert frames[-1].total == 2 + 4 + FACE_ITERATIONS
+    for at, size, said in ((1, 128, True), (2, 256, False)):
+        control = RunControl()
+        for frame in stylize(astronaut, synthetic_painting(), s, extractor=tiny_extractor, control=control):
+            if frame.scale[0] == at and not frame.final:
+                control.stop()
+        assert frame.final and frame.stopped and not frame.faces and frame.scale == (at, 2, size)
+        assert ("the run stopped at scale 1 of 2, before the final size" in status_text(frame)) == said

@@ -24,6 +24,8 @@ def status_text(frame, steers: list[str] = (), stopping: bool = False) -> str:
         head, timing = "Stopping" if stopping else "Painting", f"ETA {frame.eta_s:.0f} s"
     scale, scales, size = frame.scale
     where = f" · scale {scale} of {scales}, {size} px" if scales > 1 and not frame.final else ""
+    if frame.faces and not frame.final:
+        where = f" · the faces, {size} px"
     if frame.tile and not frame.final:  # a print size: which tile (outlined in the preview) and which pass
         where += f" · tile {frame.tile[0]} of {frame.tile[1]}, sweep {frame.tile[2]} of {frame.tile[3]}"
     losses = " · ".join(f"{k} {v:.4g}" for k, v in frame.losses.items())

@@ -104,6 +104,8 @@ def _mask(path: str | None, recipe: str | None, content, settings: Settings, fas
 def _progress(frame, out) -> None:
     scale, scales, size = frame.scale
     where = f" scale {scale}/{scales} {size}px" if scales > 1 else ""
+    if frame.faces:
+        where = f" faces {size}px"
     if frame.tile:
         where += f" tile {frame.tile[0]}/{frame.tile[1]} sweep {frame.tile[2]}/{frame.tile[3]}"
     draw_bar(out, frame.iteration, frame.total, f"{frame.iteration}/{frame.total}{where} "

@@ -187,11 +187,12 @@ def stylize(content: ImageInput, style: ImageInput | Sequence[ImageInput], setti
     objective, conv = make_objective(s, extractor), run_conv(s, extractor)
     scales = with_faces_pass(plan(content_full.shape[:2], s, conv), faces)
     photo.check_photo(s, any(sc.tiles for sc in scales))
-    run = RunState(s, control, [sc.work for sc in scales], conv)
+    run = RunState(s, control, [sc.work for sc in scales], conv, faces_pass=scales[-1].faces)
     best, best_losses, message, c = None, None, "", None
-    for run.scale, scale in enumerate(scales):
+    for k, scale in enumerate(scales):
         if run.stopped and best is not None:  # stopped before the first scale: its start picture is the result
             break
+        run.scale = k  # only once it starts: the final frame says which scale the picture is from
         coarse, (c, styles) = c, size_images(content_full, styles_full, scale.size, s)
         grams, masks = _scale_targets(objective, scale, styles, mask, c, s)
         weighed = faces if scale.faces or not scales[-1].faces else None  # in their pass, or a tiled run's

@@ -18,7 +18,8 @@ class RunState:
     """The state one run carries across its scales: the settings in force, steering, timing. Local
     to one stylize() call (never shared between runs)."""
 
-    def __init__(self, s: Settings, control: RunControl | None, work: list[tuple[float, int]], conv: str = ""):
+    def __init__(self, s: Settings, control: RunControl | None, work: list[tuple[float, int]], conv: str = "",
+                 faces_pass: bool = False):
         self.conv = conv  # the convolution path in use, for the Frames (and so the recipe)
         self.s = s.replace(steering=())  # in force: weights as steered so far, steering as applied
         self.schedule = list(s.steering)  # a recipe's steering, replayed at its iterations
@@ -27,7 +28,8 @@ class RunState:
         # An iteration's cost grows with the pixels: the ETA weighs what is left by it.
         self.work = work
         self.total = sum(n for _, n in work)
-        self.scale, self.scales, self.done = 0, len(work), 0
+        # keep_faces' pass (the last entry of ``work``) repeats the last scale's size: not a scale of its own
+        self.scale, self.scales, self.done = 0, len(work) - faces_pass, 0
         self._origin: tuple[float, float] | None = None  # (elapsed, work done) at the first ETA
 
     def steered(self, it: int) -> dict[str, float]:
@@ -68,6 +70,7 @@ class RunState:
 
     def frame(self, it: int, losses, image, **kw) -> Frame:
         elapsed = self.elapsed()
+        faces = self.scale >= self.scales
         return Frame(it, self.total, losses, elapsed, image, settings=self.s, conv=self.conv,
-                     scale=(self.scale + 1, self.scales, max(image.shape[:2])),
+                     scale=(min(self.scale + 1, self.scales), self.scales, max(image.shape[:2])), faces=faces,
                      eta_s=0.0 if kw.get("final") else self.eta(it, elapsed), **kw)
