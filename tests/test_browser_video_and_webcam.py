@@ -56,6 +56,9 @@ def test_the_webcam_comes_back_stylised_frame_after_frame(live_server, tmp_path)
         page.set_input_files("#live_style input[type=file]", str(ROOT / "examples" / "starry_night.jpg"))
         page.wait_for_selector("#live_style img")
         page.click("#live_cam div[title='grant webcam access'] button")
+        # Record only once the camera plays: a click before its first picture starts no stream
+        page.wait_for_function("() => { const v = document.querySelector('#live_cam video');"
+                               " return v && v.readyState >= 2 && v.videoWidth > 0; }", timeout=60_000)
         page.click("#live_cam button[aria-label='capture photo']")  # "Record": the stream starts
         page.evaluate(COUNT_FRAMES)
         page.wait_for_function("() => window.liveFrames.length >= 5", timeout=120_000)  # warmed up

@@ -281,14 +281,6 @@ def spare_faces(masks: np.ndarray | None, faces: np.ndarray | None, shape: tuple
     return (keep if masks is None else masks * keep).astype(np.float32)
 
 
-def faces_only(masks: np.ndarray | None, faces: np.ndarray, shape: tuple[int, int], s: Settings) -> np.ndarray:
-    """The style's regions [h, w, R] within the faces, their pull cut by FACE_STYLE_CUT x keep_faces: in
-    the faces' pass the painting's statistics are matched over each face itself, so a face takes the
-    painting's colours and texture but not what the rest of the picture lacks of it."""
-    face = at_size(faces, shape, 0.0)[..., None] * (1.0 - FACE_STYLE_CUT * s.keep_faces)
-    return (face if masks is None else masks * face).astype(np.float32)
-
-
 def with_faces_pass(scales: list, faces: np.ndarray | None) -> list:
     """The run's scales, and keep_faces' pass where faces were found and the last scale is whole: that
     scale again for FACE_ITERATIONS, with only the faces' pixels free."""
