@@ -21,6 +21,7 @@ preset use it, for comparisons).
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 from . import winograd
@@ -78,8 +79,6 @@ def shared_weights(source: str):
     """:func:`load_weights` once per source for every path's stack (each path ``conv="auto"`` times,
     and the judge of its check, would otherwise dequantise and hold the same 80 MB again). A file is
     read again when it changes on disk."""
-    import os
-
     stamp = os.stat(source).st_mtime_ns if source not in ("embedded", "imagenet") and os.path.isfile(source) else None
     return _loaded(source, stamp)
 
